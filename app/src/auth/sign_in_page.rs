@@ -1,0 +1,56 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::auth::use_session;
+use crate::ui::{field_error, FormAlert, FormField};
+
+/// Email and password. Works without JavaScript; a signed-in visitor is sent on to their
+/// landing page.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let session = use_session();
+    let error = Signal::derive(move || session.sign_in.value().get().and_then(Result::err));
+    let pending = session.sign_in.pending();
+    view! {
+        <Title text="Sign in" />
+        <Transition>
+            {move || Suspend::new(async move {
+                session
+                    .user
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|user| view! { <Redirect path=user.landing.path() /> })
+            })}
+        </Transition>
+        <main class="auth-page">
+            <div class="auth-card">
+                <p class="brand brand-large">"Steward"</p>
+                <h1>"Sign in"</h1>
+                <FormAlert error />
+                <ActionForm action=session.sign_in>
+                    <FormField
+                        label="Email"
+                        name="email"
+                        kind="email"
+                        autocomplete="username"
+                        required=true
+                        error=field_error(error, "email")
+                    />
+                    <FormField
+                        label="Password"
+                        name="password"
+                        kind="password"
+                        autocomplete="current-password"
+                        required=true
+                        error=field_error(error, "password")
+                    />
+                    <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>
+                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,122 @@
+//! Signing in and out: the password step, the second-factor step, sign-out.
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use secrecy::SecretString;
+
+use super::session::{self, Client, Stage};
+use super::throttle;
+use crate::db::entities::{roles, users};
+use crate::error::AppError;
+use crate::roles::permission::LandingPage;
+use crate::state::AppState;
+use crate::time::now_ms;
+use crate::two_factor::ssr::service as two_factor;
+
+/// What the password step leads to.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    /// Signed in: the cookie token and where to go.
+    SignedIn { token: String, landing: LandingPage },
+    /// The password was right; the second factor is next.
+    NeedsSecondFactor { token: String },
+}
+
+const WRONG_CREDENTIALS: &str = "That email and password do not match an active account.";
+
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// The password step. Unknown emails, pending or inactive users and wrong passwords all get
+/// the same answer after the same amount of hashing work.
+pub async fn sign_in(state: &AppState, email: &str, password: String, client: &Client) -> Result<SignInOutcome, AppError> {
+    let email = normalise_email(email);
+    if email.is_empty() || password.is_empty() {
+        return Err(AppError::invalid("Enter your email and password."));
+    }
+    let address = client.address.clone().unwrap_or_else(|| "unknown".into());
+    let now = now_ms();
+    let keys = [
+        throttle::account_from_address_key(&email, &address),
+        throttle::account_key(&email),
+        throttle::address_key(&address),
+    ];
+    if let Some(seconds) = throttle::blocked_for(&state.db, &keys, now).await? {
+        return Err(AppError::Throttled(seconds));
+    }
+
+    // The same email may be a user in several organisations; the most recently used wins.
+    let candidate = users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_str()))
+        .filter(users::Column::Status.eq("active"))
+        .order_by_desc(users::Column::LastSignInAt)
+        .one(&state.db)
+        .await?;
+    let stored = candidate.as_ref().and_then(|u| u.password_hash.clone());
+    let matched = state.hasher.verify(SecretString::from(password), stored).await?;
+
+    let Some(user) = candidate.filter(|_| matched) else {
+        throttle::record_failure(&state.db, &keys[0], throttle::ACCOUNT_FROM_ADDRESS, now).await?;
+        throttle::record_failure(&state.db, &keys[1], throttle::ACCOUNT, now).await?;
+        throttle::record_failure(&state.db, &keys[2], throttle::ADDRESS, now).await?;
+        tracing::info!(client = %address, "sign-in refused");
+        return Err(AppError::invalid(WRONG_CREDENTIALS));
+    };
+    throttle::clear(&state.db, &keys[0]).await?;
+
+    if user.totp_secret.is_some() {
+        let token = session::create(&state.db, &state.settings, &user, Stage::SecondFactor, client, now).await?;
+        return Ok(SignInOutcome::NeedsSecondFactor { token });
+    }
+    complete(state, user, client).await
+}
+
+/// The second-factor step: a TOTP code or a recovery code, on the session the password step
+/// created. Success replaces that session with a complete one under a new token.
+pub async fn verify_second_factor(
+    state: &AppState,
+    pending_token: Option<String>,
+    code: &str,
+    client: &Client,
+) -> Result<SignInOutcome, AppError> {
+    let now = now_ms();
+    let expired = || AppError::invalid("Your sign-in has expired. Enter your email and password again.");
+    let pending_token = pending_token.ok_or_else(expired)?;
+    let pending = session::find_live(&state.db, &state.settings, &pending_token, Stage::SecondFactor, now)
+        .await?
+        .ok_or_else(expired)?;
+    let key = format!("second-factor:{}", pending.user_id);
+    if let Some(seconds) = throttle::blocked_for(&state.db, std::slice::from_ref(&key), now).await? {
+        return Err(AppError::Throttled(seconds));
+    }
+    let user = users::Entity::find_by_id(pending.user_id)
+        .filter(users::Column::OrgId.eq(pending.org_id))
+        .filter(users::Column::Status.eq("active"))
+        .one(&state.db)
+        .await?
+        .ok_or_else(expired)?;
+    if !two_factor::check_sign_in_code(state, &user, code, now).await? {
+        throttle::record_failure(&state.db, &key, throttle::SECOND_FACTOR, now).await?;
+        return Err(AppError::field("code", "That code is not valid. Codes work once; wait for the next one."));
+    }
+    throttle::clear(&state.db, &key).await?;
+    session::delete_by_token(&state.db, &pending_token).await?;
+    complete(state, user, client).await
+}
+
+async fn complete(state: &AppState, user: users::Model, client: &Client) -> Result<SignInOutcome, AppError> {
+    let now = now_ms();
+    let token = session::create(&state.db, &state.settings, &user, Stage::Complete, client, now).await?;
+    let role = roles::Entity::find_by_id(user.role_id).filter(roles::Column::OrgId.eq(user.org_id)).one(&state.db).await?;
+    let landing = role.map(|r| LandingPage::from_key(&r.landing_page)).unwrap_or(LandingPage::Home);
+    let mut active: users::ActiveModel = user.into();
+    active.last_sign_in_at = Set(Some(now));
+    active.update(&state.db).await?;
+    Ok(SignInOutcome::SignedIn { token, landing })
+}
+
+pub async fn sign_out(state: &AppState, token: Option<String>) -> Result<(), AppError> {
+    if let Some(token) = token {
+        session::delete_by_token(&state.db, &token).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! Database access shared by every slice: connection set-up and the SeaORM entities.
+//! Entities mirror the migrations one table a file; hand-written queries live in each
+//! slice's `ssr/repo.rs`, never here.
+pub mod connect;
+pub mod entities;

@@ -1,0 +1,53 @@
+//! Periodic clean-up of rows that only matter for a while.
+use std::time::Duration;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::Job;
+use crate::auth::ssr::{session, throttle};
+use crate::db::entities::{one_time_tokens, sign_in_throttle};
+use crate::state::AppState;
+use crate::time::{now_ms, DAY_MS};
+
+/// Used or expired setup and reset links are kept this long for support questions.
+const SPENT_TOKENS_KEPT_MS: i64 = 30 * DAY_MS;
+
+pub fn jobs(state: &AppState) -> Vec<Job> {
+    let sessions_state = state.clone();
+    let throttle_state = state.clone();
+    let tokens_state = state.clone();
+    vec![
+        Job::new("expire_sessions", Duration::from_secs(300), move || {
+            let state = sessions_state.clone();
+            async move {
+                let removed = session::delete_expired(&state.db, &state.settings, now_ms()).await.map_err(|e| e.to_string())?;
+                Ok(format!("{removed} sessions ended"))
+            }
+        }),
+        Job::new("prune_sign_in_throttle", Duration::from_secs(900), move || {
+            let state = throttle_state.clone();
+            async move {
+                let now = now_ms();
+                let removed = sign_in_throttle::Entity::delete_many()
+                    .filter(sign_in_throttle::Column::WindowStartedAt.lt(now - throttle::WINDOW_MS))
+                    .filter(sign_in_throttle::Column::BlockedUntil.lt(now))
+                    .exec(&state.db)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{} throttle rows pruned", removed.rows_affected))
+            }
+        }),
+        Job::new("prune_one_time_tokens", Duration::from_secs(3600), move || {
+            let state = tokens_state.clone();
+            async move {
+                let cutoff = now_ms() - SPENT_TOKENS_KEPT_MS;
+                let removed = one_time_tokens::Entity::delete_many()
+                    .filter(one_time_tokens::Column::ExpiresAt.lt(cutoff))
+                    .exec(&state.db)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{} old links removed", removed.rows_affected))
+            }
+        }),
+    ]
+}

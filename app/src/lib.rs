@@ -1,0 +1,98 @@
+//! Steward's application: pages, components and server functions, compiled twice — to
+//! WASM for the browser (`hydrate`) and into the server (`ssr`), where the server-only
+//! services sit behind `#[cfg(feature = "ssr")]`.
+//!
+//! One folder per feature slice: `auth/` (sign-in, sessions), `two_factor/`, `orgs/`
+//! (organisations and setup links), `roles/`, `profile/`, `management/`; `shell/` is the
+//! frame around pages and `ui/` the shared components.
+#![recursion_limit = "256"]
+
+pub mod auth;
+pub mod error;
+pub mod management;
+pub mod orgs;
+pub mod profile;
+pub mod roles;
+pub mod shell;
+pub mod two_factor;
+pub mod ui;
+pub mod validation;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod crypto;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod jobs;
+#[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod time;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::auth::{provide_session, SecondFactorPage, SignInPage};
+use crate::management::ManagementCenterPage;
+use crate::orgs::SetupPage;
+use crate::profile::ProfilePage;
+use crate::shell::{HomePage, NotFoundPage, SignedInLayout};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security::provide_csp_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    ui::provide_toasts();
+    provide_session();
+    // Browser tests wait for this attribute before interacting: before hydration a click
+    // on server-rendered HTML does nothing. Effects run only in the browser.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/steward.css" />
+        <Title formatter=|text: String| if text.is_empty() { "Steward".to_owned() } else { format!("{text} · Steward") } />
+        <Router>
+            <Routes fallback=|| view! { <NotFoundPage /> }>
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in/verify") view=SecondFactorPage ssr=SsrMode::Async />
+                <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("settings") view=ManagementCenterPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/profile") view=ProfilePage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+        <ui::ToastRegion />
+    }
+}

@@ -1,0 +1,196 @@
+use leptos::prelude::*;
+
+use crate::profile::RecoveryCodesList;
+use crate::two_factor::api::{get_two_factor_status, BeginTwoFactorSetup, ConfirmTwoFactorSetup, DisableTwoFactor};
+use crate::two_factor::dto::TwoFactorStatus;
+use crate::ui::{field_error, use_toasts, Badge, EmptyState, FormAlert, FormField, Modal, Tone};
+
+/// Turn two-factor sign-in on (password → scan → confirm with a code → recovery codes),
+/// re-seed it, or turn it off. Needs JavaScript: the new secret and the recovery codes
+/// are shown only in the response that creates them.
+#[component]
+pub fn TwoFactorPanel() -> impl IntoView {
+    let toasts = use_toasts();
+    let begin = ServerAction::<BeginTwoFactorSetup>::new();
+    let confirm = ServerAction::<ConfirmTwoFactorSetup>::new();
+    let disable = ServerAction::<DisableTwoFactor>::new();
+    let status = Resource::new(move || (confirm.version().get(), disable.version().get()), |_| get_two_factor_status());
+
+    let begin_error = Signal::derive(move || begin.value().get().and_then(Result::err));
+    let confirm_error = Signal::derive(move || confirm.value().get().and_then(Result::err));
+    let disable_error = Signal::derive(move || disable.value().get().and_then(Result::err));
+    let enrolment = Signal::derive(move || begin.value().get().and_then(Result::ok));
+    let show_codes = RwSignal::new(false);
+    let reseed_open = RwSignal::new(false);
+    let disable_open = RwSignal::new(false);
+
+    // React to completed actions: close dialogs, reveal codes, confirm with a toast.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = confirm.value().get() {
+            show_codes.set(true);
+            begin.value().set(None);
+            toasts.success("Two-factor sign-in is on.");
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = disable.value().get() {
+            disable_open.set(false);
+            begin.value().set(None);
+            toasts.success("Two-factor sign-in is off.");
+        }
+    });
+    Effect::new(move |_| {
+        if enrolment.get().is_some() {
+            reseed_open.set(false);
+        }
+    });
+
+    let password_form = move |submit_label: &'static str| {
+        view! {
+            <ActionForm action=begin>
+                <FormField
+                    label="Current password"
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    error=field_error(begin_error, "current_password")
+                />
+                <FormAlert error=begin_error />
+                <button type="submit" class="btn btn-primary" disabled=move || begin.pending().get()>
+                    {submit_label}
+                </button>
+            </ActionForm>
+        }
+    };
+
+    view! {
+        <section class="card" id="two-factor">
+            <h2>"Two-factor sign-in"</h2>
+            <noscript>
+                <div class="alert alert-info">"Changing two-factor sign-in needs JavaScript turned on."</div>
+            </noscript>
+            <Show when=move || show_codes.get()>
+                {move || {
+                    confirm
+                        .value()
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|codes| {
+                            view! { <RecoveryCodesList codes on_done=Callback::new(move |_| show_codes.set(false)) /> }
+                        })
+                }}
+            </Show>
+            {move || {
+                enrolment
+                    .get()
+                    .map(|enrolment| {
+                        view! {
+                            <div class="enrolment">
+                                <ol class="steps">
+                                    <li>"Scan this code with your authenticator app (Google Authenticator, Microsoft Authenticator, Duo Mobile…)."</li>
+                                    <li>"Or type this key into the app:"</li>
+                                </ol>
+                                <div class="qr" inner_html=enrolment.qr_svg.clone()></div>
+                                <p class="secret" data-testid="totp-secret">
+                                    <code>{enrolment.secret.clone()}</code>
+                                </p>
+                                <ActionForm action=confirm>
+                                    <FormField
+                                        label="Code from the app"
+                                        name="code"
+                                        autocomplete="one-time-code"
+                                        inputmode="numeric"
+                                        required=true
+                                        error=field_error(confirm_error, "code")
+                                    />
+                                    <FormAlert error=confirm_error />
+                                    <div class="form-actions">
+                                        <button type="submit" class="btn btn-primary" disabled=move || confirm.pending().get()>
+                                            "Enable two-factor sign-in"
+                                        </button>
+                                        <button type="button" class="btn btn-ghost" on:click=move |_| begin.value().set(None)>
+                                            "Cancel"
+                                        </button>
+                                    </div>
+                                </ActionForm>
+                            </div>
+                        }
+                    })
+            }}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(TwoFactorStatus { enabled: true, recovery_codes_left }) => {
+                            view! {
+                                <div class="two-factor-on">
+                                    <p>
+                                        <Badge tone=Tone::Success>"On"</Badge>
+                                        " Sign-in asks for a code from your authenticator app. "
+                                        {format!("{recovery_codes_left} of 10 recovery codes left.")}
+                                    </p>
+                                    <div class="form-actions">
+                                        <button type="button" class="btn btn-secondary" on:click=move |_| reseed_open.set(true)>
+                                            "Reset authenticator"
+                                        </button>
+                                        <button type="button" class="btn btn-danger" on:click=move |_| disable_open.set(true)>
+                                            "Turn off"
+                                        </button>
+                                    </div>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Ok(_) => {
+                            view! {
+                                <Show when=move || enrolment.get().is_none()>
+                                    <EmptyState title="Two-factor sign-in is off">
+                                        <p>
+                                            "With it on, signing in also needs a code from an app on your phone, so a stolen password is not enough."
+                                        </p>
+                                        {password_form("Set up two-factor sign-in")}
+                                    </EmptyState>
+                                </Show>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            view! {
+                                <div class="alert alert-danger" role="alert">
+                                    {error.to_string()}
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+        <Modal title="Reset authenticator" open=reseed_open>
+            <p>"You will scan a new code. Your current authenticator keeps working until you confirm the new one."</p>
+            {password_form("Continue")}
+        </Modal>
+        <Modal title="Turn off two-factor sign-in" open=disable_open>
+            <p>"Signing in will need only your password. Your recovery codes stop working."</p>
+            <ActionForm action=disable>
+                <FormField
+                    label="Current password"
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    error=field_error(disable_error, "current_password")
+                />
+                <FormAlert error=disable_error />
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-danger" disabled=move || disable.pending().get()>
+                        "Turn off"
+                    </button>
+                    <button type="button" class="btn btn-ghost" on:click=move |_| disable_open.set(false)>
+                        "Keep it on"
+                    </button>
+                </div>
+            </ActionForm>
+        </Modal>
+    }
+}

@@ -1,0 +1,33 @@
+//! The state every request handler and server function reads (server only). It is built
+//! once at start-up by `server/` and provided to server functions by `leptos_routes`.
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::ssr::password::PasswordHasher;
+use crate::config::Settings;
+use crate::crypto::SecretBox;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub secrets: Arc<SecretBox>,
+    pub hasher: PasswordHasher,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state inside a server function. Missing state is a wiring bug: it is reported as an
+/// internal error, never a panic.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| crate::error::AppError::internal("context", "AppState missing from context"))
+}

@@ -1,0 +1,3 @@
+pub mod recovery;
+pub mod service;
+pub mod totp;

@@ -1,0 +1,19 @@
+//! The small set of components every page is built from. Their look lives in
+//! `style/main.css` under the same names (`.badge`, `.field`, `.modal`, …).
+mod badge;
+mod data_table;
+mod empty_state;
+mod form_alert;
+mod form_field;
+mod modal;
+mod tabs;
+mod toast;
+
+pub use badge::{Badge, Tone};
+pub use data_table::DataTable;
+pub use empty_state::EmptyState;
+pub use form_alert::FormAlert;
+pub use form_field::{field_error, FormField};
+pub use modal::Modal;
+pub use tabs::Tabs;
+pub use toast::{provide_toasts, use_toasts, ToastRegion, Toasts};

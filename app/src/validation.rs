@@ -1,0 +1,78 @@
+//! Input rules shared by forms (instant feedback in the browser) and server functions (the
+//! authority). Each returns the cleaned value or a sentence saying what is wrong.
+
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// A person's or organisation's name: trimmed, 1–120 characters, no control characters
+/// (which also rules out line breaks that could end up in mail headers).
+pub fn parse_name(input: &str, what: &str) -> Result<String, String> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err(format!("Enter {what}."));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("Keep {what} to {MAX_NAME_CHARS} characters or fewer."));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(format!("Remove line breaks and other control characters from {what}."));
+    }
+    Ok(name.to_owned())
+}
+
+/// An email address used as a username: trimmed and lower-cased; one `@`, a dotted domain,
+/// nothing that could break out of a mail header.
+pub fn parse_email(input: &str) -> Result<String, String> {
+    let email = input.trim().to_lowercase();
+    if email.is_empty() {
+        return Err("Enter an email address.".into());
+    }
+    if email.len() > 254 {
+        return Err("That email address is too long.".into());
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c)) {
+        return Err(format!("\"{}\" contains characters an email address cannot have.", input.trim()));
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err(format!("\"{}\" is missing the @ sign.", input.trim()));
+    };
+    let domain_ok = domain.contains('.')
+        && !domain.contains('@')
+        && domain.split('.').all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    if local.is_empty() || local.len() > 64 || !domain_ok {
+        return Err(format!("\"{}\" is not a complete email address, like name@example.com.", input.trim()));
+    }
+    Ok(email)
+}
+
+/// An optional free-text field (title, phone): None when blank.
+pub fn parse_optional(input: Option<String>, what: &str) -> Result<Option<String>, String> {
+    match input.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(value) => parse_name(value, what).map(Some),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_emails() {
+        assert_eq!(parse_email("  Ada@Example.COM ").unwrap(), "ada@example.com");
+        assert!(parse_email("").unwrap_err().contains("Enter"));
+        assert!(parse_email("ada.example.com").unwrap_err().contains("@"));
+        assert!(parse_email("ada@localhost").is_err());
+        assert!(parse_email("ada@example.com\r\nBcc: x@y.z").is_err());
+        assert!(parse_email("\"Ada\" <ada@example.com>").is_err());
+        assert!(parse_email("a@b@example.com").is_err());
+    }
+
+    #[test]
+    fn test_names() {
+        assert_eq!(parse_name("  Acme Ltd ", "a name").unwrap(), "Acme Ltd");
+        assert!(parse_name(" ", "a name").unwrap_err().contains("Enter a name"));
+        assert!(parse_name("Evil\r\nBcc: x", "a name").is_err());
+        assert!(parse_name(&"x".repeat(121), "a name").is_err());
+        assert_eq!(parse_optional(Some("  ".into()), "a title").unwrap(), None);
+    }
+}

@@ -1,0 +1,20 @@
+//! Database schema for Steward. Migrations use sea-query builders only, so the same
+//! migration runs on SQLite and PostgreSQL. One file per change, listed in order below.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_organisations_and_roles;
+mod m20261122_000002_create_users_and_sessions;
+mod m20261122_000003_create_system_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_organisations_and_roles::Migration),
+            Box::new(m20261122_000002_create_users_and_sessions::Migration),
+            Box::new(m20261122_000003_create_system_tables::Migration),
+        ]
+    }
+}

@@ -1,0 +1,7 @@
+//! The HTTP surface: Leptos pages and server functions, static files, `/healthz`, and the
+//! security layer wrapped around all of it.
+mod health;
+mod router;
+mod security;
+
+pub use router::router;

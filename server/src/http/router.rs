@@ -1,0 +1,26 @@
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use app::state::AppState;
+use app::{shell, App};
+
+use super::{health, security};
+
+/// The whole application as one axum router.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let fallback_state = state.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(move || provide_context(fallback_state.clone()), shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_layer))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

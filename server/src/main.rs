@@ -1,0 +1,40 @@
+#![recursion_limit = "512"]
+use clap::Parser;
+
+use server::cli::{Cli, Command, OrgCommand, SecretCommand};
+use server::startup::{build_state, load_settings, serve, StartError};
+
+#[tokio::main]
+async fn main() {
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("steward: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), StartError> {
+    if let Some(Command::Secret { command: SecretCommand::Generate }) = cli.command {
+        println!("{}", app::crypto::SecretKey::generate_base64());
+        return Ok(());
+    }
+    let settings = load_settings()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(build_state(settings).await?).await,
+        Command::Migrate => {
+            build_state(settings).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::Create { name, admin_email } } => {
+            let state = build_state(settings).await?;
+            let created = app::orgs::ssr::service::create_organisation(&state.db, &state.settings, &name, &admin_email)
+                .await
+                .map_err(|e| StartError(e.to_string()))?;
+            println!("Created organisation \"{}\" (id {}) with a pending administrator {}.", name.trim(), created.org_id, admin_email.trim());
+            println!("The administrator finishes set-up with this one-time link:");
+            println!("{}", created.setup_link);
+            Ok(())
+        }
+        Command::Secret { .. } => unreachable!("handled above"),
+    }
+}

@@ -1,0 +1,131 @@
+//! Building the application state from configuration, and serving.
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use leptos::config::{get_configuration, LeptosOptions};
+
+use app::auth::ssr::password::PasswordHasher;
+use app::config::Settings;
+use app::state::AppState;
+
+/// Start-up failures, each with a message telling the operator what to do.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Reads configuration from `Leptos.toml` and the process environment, and starts logging.
+pub fn load_settings() -> Result<Settings, StartError> {
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    let (settings, report) = Settings::load(&env).map_err(|e| StartError(format!("Configuration: {e}")))?;
+    crate::telemetry::init(&settings.log_format);
+    for name in &report.unknown_env {
+        tracing::warn!(variable = %name, "unknown STEWARD_* environment variable ignored; see the README for the list of keys");
+    }
+    if let Some(file) = &report.file_used {
+        tracing::info!(file = %file.display(), "configuration loaded");
+    }
+    Ok(settings)
+}
+
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    // Under `cargo leptos` the build tells the server where its output is.
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
+        if let Ok(conf) = get_configuration(None) {
+            let mut options = conf.leptos_options;
+            options.site_addr = settings.listen_address;
+            return options;
+        }
+    }
+    LeptosOptions::builder()
+        .output_name("steward")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.listen_address)
+        .build()
+}
+
+/// Opens the database (creating the SQLite data directory), applies migrations, resolves
+/// the encryption key and starts the password hashing pool.
+pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+            StartError(format!("cannot create the data directory {}: {e}", settings.data_dir.display()))
+        })?;
+    }
+    let (secrets, generated) = settings.secret_box().map_err(|e| StartError(e.0))?;
+    if generated {
+        tracing::warn!(
+            path = %settings.data_dir.join("secret.key").display(),
+            key_id = secrets.current_key_id(),
+            "generated a new secret key for encrypting secrets at rest; back it up together with the database"
+        );
+    }
+    let db = app::db::connect::connect_and_migrate(&settings.database_url)
+        .await
+        .map_err(|e| StartError(format!("cannot open the database: {e}")))?;
+    Ok(AppState {
+        leptos_options: leptos_options(&settings),
+        db,
+        settings: Arc::new(settings),
+        secrets: Arc::new(secrets),
+        hasher: PasswordHasher::for_this_machine(),
+    })
+}
+
+/// A name for this instance in job leases: host, process id and a random suffix.
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_else(|_| "host".into());
+    format!("{}-{}-{}", host.trim(), std::process::id(), app::crypto::short_reference())
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(state: AppState) -> Result<(), StartError> {
+    if let Some(link) = app::orgs::ssr::service::issue_bootstrap_link(&state.db, &state.settings)
+        .await
+        .map_err(|e| StartError(format!("cannot check for a first organisation: {e}")))?
+    {
+        tracing::info!("no organisation yet: printed a one-time setup link");
+        println!("\nSteward has no organisation yet. Open this one-time link (valid 24 hours) to create it and its administrator:\n\n    {link}\n");
+    }
+    let jobs = app::jobs::housekeeping::jobs(&state);
+    app::jobs::spawn_scheduler(state.db.clone(), instance_name(), jobs, Duration::from_secs(30));
+
+    let address = state.settings.listen_address;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| StartError(format!("cannot listen on {address}: {e}. Set STEWARD_LISTEN_ADDRESS to another address.")))?;
+    tracing::info!(%address, public_url = %state.settings.public_url, "Steward is serving");
+    println!("Steward is running at {}", state.settings.base_url());
+    axum::serve(listener, crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| StartError(format!("server error: {e}")))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

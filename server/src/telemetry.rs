@@ -1,0 +1,8 @@
+//! Structured logs with `tracing`: human-readable text by default, JSON for log shippers.
+use tracing_subscriber::EnvFilter;
+
+pub fn init(format: &str) {
+    let filter = EnvFilter::try_from_env("STEWARD_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
