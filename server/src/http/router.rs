@@ -8,7 +8,7 @@ use tower_http::trace::TraceLayer;
 use app::state::AppState;
 use app::{shell, App};
 
-use super::{health, security};
+use super::{error_status, health, security};
 
 /// The whole application as one axum router.
 pub fn router(state: AppState) -> Router {
@@ -19,6 +19,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(move || provide_context(fallback_state.clone()), shell))
+        .layer(axum::middleware::from_fn(error_status::error_status_layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_layer))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need, skipping whatever is there: Chromium (Debian's; Playwright
+# cannot download browsers here), PostgreSQL 15, and the end-to-end node packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "Installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d end2end/node_modules/@playwright/test ]; then
+  say "Installing end-to-end test packages"
+  (cd end2end && npm ci --no-audit --no-fund >/dev/null)
+fi

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs Steward's test suites and ends with one summary line per suite.
+#   scripts/test.sh all|unit|integration|e2e
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+what=${1:-all}
+logs=$(mktemp -d)
+summary=()
+failed=0
+
+# Sums "test result: ok. N passed; M failed" lines of cargo test output.
+cargo_counts() { grep -E '^test result:' "$1" | awk '{p+=$4; f+=$6} END {printf "%d %d", p, f}'; }
+
+record() { # name status passed failed
+  local name=$1 status=$2 passed=$3 failures=$4
+  local ran=$((passed + failures))
+  if [ "$status" -ne 0 ] || [ "$failures" -ne 0 ] || [ "$ran" -eq 0 ]; then failed=1; verdict=FAILED; else verdict=ok; fi
+  summary+=("$(printf '%-28s %-6s %4d ran, %4d passed, %3d failed' "$name" "$verdict" "$ran" "$passed" "$failures")")
+}
+
+run_cargo_suite() { # name, then the command
+  local name=$1; shift
+  echo "==> $name: $*"
+  "$@" 2>&1 | tee "$logs/$name.log"
+  local status=${PIPESTATUS[0]}
+  read -r passed failures < <(cargo_counts "$logs/$name.log")
+  record "$name" "$status" "$passed" "$failures"
+}
+
+unit() {
+  run_cargo_suite "unit" cargo test --features ssr -p app --lib -p server --lib --bins
+}
+
+integration() {
+  run_cargo_suite "integration (SQLite)" env STEWARD_TEST_DATABASE_URL=sqlite cargo test -p server --tests -- --test-threads=4
+  local pgdir port url
+  pgdir=$(mktemp -d /tmp/steward-pg-XXXXXX)
+  port=$((20000 + RANDOM % 20000))
+  if url=$(bash scripts/pg-throwaway.sh start "$pgdir" "$port"); then
+    run_cargo_suite "integration (PostgreSQL)" env STEWARD_TEST_DATABASE_URL="$url" cargo test -p server --tests -- --test-threads=4
+  else
+    echo "could not start PostgreSQL; see $pgdir"
+    record "integration (PostgreSQL)" 1 0 0
+  fi
+  bash scripts/pg-throwaway.sh stop "$pgdir"
+}
+
+e2e() {
+  echo "==> release build for the browser tests"
+  if ! cargo leptos build --release 2>&1 | tail -n 5; then
+    record "browser (Playwright)" 1 0 0
+    return
+  fi
+  echo "==> browser (Playwright)"
+  (cd end2end && npx playwright test --reporter=list,json) 2>&1 >"$logs/e2e.json" | cat
+  local status=$?
+  # The JSON reporter writes to stdout; the list reporter to stderr.
+  read -r passed failures < <(node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const s = r.stats || {};
+    console.log((s.expected || 0) + (s.flaky || 0), (s.unexpected || 0));
+  ' "$logs/e2e.json" 2>/dev/null || echo "0 1")
+  [ "$passed" -gt 0 ] 2>/dev/null || status=1
+  record "browser (Playwright)" "$status" "$passed" "$failures"
+}
+
+case "$what" in
+  unit) unit ;;
+  integration) integration ;;
+  e2e) e2e ;;
+  all) unit; integration; e2e ;;
+  *) echo "usage: $0 all|unit|integration|e2e"; exit 2 ;;
+esac
+
+echo
+echo "Summary"
+printf '  %s\n' "${summary[@]}"
+rm -rf "$logs"
+exit $failed

@@ -1,0 +1,15 @@
+//! Integration tests: every server function through the real axum router, on SQLite by
+//! default or on PostgreSQL when STEWARD_TEST_DATABASE_URL names one (a fresh database
+//! per test). One binary, one module per feature.
+#![recursion_limit = "512"]
+
+mod common;
+
+mod auth;
+mod cli;
+mod isolation;
+mod jobs;
+mod security;
+mod setup;
+mod storage;
+mod two_factor;
