@@ -35,7 +35,7 @@ pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::auth::{provide_session, SecondFactorPage, SignInPage};
@@ -54,6 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -69,7 +70,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     ui::provide_toasts();
-    provide_session();
     // Browser tests wait for this attribute before interacting: before hydration a click
     // on server-rendered HTML does nothing. Effects run only in the browser.
     Effect::new(move |_| {
@@ -82,17 +82,36 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/steward.css" />
         <Title formatter=|text: String| if text.is_empty() { "Steward".to_owned() } else { format!("{text} · Steward") } />
         <Router>
-            <Routes fallback=|| view! { <NotFoundPage /> }>
-                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
-                <Route path=path!("/sign-in/verify") view=SecondFactorPage ssr=SsrMode::Async />
-                <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async />
+            <AppRoutes />
+        </Router>
+        <ui::ToastRegion />
+    }
+}
+
+/// The routes. Every page sits under `SessionRoot`, which `<Routes>` renders: the session's
+/// actions must be created there to see the error that a form post without JavaScript
+/// brings back in the URL.
+#[component]
+fn AppRoutes() -> impl IntoView {
+    view! {
+        <Routes fallback=|| view! { <NotFoundPage /> }>
+            <ParentRoute path=path!("") view=SessionRoot ssr=SsrMode::Async>
+                <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
+                <Route path=path!("sign-in/verify") view=SecondFactorPage ssr=SsrMode::Async />
+                <Route path=path!("setup/:token") view=SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=ManagementCenterPage ssr=SsrMode::Async />
                     <Route path=path!("settings/profile") view=ProfilePage ssr=SsrMode::Async />
                 </ParentRoute>
-            </Routes>
-        </Router>
-        <ui::ToastRegion />
+            </ParentRoute>
+        </Routes>
     }
+}
+
+/// Provides the session (signed-in user and the actions that change it) to every page.
+#[component]
+fn SessionRoot() -> impl IntoView {
+    provide_session();
+    view! { <Outlet /> }
 }

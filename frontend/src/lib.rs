@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The browser entry point: hydrates the server-rendered page into the live app.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
