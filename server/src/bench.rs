@@ -1,1 +1,156 @@
-fn main() {}
+#![recursion_limit = "512"]
+//! `make bench`: what a sign-in costs on this machine, printed beside the limit the
+//! hardware sets, measured in the same run. Prints figures; asserts nothing.
+//!
+//! 1. The time of one password hash (argon2id, 19 MiB, 2 passes, 1 lane).
+//! 2. The physical limit: cores / hash time, in sign-ins per second.
+//! 3. Sign-ins per second with 8 clients signing in at once against a real server on
+//!    loopback (full request path: HTTP, throttling checks, hash, session insert).
+//! 4. `/healthz` latency idle, then while the sign-ins run: other requests must not suffer.
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use leptos::server_fn::ServerFn;
+use secrecy::SecretString;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const CLIENTS: usize = 8;
+const LOAD_SECONDS: u64 = 10;
+const PASSWORD: &str = "quiet lantern orbit meadow";
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("Leptos.toml"), "").expect("config");
+    let env: BTreeMap<String, String> = [
+        ("STEWARD_CONFIG", dir.join("Leptos.toml").display().to_string()),
+        ("STEWARD_DATA_DIR", dir.display().to_string()),
+        ("STEWARD_LOG_FORMAT", "text".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let (settings, _) = app::config::Settings::load(&env).expect("settings");
+    let state = server::startup::build_state(settings).await.expect("state");
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+
+    // An organisation whose administrator has a password.
+    let created = app::orgs::ssr::service::create_organisation(&state.db, &state.settings, "Bench", "bench@example.com")
+        .await
+        .expect("organisation");
+    let token = created.setup_link.rsplit('/').next().unwrap().to_owned();
+    let form = app::orgs::ssr::service::SetupForm {
+        organisation: None,
+        name: "Bench Admin".into(),
+        email: None,
+        password: PASSWORD.into(),
+        title: None,
+    };
+    app::orgs::ssr::service::complete_setup(&state, &token, form, &Default::default()).await.expect("setup");
+
+    // 1. One hash, measured through the same pool the server uses.
+    let rounds = 20;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        state.hasher.hash(SecretString::from(PASSWORD)).await.expect("hash");
+    }
+    let hash_time = started.elapsed() / rounds;
+    let limit = cores as f64 / hash_time.as_secs_f64();
+
+    // The server, on loopback.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().unwrap();
+    let router = server::http::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+    });
+
+    // 4a. Idle latency.
+    let idle = latencies(address, 300, Duration::ZERO).await;
+
+    // 3 + 4b. Sign-ins from 8 clients while a probe measures /healthz.
+    let sign_in_path = app::auth::api::SignIn::PATH;
+    let body = format!("email=bench%40example.com&password={}", PASSWORD.replace(' ', "+"));
+    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let body = body.clone();
+        clients.push(tokio::spawn(async move {
+            let (mut ok, mut failed) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                match request(address, "POST", sign_in_path, Some(&body)).await {
+                    Some(status) if status < 400 => ok += 1,
+                    _ => failed += 1,
+                }
+            }
+            (ok, failed)
+        }));
+    }
+    let load_started = Instant::now();
+    let probe = tokio::spawn(async move { latencies(address, 400, Duration::from_millis(20)).await });
+    let (mut signed_in, mut failed) = (0u64, 0u64);
+    for client in clients {
+        let (ok, bad) = client.await.unwrap();
+        signed_in += ok;
+        failed += bad;
+    }
+    let load_time = load_started.elapsed().as_secs_f64();
+    let loaded = probe.await.unwrap();
+    let rate = signed_in as f64 / load_time;
+
+    println!();
+    println!("Steward sign-in benchmark ({cores} cores, {CLIENTS} concurrent clients, {LOAD_SECONDS} s)");
+    println!("  password hash, argon2id m=19 MiB t=2 p=1     {:>8.1} ms", hash_time.as_secs_f64() * 1000.0);
+    println!("  physical limit ({cores} cores / hash time)          {:>8.1} sign-ins/s   (baseline)", limit);
+    println!(
+        "  measured sign-ins                             {:>8.1} sign-ins/s   ratio {:.2} of the limit (target >= 0.80){}",
+        rate,
+        rate / limit,
+        if failed > 0 { format!(", {failed} failed") } else { String::new() }
+    );
+    println!("  /healthz latency, idle                        p50 {:>6.2} ms  p99 {:>6.2} ms   (baseline)", idle.0, idle.1);
+    println!(
+        "  /healthz latency, during sign-ins             p50 {:>6.2} ms  p99 {:>6.2} ms   ratio p50 {:.2}x, p99 {:.2}x",
+        loaded.0,
+        loaded.1,
+        loaded.0 / idle.0.max(0.001),
+        loaded.1 / idle.1.max(0.001)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// p50 and p99 of `count` sequential /healthz requests, in milliseconds.
+async fn latencies(address: SocketAddr, count: usize, pause: Duration) -> (f64, f64) {
+    let mut samples = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        request(address, "GET", "/healthz", None).await;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+    }
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    (at(0.50), at(0.99))
+}
+
+/// One HTTP/1.1 request on a fresh connection; returns the status code.
+async fn request(address: SocketAddr, method: &str, path: &str, form: Option<&str>) -> Option<u16> {
+    let mut stream = TcpStream::connect(address).await.ok()?;
+    let body = form.unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.ok()?;
+    stream.write_all(body.as_bytes()).await.ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.ok()?;
+    let text = String::from_utf8_lossy(&response);
+    text.split_whitespace().nth(1)?.parse().ok()
+}
