@@ -103,15 +103,24 @@ impl PasswordHasher {
 
 #[cfg(target_os = "linux")]
 fn lower_this_threads_priority() {
-    // SAFETY: plain syscalls on the calling thread; failure only means normal priority.
+    // SCHED_IDLE: the hash threads take every spare cycle but yield at once to any normal
+    // thread, so page requests are served first while sign-ins saturate the CPU.
+    // SAFETY: plain syscall on the calling thread (pid 0); failure only means normal priority.
     unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 5);
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
     }
 }
 
 #[cfg(not(target_os = "linux"))]
 fn lower_this_threads_priority() {}
+
+/// One hash on the calling thread. For measurements (`make bench`); the server always
+/// goes through `PasswordHasher`.
+pub fn hash_on_this_thread(password: &str) -> String {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    argon2().hash_password(password.as_bytes(), &salt).expect("hash").to_string()
+}
 
 /// Checks a new password: length limits, then a strength estimate that refuses common and
 /// guessable passwords (zxcvbn score below 3) with its explanation. No composition rules.

@@ -40,7 +40,8 @@ pub async fn sign_in(state: &AppState, email: &str, password: String, client: &C
         throttle::account_key(&email),
         throttle::address_key(&address),
     ];
-    if let Some(seconds) = throttle::blocked_for(&state.db, &keys, now).await? {
+    let standing = throttle::standing(&state.db, &keys, now).await?;
+    if let Some(seconds) = standing.blocked_for {
         return Err(AppError::Throttled(seconds));
     }
 
@@ -61,7 +62,9 @@ pub async fn sign_in(state: &AppState, email: &str, password: String, client: &C
         tracing::info!(client = %address, "sign-in refused");
         return Err(AppError::invalid(WRONG_CREDENTIALS));
     };
-    throttle::clear(&state.db, &keys[0]).await?;
+    if standing.recorded.contains(&keys[0]) {
+        throttle::clear(&state.db, &keys[0]).await?;
+    }
 
     if user.totp_secret.is_some() {
         let token = session::create(&state.db, &state.settings, &user, Stage::SecondFactor, client, now).await?;

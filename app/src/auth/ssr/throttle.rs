@@ -9,7 +9,7 @@
 //! The keys use the typed email whether or not an account has it, so throttling answers
 //! the same for unknown emails as for real ones.
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::entities::sign_in_throttle::{self, Entity as Throttle};
 use crate::error::AppError;
@@ -51,15 +51,26 @@ pub fn address_key(address: &str) -> String {
     format!("address:{address}")
 }
 
+/// What the throttle table says about a set of keys, read in one query.
+pub struct Standing {
+    /// Seconds until every key allows another attempt (None: go ahead).
+    pub blocked_for: Option<u64>,
+    /// Keys that have a row (recent failures), so success only clears what exists.
+    pub recorded: Vec<String>,
+}
+
+pub async fn standing(db: &impl ConnectionTrait, keys: &[String], now: i64) -> Result<Standing, AppError> {
+    let rows = Throttle::find().filter(sign_in_throttle::Column::Key.is_in(keys.iter().cloned())).all(db).await?;
+    let longest = rows.iter().map(|row| row.blocked_until - now).max().unwrap_or(0);
+    Ok(Standing {
+        blocked_for: (longest > 0).then(|| ((longest + 999) / 1000) as u64),
+        recorded: rows.into_iter().map(|row| row.key).collect(),
+    })
+}
+
 /// Seconds until every given key allows another attempt (None: go ahead).
 pub async fn blocked_for(db: &impl ConnectionTrait, keys: &[String], now: i64) -> Result<Option<u64>, AppError> {
-    let mut longest = 0i64;
-    for key in keys {
-        if let Some(row) = Throttle::find_by_id(key.clone()).one(db).await? {
-            longest = longest.max(row.blocked_until - now);
-        }
-    }
-    Ok((longest > 0).then(|| ((longest + 999) / 1000) as u64))
+    Ok(standing(db, keys, now).await?.blocked_for)
 }
 
 pub async fn record_failure(db: &impl ConnectionTrait, key: &str, policy: Policy, now: i64) -> Result<(), AppError> {
