@@ -87,14 +87,15 @@ pub fn TwoFactorPanel() -> impl IntoView {
                     .map(|enrolment| {
                         view! {
                             <div class="enrolment">
-                                <ol class="steps">
-                                    <li>"Scan this code with your authenticator app (Google Authenticator, Microsoft Authenticator, Duo Mobile…)."</li>
-                                    <li>"Or type this key into the app:"</li>
-                                </ol>
+                                <p class="enrolment-step">
+                                    "1. Scan this code with your authenticator app (Google Authenticator, Microsoft Authenticator, Duo Mobile…)."
+                                </p>
                                 <div class="qr" inner_html=enrolment.qr_svg.clone()></div>
+                                <p class="enrolment-step">"2. Or type this key into the app:"</p>
                                 <p class="secret" data-testid="totp-secret">
                                     <code>{enrolment.secret.clone()}</code>
                                 </p>
+                                <p class="enrolment-step">"3. Enter the 6-digit code the app shows."</p>
                                 <ActionForm action=confirm>
                                     <FormField
                                         label="Code from the app"

@@ -13,14 +13,19 @@ pub fn Modal(
 ) -> impl IntoView {
     let title_id = format!("modal-{}", title.to_lowercase().replace(|c: char| !c.is_alphanumeric(), "-"));
     let children = StoredValue::new(children);
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            open.set(false);
-        }
-    };
+    // Escape closes the dialog wherever the focus is.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "Escape" && open.get_untracked() {
+                open.set(false);
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
     view! {
         <Show when=move || open.get()>
-            <div class="modal-backdrop" on:click=move |_| open.set(false) on:keydown=on_key>
+            <div class="modal-backdrop" on:click=move |_| open.set(false)>
                 <div
                     class="modal"
                     role="dialog"
