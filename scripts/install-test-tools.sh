@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need, skipping whatever is there: Chromium (Debian's; Playwright
-# cannot download browsers here), PostgreSQL 15, and the end-to-end node packages.
+# cannot download browsers here), PostgreSQL 15, aiosmtpd and the end-to-end node packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -12,6 +12,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "Installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# A real SMTP server for the mail tests: aiosmtpd, in a virtualenv under .tools.
+if [ ! -x .tools/venv/bin/aiosmtpd ]; then
+  say "Installing aiosmtpd (SMTP sink for tests)"
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet "aiosmtpd==1.4.6"
 fi
 
 if [ ! -d end2end/node_modules/@playwright/test ]; then

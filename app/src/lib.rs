@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod mail;
 pub mod management;
 pub mod orgs;
 pub mod profile;

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::ssr::password::PasswordHasher;
 use crate::config::Settings;
 use crate::crypto::SecretBox;
+use crate::mail::ssr::transport::SmtpSender;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +18,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub secrets: Arc<SecretBox>,
     pub hasher: PasswordHasher,
+    /// None when no SMTP relay is configured: mail stays in the outbox.
+    pub mailer: Option<SmtpSender>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -12,7 +12,7 @@ mod toast;
 pub use badge::{Badge, Tone};
 pub use data_table::DataTable;
 pub use empty_state::EmptyState;
-pub use form_alert::FormAlert;
+pub use form_alert::{FormAlert, LoadError};
 pub use form_field::{field_error, FormField};
 pub use modal::Modal;
 pub use tabs::Tabs;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_organisations_and_roles;
 mod m20261122_000002_create_users_and_sessions;
 mod m20261122_000003_create_system_tables;
+mod m20261122_000004_create_outbound_mail;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_organisations_and_roles::Migration),
             Box::new(m20261122_000002_create_users_and_sessions::Migration),
             Box::new(m20261122_000003_create_system_tables::Migration),
+            Box::new(m20261122_000004_create_outbound_mail::Migration),
         ]
     }
 }

@@ -72,12 +72,18 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
     let db = app::db::connect::connect_and_migrate(&settings.database_url)
         .await
         .map_err(|e| StartError(format!("cannot open the database: {e}")))?;
+    let mailer = app::mail::ssr::transport::SmtpSender::from_settings(&settings.mail).map_err(StartError)?;
+    match &settings.mail.relay {
+        Some(relay) => tracing::info!(%relay, "mail goes out through the configured SMTP relay"),
+        None => tracing::info!("no mail relay configured: messages go to the outbox and their links to this log"),
+    }
     Ok(AppState {
         leptos_options: leptos_options(&settings),
         db,
         settings: Arc::new(settings),
         secrets: Arc::new(secrets),
         hasher: PasswordHasher::for_this_machine(),
+        mailer,
     })
 }
 

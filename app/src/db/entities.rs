@@ -2,6 +2,7 @@
 //! unit the Natero APIs use, and they compare the same way on SQLite and PostgreSQL.
 pub mod job_leases;
 pub mod one_time_tokens;
+pub mod outbound_mail;
 pub mod organisations;
 pub mod permissions;
 pub mod recovery_codes;

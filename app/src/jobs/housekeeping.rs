@@ -16,7 +16,15 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
     let sessions_state = state.clone();
     let throttle_state = state.clone();
     let tokens_state = state.clone();
+    let mail_state = state.clone();
     vec![
+        Job::new("deliver_mail", Duration::from_secs(10), move || {
+            let state = mail_state.clone();
+            async move {
+                let done = crate::mail::ssr::queue::deliver_due(&state).await.map_err(|e| e.to_string())?;
+                Ok(format!("{} sent, {} to retry, {} failed", done.sent, done.retrying, done.failed))
+            }
+        }),
         Job::new("expire_sessions", Duration::from_secs(300), move || {
             let state = sessions_state.clone();
             async move {

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::roles::api::list_roles;
 use crate::roles::permission::Permission;
-use crate::ui::{Badge, DataTable, EmptyState, Tone};
+use crate::ui::{LoadError, Badge, DataTable, EmptyState, Tone};
 
 /// The organisation's roles, what each grants and how many people hold it.
 #[component]
@@ -58,11 +58,7 @@ pub fn RolesTable() -> impl IntoView {
                                 .into_any()
                         }
                         Err(error) => {
-                            view! {
-                                <div class="alert alert-danger" role="alert">
-                                    {error.to_string()}
-                                </div>
-                            }
+                            view! { <LoadError error /> }
                                 .into_any()
                         }
                     }

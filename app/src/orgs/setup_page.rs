@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 use crate::auth::use_session;
 use crate::orgs::api::setup_link_info;
 use crate::orgs::dto::SetupInfo;
-use crate::ui::{field_error, FormAlert, FormField};
+use crate::ui::{field_error, FormAlert, FormField, LoadError};
 
 /// Where a setup link lands: create the first organisation and its administrator, or
 /// finish an invitation. Works without JavaScript.
@@ -31,7 +31,7 @@ pub fn SetupPage() -> impl IntoView {
                             Err(error) => {
                                 return view! {
                                     <h1>"This link cannot be used"</h1>
-                                    <div class="alert alert-danger" role="alert">{error.to_string()}</div>
+                                    <LoadError error />
                                     <p><a href="/sign-in">"Go to sign-in"</a></p>
                                 }
                                     .into_any();

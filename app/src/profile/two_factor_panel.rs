@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::profile::RecoveryCodesList;
 use crate::two_factor::api::{get_two_factor_status, BeginTwoFactorSetup, ConfirmTwoFactorSetup, DisableTwoFactor};
 use crate::two_factor::dto::TwoFactorStatus;
-use crate::ui::{field_error, use_toasts, Badge, EmptyState, FormAlert, FormField, Modal, Tone};
+use crate::ui::{LoadError, field_error, use_toasts, Badge, EmptyState, FormAlert, FormField, Modal, Tone};
 
 /// Turn two-factor sign-in on (password → scan → confirm with a code → recovery codes),
 /// re-seed it, or turn it off. Needs JavaScript: the new secret and the recovery codes
@@ -156,11 +156,7 @@ pub fn TwoFactorPanel() -> impl IntoView {
                                 .into_any()
                         }
                         Err(error) => {
-                            view! {
-                                <div class="alert alert-danger" role="alert">
-                                    {error.to_string()}
-                                </div>
-                            }
+                            view! { <LoadError error /> }
                                 .into_any()
                         }
                     }

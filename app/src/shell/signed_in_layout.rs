@@ -4,6 +4,7 @@ use leptos_router::components::{Outlet, Redirect};
 use crate::auth::use_session;
 use crate::error::AppError;
 use crate::shell::TopNav;
+use crate::ui::LoadError;
 
 /// Top navigation above the page. Visitors without a session are sent to sign in.
 #[component]
@@ -16,11 +17,7 @@ pub fn SignedInLayout() -> impl IntoView {
                     Ok(Some(user)) => view! { <TopNav user /> }.into_any(),
                     Ok(None) | Err(AppError::Unauthenticated) => view! { <Redirect path="/sign-in" /> }.into_any(),
                     Err(error) => {
-                        view! {
-                            <div class="alert alert-danger" role="alert">
-                                {error.to_string()}
-                            </div>
-                        }
+                        view! { <LoadError error /> }
                             .into_any()
                     }
                 }

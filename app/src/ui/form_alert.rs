@@ -19,3 +19,16 @@ pub fn FormAlert(
         })
     }
 }
+
+/// What a page region shows when its data could not be loaded.
+#[component]
+pub fn LoadError(
+    /// The error the load returned.
+    error: AppError,
+) -> impl IntoView {
+    view! {
+        <div class="alert alert-danger" role="alert">
+            {error.to_string()}
+        </div>
+    }
+}

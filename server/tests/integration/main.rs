@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod isolation;
 mod jobs;
+mod mail;
 mod security;
 mod setup;
 mod storage;

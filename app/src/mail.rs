@@ -1,0 +1,5 @@
+//! Outgoing mail: plain-text and HTML templates carrying the organisation's name, a queue
+//! in the database (bodies sealed, since they carry one-time links), and delivery over SMTP
+//! with retries and backoff, or to the outbox when no relay is configured.
+#[cfg(feature = "ssr")]
+pub mod ssr;

@@ -1,0 +1,3 @@
+pub mod compose;
+pub mod queue;
+pub mod transport;

@@ -1,0 +1,131 @@
+//! The mail queue: every message is recorded with its delivery status; failures are
+//! retried with backoff and keep their last error for the outbox page.
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use super::compose::{to_message, Bodies, Mail};
+use crate::db::entities::outbound_mail;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::time::{now_ms, MINUTE_MS};
+
+pub const STATUS_QUEUED: &str = "queued";
+pub const STATUS_SENT: &str = "sent";
+pub const STATUS_FAILED: &str = "failed";
+/// No relay configured: the message waits in the outbox for an administrator to read.
+pub const STATUS_OUTBOX: &str = "outbox";
+
+const SEAL_PURPOSE: &str = "mail-body";
+/// Waits after the 1st, 2nd, … failed attempt; after the last one the message is failed.
+const BACKOFF_MS: [i64; 5] = [MINUTE_MS, 5 * MINUTE_MS, 15 * MINUTE_MS, 60 * MINUTE_MS, 180 * MINUTE_MS];
+const BATCH: u64 = 50;
+
+pub fn backoff_after(attempts: i32) -> Option<i64> {
+    BACKOFF_MS.get((attempts.max(1) - 1) as usize).copied()
+}
+
+/// Records a message for delivery. Refuses an address lettre cannot parse.
+pub async fn enqueue(state: &AppState, org_id: i32, mail: Mail) -> Result<i32, AppError> {
+    to_message(&state.settings.mail.from, &mail.to, &mail.subject, &mail.bodies).map_err(AppError::Invalid)?;
+    let relay = state.settings.mail.relay.is_some();
+    if !relay {
+        // First runs work without a mail server: the link goes to the log.
+        tracing::info!(to = %mail.to, kind = mail.kind.key(), link = mail.link.as_deref().unwrap_or("-"), "mail kept in the outbox (no relay configured)");
+    }
+    let sealed = state.secrets.seal(SEAL_PURPOSE, &serde_json::to_vec(&mail.bodies).expect("bodies serialise"));
+    let now = now_ms();
+    let row = outbound_mail::ActiveModel {
+        org_id: Set(org_id),
+        kind: Set(mail.kind.key().to_owned()),
+        to_address: Set(mail.to),
+        subject: Set(mail.subject),
+        sealed_body: Set(sealed),
+        status: Set(if relay { STATUS_QUEUED } else { STATUS_OUTBOX }.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(row.id)
+}
+
+/// The bodies of a stored message (for the outbox page and for sending).
+pub fn open_bodies(state: &AppState, row: &outbound_mail::Model) -> Result<Bodies, AppError> {
+    let bytes = state.secrets.open(SEAL_PURPOSE, &row.sealed_body).map_err(|e| AppError::internal("mail body", e))?;
+    serde_json::from_slice(&bytes).map_err(|e| AppError::internal("mail body", e))
+}
+
+/// What one delivery round did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: u32,
+    pub retrying: u32,
+    pub failed: u32,
+}
+
+/// Sends due messages. Runs as a leased background job, so on several instances sharing a
+/// database each message is attempted by one of them at a time.
+pub async fn deliver_due(state: &AppState) -> Result<Delivery, AppError> {
+    let mut delivery = Delivery::default();
+    let Some(sender) = state.mailer.as_ref() else { return Ok(delivery) };
+    let now = now_ms();
+    let due = outbound_mail::Entity::find()
+        .filter(outbound_mail::Column::Status.eq(STATUS_QUEUED))
+        .filter(outbound_mail::Column::NextAttemptAt.lte(now))
+        .order_by_asc(outbound_mail::Column::Id)
+        .limit(BATCH)
+        .all(&state.db)
+        .await?;
+    for row in due {
+        let result = match open_bodies(state, &row) {
+            Ok(bodies) => match to_message(&state.settings.mail.from, &row.to_address, &row.subject, &bodies) {
+                Ok(message) => sender.send(message).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e.to_string()),
+        };
+        let attempts = row.attempts + 1;
+        let mut active: outbound_mail::ActiveModel = row.into();
+        active.attempts = Set(attempts);
+        match result {
+            Ok(()) => {
+                active.status = Set(STATUS_SENT.into());
+                active.sent_at = Set(Some(now_ms()));
+                active.last_error = Set(None);
+                delivery.sent += 1;
+            }
+            Err(error) => {
+                let error: String = error.chars().take(500).collect();
+                tracing::warn!(attempts, %error, "mail delivery failed");
+                active.last_error = Set(Some(error));
+                match backoff_after(attempts) {
+                    Some(wait) => {
+                        active.next_attempt_at = Set(now_ms() + wait);
+                        delivery.retrying += 1;
+                    }
+                    None => {
+                        active.status = Set(STATUS_FAILED.into());
+                        delivery.failed += 1;
+                    }
+                }
+            }
+        }
+        active.update(&state.db).await?;
+    }
+    Ok(delivery)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_backoff_grows_then_gives_up() {
+        assert_eq!(backoff_after(1), Some(MINUTE_MS));
+        assert_eq!(backoff_after(5), Some(180 * MINUTE_MS));
+        assert_eq!(backoff_after(6), None);
+    }
+}
