@@ -15,6 +15,8 @@ pub mod orgs;
 pub mod profile;
 pub mod roles;
 pub mod shell;
+pub mod time_label;
+pub mod users;
 pub mod two_factor;
 pub mod ui;
 pub mod validation;
@@ -44,6 +46,7 @@ use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
 use crate::profile::ProfilePage;
 use crate::shell::{HomePage, NotFoundPage, SignedInLayout};
+use crate::users::UsersPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -104,6 +107,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=ManagementCenterPage ssr=SsrMode::Async />
                     <Route path=path!("settings/profile") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("settings/users") view=UsersPage ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>
         </Routes>

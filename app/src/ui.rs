@@ -10,7 +10,7 @@ mod tabs;
 mod toast;
 
 pub use badge::{Badge, Tone};
-pub use data_table::DataTable;
+pub use data_table::{Column, DataTable};
 pub use empty_state::EmptyState;
 pub use form_alert::{FormAlert, LoadError};
 pub use form_field::{field_error, FormField};

@@ -14,18 +14,29 @@ pub fn ManagementCenterPage() -> impl IntoView {
             <h1>"Management Center"</h1>
             <p class="muted">"Settings for you and your organisation."</p>
         </header>
-        <section class="card-grid">
-            <a class="card card-link" href="/settings/profile">
-                <h2>"My Profile"</h2>
-                <p class="muted">"Your name, role and two-factor sign-in."</p>
-            </a>
-        </section>
         <Transition>
             {move || Suspend::new(async move {
-                let can_see_roles = matches!(
+                let configures_users = matches!(
                     session.user.await, Ok(Some(ref user)) if user.can(Permission::ConfigureUsers)
                 );
-                can_see_roles.then(|| view! { <RolesTable /> })
+                view! {
+                    <section class="card-grid">
+                        <a class="card card-link" href="/settings/profile">
+                            <h2>"My Profile"</h2>
+                            <p class="muted">"Your name, role and two-factor sign-in."</p>
+                        </a>
+                        {configures_users
+                            .then(|| {
+                                view! {
+                                    <a class="card card-link" href="/settings/users">
+                                        <h2>"Users"</h2>
+                                        <p class="muted">"Everyone in your organisation: active, inactive and invited."</p>
+                                    </a>
+                                }
+                            })}
+                    </section>
+                    {configures_users.then(|| view! { <RolesTable /> })}
+                }
             })}
         </Transition>
     }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::roles::api::list_roles;
 use crate::roles::permission::Permission;
-use crate::ui::{LoadError, Badge, DataTable, EmptyState, Tone};
+use crate::ui::{Badge, Column, DataTable, EmptyState, LoadError, Tone};
 
 /// The organisation's roles, what each grants and how many people hold it.
 #[component]
@@ -26,7 +26,7 @@ pub fn RolesTable() -> impl IntoView {
                             view! {
                                 <DataTable
                                     caption="Roles and permissions"
-                                    headers=vec!["Role", "Seat", "Permissions", "Lands on", "Users"]
+                                    columns=["Role", "Seat", "Permissions", "Lands on", "Users"].into_iter().map(Column::plain).collect()
                                 >
                                     {roles
                                         .into_iter()

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_location;
 
 use crate::auth::dto::CurrentUser;
 use crate::auth::SignOutButton;
+use crate::roles::permission::Permission;
 
 /// Brand, main links, the Settings menu and the user's name with sign-out. The Settings
 /// menu is a `<details>` element, so it opens without JavaScript too.
@@ -44,6 +45,15 @@ pub fn TopNav(
                         <a href="/settings" role="menuitem" on:click=close_menu aria-current=current("/settings")>
                             "Overview"
                         </a>
+                        {user
+                            .can(Permission::ConfigureUsers)
+                            .then(|| {
+                                view! {
+                                    <a href="/settings/users" role="menuitem" on:click=close_menu aria-current=current("/settings/users")>
+                                        "Users"
+                                    </a>
+                                }
+                            })}
                         <a
                             href="/settings/profile"
                             role="menuitem"

@@ -1,10 +1,26 @@
 use leptos::prelude::*;
 
+/// One column heading; sortable columns link to the same view sorted by them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub label: &'static str,
+    /// Where clicking the heading goes (the view sorted by this column).
+    pub sort_href: Option<String>,
+    /// Some(descending) when the view is sorted by this column.
+    pub sorted: Option<bool>,
+}
+
+impl Column {
+    pub fn plain(label: &'static str) -> Self {
+        Self { label, sort_href: None, sorted: None }
+    }
+}
+
 /// A table with a header row; scrolls sideways on narrow screens instead of squashing.
 #[component]
 pub fn DataTable(
     /// Column headings, in order.
-    headers: Vec<&'static str>,
+    columns: Vec<Column>,
     /// Accessible caption describing the table.
     #[prop(into)]
     caption: String,
@@ -17,7 +33,27 @@ pub fn DataTable(
                 <caption class="visually-hidden">{caption}</caption>
                 <thead>
                     <tr>
-                        {headers.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}
+                        {columns
+                            .into_iter()
+                            .map(|column| {
+                                let aria_sort = column.sorted.map(|desc| if desc { "descending" } else { "ascending" });
+                                let arrow = column.sorted.map(|desc| if desc { " ↓" } else { " ↑" }).unwrap_or_default();
+                                match column.sort_href {
+                                    Some(href) => {
+                                        view! {
+                                            <th scope="col" aria-sort=aria_sort>
+                                                <a class="sort-link" href=href>
+                                                    {column.label}
+                                                    {arrow}
+                                                </a>
+                                            </th>
+                                        }
+                                            .into_any()
+                                    }
+                                    None => view! { <th scope="col">{column.label}</th> }.into_any(),
+                                }
+                            })
+                            .collect_view()}
                     </tr>
                 </thead>
                 <tbody>{children()}</tbody>

@@ -14,3 +14,4 @@ mod security;
 mod setup;
 mod storage;
 mod two_factor;
+mod users;

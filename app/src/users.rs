@@ -1,0 +1,10 @@
+//! Settings → Management Center → Users: the people of the organisation, by state.
+pub mod api;
+pub mod dto;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+mod users_page;
+mod users_table;
+
+pub use users_page::UsersPage;
+pub use users_table::UsersTable;

@@ -1,0 +1,13 @@
+//! Server functions of the Users page. Every one needs Configure Users.
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::users::dto::{UserPage, UserQuery};
+
+#[server]
+pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
+    use crate::auth::ssr::context::require_permission;
+    use crate::roles::permission::Permission;
+    let (state, user) = require_permission(Permission::ConfigureUsers).await?;
+    crate::users::ssr::repo::list_users(&state.db, user.org_id, &query).await
+}

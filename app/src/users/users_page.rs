@@ -1,0 +1,139 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+use crate::ui::LoadError;
+use crate::users::api::list_users;
+use crate::users::dto::{UserPage, UserQuery, UserTab};
+use crate::users::UsersTable;
+
+/// Management Center → Users. Tabs, search, filters, sort and page all live in the URL, so
+/// a shared link opens the same view; the search form works without JavaScript.
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| UserQuery::from_params(|key| params.read().get(key)));
+    let users = Resource::new(move || query.get(), list_users);
+    view! {
+        <Title text="Users" />
+        <header class="page-header">
+            <p class="breadcrumb">
+                <a href="/settings">"Management Center"</a>
+                " / Users"
+            </p>
+            <h1>"Users"</h1>
+        </header>
+        <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(page) => view! { <UsersView page query=query.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UsersView(page: UserPage, query: UserQuery) -> impl IntoView {
+    let tabs = UserTab::ALL
+        .into_iter()
+        .zip(page.counts)
+        .map(|(tab, count)| {
+            let href = UserQuery { tab, page: 1, ..query.clone() }.href();
+            let active = tab == query.tab;
+            view! {
+                <a href=href class="tab" class:tab-active=active aria-current=active.then_some("page")>
+                    {tab.label()}
+                    " "
+                    <span class="tab-count">{count}</span>
+                </a>
+            }
+        })
+        .collect_view();
+    let role_options = page
+        .roles
+        .iter()
+        .map(|role| {
+            let selected = query.role_id == Some(role.id);
+            view! { <option value=role.id.to_string() selected=selected>{role.name.clone()}</option> }
+        })
+        .collect_view();
+    let pages = pagination(&page, &query);
+    let total = page.total;
+    let seats_in_use = page.seats_in_use;
+    let table = view! { <UsersTable page query=query.clone() /> };
+    let (tab_key, search, role_id, seat) = (query.tab.key(), query.search.clone(), query.role_id, query.seat);
+    let idle = query.idle_days.map(|d| d.to_string()).unwrap_or_default();
+    let clear_href = UserQuery { tab: query.tab, ..Default::default() }.href();
+    view! {
+        <p class="muted seats-line">
+            <strong>{seats_in_use}</strong>
+            {format!(" CSM seat{} in use (active and pending users whose role has the seat)", if seats_in_use == 1 { "" } else { "s" })}
+        </p>
+        <nav class="tabs" aria-label="User states">{tabs}</nav>
+        <Form method="GET" action="/settings/users" attr:class="filters">
+            <input type="hidden" name="tab" value=tab_key />
+            <div class="field">
+                <label for="users-search">"Search"</label>
+                <input id="users-search" type="search" name="q" value=search placeholder="Name or email" />
+            </div>
+            <div class="field">
+                <label for="users-role">"Role"</label>
+                <select id="users-role" name="role">
+                    <option value="" selected=role_id.is_none()>"Any role"</option>
+                    {role_options}
+                </select>
+            </div>
+            <div class="field">
+                <label for="users-seat">"Seat"</label>
+                <select id="users-seat" name="seat">
+                    <option value="" selected=seat.is_none()>"Any seat"</option>
+                    <option value="csm" selected=seat == Some(true)>"CSM seat"</option>
+                    <option value="analyst" selected=seat == Some(false)>"Analyst seat"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="users-idle">"No sign-in for (days)"</label>
+                <input
+                    id="users-idle"
+                    type="number"
+                    min="1"
+                    name="idle"
+                    value=idle
+                />
+            </div>
+            <div class="filters-actions">
+                <button type="submit" class="btn btn-secondary">"Apply"</button>
+                <a class="btn btn-ghost" href=clear_href>"Clear"</a>
+            </div>
+        </Form>
+        <p class="muted result-count">
+            {format!("{total} user{}", if total == 1 { "" } else { "s" })}
+        </p>
+        {table}
+        {pages}
+    }
+}
+
+fn pagination(page: &UserPage, query: &UserQuery) -> impl IntoView {
+    (page.page_count > 1).then(|| {
+        let link = |number: u64| UserQuery { page: number, ..query.clone() }.href();
+        let previous = (page.page > 1).then(|| link(page.page - 1));
+        let next = (page.page < page.page_count).then(|| link(page.page + 1));
+        view! {
+            <nav class="pagination" aria-label="Pages">
+                {match previous {
+                    Some(href) => view! { <a class="btn btn-secondary" href=href rel="prev">"← Previous"</a> }.into_any(),
+                    None => view! { <span class="btn btn-secondary" aria-disabled="true">"← Previous"</span> }.into_any(),
+                }}
+                <span class="muted">{format!("Page {} of {}", page.page, page.page_count)}</span>
+                {match next {
+                    Some(href) => view! { <a class="btn btn-secondary" href=href rel="next">"Next →"</a> }.into_any(),
+                    None => view! { <span class="btn btn-secondary" aria-disabled="true">"Next →"</span> }.into_any(),
+                }}
+            </nav>
+        }
+    })
+}
