@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos::html::{Input, Select};
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::ui::LoadError;
 use crate::users::api::list_users;
@@ -67,28 +67,48 @@ fn UsersView(page: UserPage, query: UserQuery) -> impl IntoView {
     let (tab_key, search, role_id, seat) = (query.tab.key(), query.search.clone(), query.role_id, query.seat);
     let idle = query.idle_days.map(|d| d.to_string()).unwrap_or_default();
     let clear_href = UserQuery { tab: query.tab, ..Default::default() }.href();
+    // Without JavaScript the form is a plain GET; with it, the same fields become a clean URL
+    // (empty filters left out) and the router navigates there.
+    let (search_input, role_select, seat_select, idle_input) =
+        (NodeRef::<Input>::new(), NodeRef::<Select>::new(), NodeRef::<Select>::new(), NodeRef::<Input>::new());
+    let navigate = use_navigate();
+    let tab = query.tab;
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = |input: NodeRef<Input>| input.get().map(|i| i.value()).unwrap_or_default();
+        let choice = |select: NodeRef<Select>| select.get().map(|s| s.value()).unwrap_or_default();
+        let (q, role, seat, idle) = (value(search_input), choice(role_select), choice(seat_select), value(idle_input));
+        let next = UserQuery::from_params(|key| match key {
+            "q" => Some(q.clone()),
+            "role" => Some(role.clone()),
+            "seat" => Some(seat.clone()),
+            "idle" => Some(idle.clone()),
+            _ => None,
+        });
+        navigate(&UserQuery { tab, ..next }.href(), Default::default());
+    };
     view! {
         <p class="muted seats-line">
             <strong>{seats_in_use}</strong>
             {format!(" CSM seat{} in use (active and pending users whose role has the seat)", if seats_in_use == 1 { "" } else { "s" })}
         </p>
         <nav class="tabs" aria-label="User states">{tabs}</nav>
-        <Form method="GET" action="/settings/users" attr:class="filters">
+        <form method="get" action="/settings/users" class="filters" on:submit=on_submit>
             <input type="hidden" name="tab" value=tab_key />
             <div class="field">
                 <label for="users-search">"Search"</label>
-                <input id="users-search" type="search" name="q" value=search placeholder="Name or email" />
+                <input id="users-search" type="search" name="q" value=search placeholder="Name or email" node_ref=search_input />
             </div>
             <div class="field">
                 <label for="users-role">"Role"</label>
-                <select id="users-role" name="role">
+                <select id="users-role" name="role" node_ref=role_select>
                     <option value="" selected=role_id.is_none()>"Any role"</option>
                     {role_options}
                 </select>
             </div>
             <div class="field">
                 <label for="users-seat">"Seat"</label>
-                <select id="users-seat" name="seat">
+                <select id="users-seat" name="seat" node_ref=seat_select>
                     <option value="" selected=seat.is_none()>"Any seat"</option>
                     <option value="csm" selected=seat == Some(true)>"CSM seat"</option>
                     <option value="analyst" selected=seat == Some(false)>"Analyst seat"</option>
@@ -102,13 +122,14 @@ fn UsersView(page: UserPage, query: UserQuery) -> impl IntoView {
                     min="1"
                     name="idle"
                     value=idle
+                    node_ref=idle_input
                 />
             </div>
             <div class="filters-actions">
                 <button type="submit" class="btn btn-secondary">"Apply"</button>
                 <a class="btn btn-ghost" href=clear_href>"Clear"</a>
             </div>
-        </Form>
+        </form>
         <p class="muted result-count">
             {format!("{total} user{}", if total == 1 { "" } else { "s" })}
         </p>
