@@ -29,16 +29,17 @@ run_cargo_suite() { # name, then the command
 }
 
 unit() {
-  run_cargo_suite "unit" bash -c 'cargo test -p app --features ssr --lib; a=$?; cargo test -p server --lib --bins; exit $((a | $?))'
+  run_cargo_suite "unit" timeout 1200 bash -c 'cargo test -p app --features ssr --lib; a=$?; cargo test -p server --lib --bins; exit $((a | $?))'
 }
 
 integration() {
-  run_cargo_suite "integration (SQLite)" env STEWARD_TEST_DATABASE_URL=sqlite cargo test -p server --test integration -- --test-threads=4
+  # Bounded in time: a hang fails the suite instead of eating the CI budget.
+  run_cargo_suite "integration (SQLite)" timeout 1200 env STEWARD_TEST_DATABASE_URL=sqlite cargo test -p server --test integration -- --test-threads=4
   local pgdir port url
   pgdir=$(mktemp -d /tmp/steward-pg-XXXXXX)
   port=$((20000 + RANDOM % 20000))
   if url=$(bash scripts/pg-throwaway.sh start "$pgdir" "$port"); then
-    run_cargo_suite "integration (PostgreSQL)" env STEWARD_TEST_DATABASE_URL="$url" cargo test -p server --test integration -- --test-threads=4
+    run_cargo_suite "integration (PostgreSQL)" timeout 1200 env STEWARD_TEST_DATABASE_URL="$url" cargo test -p server --test integration -- --test-threads=4
   else
     echo "could not start PostgreSQL; see $pgdir"
     record "integration (PostgreSQL)" 1 0 0
@@ -53,7 +54,7 @@ e2e() {
     return
   fi
   echo "==> browser (Playwright)"
-  (cd end2end && PLAYWRIGHT_JSON_OUTPUT_FILE="$logs/e2e.json" npx playwright test)
+  (cd end2end && PLAYWRIGHT_JSON_OUTPUT_FILE="$logs/e2e.json" timeout 1200 npx playwright test)
   local status=$?
   read -r passed failures < <(node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

@@ -1,9 +1,9 @@
 //! Password hashing and the new-password policy.
 //!
 //! argon2id at the OWASP ASVS 5 minimum (19 MiB, 2 passes, 1 lane). Hashes run on a small
-//! pool of dedicated threads, one per core, at lowered scheduling priority: the async
-//! runtime never blocks on a hash, and page requests keep their latency while sign-ins
-//! saturate the CPU.
+//! pool of dedicated threads, one per core, at the lowest scheduling priority (nice 19): the
+//! async runtime never blocks on a hash, and page requests keep their latency while
+//! sign-ins saturate the CPU.
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -103,12 +103,13 @@ impl PasswordHasher {
 
 #[cfg(target_os = "linux")]
 fn lower_this_threads_priority() {
-    // SCHED_IDLE: the hash threads take every spare cycle but yield at once to any normal
-    // thread, so page requests are served first while sign-ins saturate the CPU.
-    // SAFETY: plain syscall on the calling thread (pid 0); failure only means normal priority.
+    // Nice 19: the hash threads take every spare cycle, but when page requests compete for
+    // the CPU the scheduler gives those about 98% of it. Unlike SCHED_IDLE, a hash is never
+    // starved outright, so sign-ins slow down under load instead of stalling.
+    // SAFETY: plain syscalls on the calling thread; failure only means normal priority.
     unsafe {
-        let param = libc::sched_param { sched_priority: 0 };
-        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 19);
     }
 }
 

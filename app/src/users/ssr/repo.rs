@@ -55,17 +55,24 @@ fn rank_of_role(ranks: &[(i32, i32)]) -> SimpleExpr {
 
 pub async fn list_users(db: &impl ConnectionTrait, org_id: i32, query: &UserQuery) -> Result<UserPage, AppError> {
     let now = now_ms();
-    let roles = roles_repo::list_roles(db, org_id).await?;
-    let role_names: HashMap<i32, String> = roles.iter().map(|r| (r.id, r.name.clone())).collect();
-    let seat_roles: Vec<i32> = roles.iter().filter(|r| r.permissions.contains(&Permission::CsmSeat)).map(|r| r.id).collect();
+    let roles = roles_repo::roles_with_permissions(db, org_id).await?;
+    let role_names: HashMap<i32, String> = roles.iter().map(|(r, _)| (r.id, r.name.clone())).collect();
+    let seat_roles: Vec<i32> =
+        roles.iter().filter(|(_, p)| p.contains(&Permission::CsmSeat)).map(|(r, _)| r.id).collect();
 
+    // Users per state, in one grouped query.
+    let per_status: Vec<(String, i64)> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Status)
+        .column_as(Expr::col(users::Column::Id).count(), "users")
+        .filter(users::Column::OrgId.eq(org_id))
+        .group_by(users::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut counts = [0u64; 3];
     for (i, tab) in UserTab::ALL.iter().enumerate() {
-        counts[i] = users::Entity::find()
-            .filter(users::Column::OrgId.eq(org_id))
-            .filter(users::Column::Status.eq(tab.key()))
-            .count(db)
-            .await?;
+        counts[i] = per_status.iter().find(|(status, _)| status == tab.key()).map(|(_, n)| *n as u64).unwrap_or(0);
     }
     let seats_in_use = users::Entity::find()
         .filter(users::Column::OrgId.eq(org_id))
@@ -106,7 +113,7 @@ pub async fn list_users(db: &impl ConnectionTrait, org_id: i32, query: &UserQuer
     let mut by_name: Vec<(i32, String)> = role_names.iter().map(|(id, name)| (*id, name.to_lowercase())).collect();
     by_name.sort_by(|a, b| a.1.cmp(&b.1));
     let role_rank: Vec<(i32, i32)> = by_name.iter().enumerate().map(|(rank, (id, _))| (*id, rank as i32)).collect();
-    let seat_rank: Vec<(i32, i32)> = roles.iter().map(|r| (r.id, i32::from(seat_roles.contains(&r.id)))).collect();
+    let seat_rank: Vec<(i32, i32)> = roles.iter().map(|(r, _)| (r.id, i32::from(seat_roles.contains(&r.id)))).collect();
     // Missing values sort the same way on every database: "never signed in" counts as the
     // oldest sign-in; a missing title or invitation goes last.
     let nulls_last = NullOrdering::Last;
@@ -196,6 +203,6 @@ pub async fn list_users(db: &impl ConnectionTrait, org_id: i32, query: &UserQuer
         page_count,
         counts,
         seats_in_use,
-        roles: roles.into_iter().map(|r| RoleOption { id: r.id, name: r.name }).collect(),
+        roles: roles.into_iter().map(|(r, _)| RoleOption { id: r.id, name: r.name }).collect(),
     })
 }
