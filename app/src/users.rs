@@ -3,8 +3,10 @@ pub mod api;
 pub mod dto;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+mod new_users_dialog;
 mod users_page;
 mod users_table;
 
+pub use new_users_dialog::NewUsersDialog;
 pub use users_page::UsersPage;
 pub use users_table::UsersTable;

@@ -241,3 +241,47 @@ mod tests {
         assert_eq!(back, UserQuery { page: 1, ..Default::default() });
     }
 }
+
+/// What happened to one address of a "New users" request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InviteOutcome {
+    Invited,
+    /// Not a usable address; says why.
+    Invalid(String),
+    /// Already a user of the organisation, in this state.
+    AlreadyUser { status: UserTab, user_id: i32 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteResult {
+    /// The address as typed.
+    pub address: String,
+    pub outcome: InviteOutcome,
+}
+
+/// Splits what was typed into addresses: commas, semicolons, spaces and new lines all
+/// separate; repeats are kept once.
+pub fn split_addresses(input: &str) -> Vec<String> {
+    let mut seen = Vec::<String>::new();
+    for part in input.split(|c: char| c == ',' || c == ';' || c.is_whitespace()) {
+        let part = part.trim();
+        if !part.is_empty() && !seen.iter().any(|s| s.eq_ignore_ascii_case(part)) {
+            seen.push(part.to_owned());
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod invite_tests {
+    use super::*;
+
+    #[test]
+    fn test_addresses_split_on_every_separator_and_dedupe() {
+        assert_eq!(
+            split_addresses(" a@x.io, b@x.io;c@x.io\nd@x.io  A@X.io ,, "),
+            vec!["a@x.io", "b@x.io", "c@x.io", "d@x.io"]
+        );
+        assert!(split_addresses(" ,; \n").is_empty());
+    }
+}

@@ -4,9 +4,9 @@ use leptos::html::{Input, Select};
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::ui::LoadError;
-use crate::users::api::list_users;
+use crate::users::api::{list_users, InviteUsers};
 use crate::users::dto::{UserPage, UserQuery, UserTab};
-use crate::users::UsersTable;
+use crate::users::{NewUsersDialog, UsersTable};
 
 /// Management Center → Users. Tabs, search, filters, sort and page all live in the URL, so
 /// a shared link opens the same view; the search form works without JavaScript.
@@ -14,7 +14,11 @@ use crate::users::UsersTable;
 pub fn UsersPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| UserQuery::from_params(|key| params.read().get(key)));
-    let users = Resource::new(move || query.get(), list_users);
+    let invite = ServerAction::<InviteUsers>::new();
+    // Owned here, not by the dialog: the list below re-renders after an invitation and the
+    // dialog must stay open to show the results.
+    let invite_open = RwSignal::new(false);
+    let users = Resource::new(move || (query.get(), invite.version().get()), |(query, _)| list_users(query));
     view! {
         <Title text="Users" />
         <header class="page-header">
@@ -27,7 +31,7 @@ pub fn UsersPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Ok(page) => view! { <UsersView page query=query.get_untracked() /> }.into_any(),
+                    Ok(page) => view! { <UsersView page query=query.get_untracked() invite invite_open /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -36,7 +40,12 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UsersView(page: UserPage, query: UserQuery) -> impl IntoView {
+fn UsersView(
+    page: UserPage,
+    query: UserQuery,
+    invite: ServerAction<InviteUsers>,
+    invite_open: RwSignal<bool>,
+) -> impl IntoView {
     let tabs = UserTab::ALL
         .into_iter()
         .zip(page.counts)
@@ -63,6 +72,7 @@ fn UsersView(page: UserPage, query: UserQuery) -> impl IntoView {
     let pages = pagination(&page, &query);
     let total = page.total;
     let seats_in_use = page.seats_in_use;
+    let roles = page.roles.clone();
     let table = view! { <UsersTable page query=query.clone() /> };
     let (tab_key, search, role_id, seat) = (query.tab.key(), query.search.clone(), query.role_id, query.seat);
     let idle = query.idle_days.map(|d| d.to_string()).unwrap_or_default();
@@ -88,10 +98,13 @@ fn UsersView(page: UserPage, query: UserQuery) -> impl IntoView {
         navigate(&UserQuery { tab, ..next }.href(), Default::default());
     };
     view! {
-        <p class="muted seats-line">
-            <strong>{seats_in_use}</strong>
-            {format!(" CSM seat{} in use (active and pending users whose role has the seat)", if seats_in_use == 1 { "" } else { "s" })}
-        </p>
+        <div class="toolbar">
+            <p class="muted seats-line">
+                <strong>{seats_in_use}</strong>
+                {format!(" CSM seat{} in use (active and pending users whose role has the seat)", if seats_in_use == 1 { "" } else { "s" })}
+            </p>
+            <NewUsersDialog action=invite roles open=invite_open />
+        </div>
         <nav class="tabs" aria-label="User states">{tabs}</nav>
         <form method="get" action="/settings/users" class="filters" on:submit=on_submit>
             <input type="hidden" name="tab" value=tab_key />

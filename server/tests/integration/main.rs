@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod cli;
+mod invite;
 mod isolation;
 mod jobs;
 mod mail;

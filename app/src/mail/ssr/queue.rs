@@ -29,7 +29,7 @@ pub async fn enqueue(state: &AppState, org_id: i32, mail: Mail) -> Result<i32, A
     let relay = state.settings.mail.relay.is_some();
     if !relay {
         // First runs work without a mail server: the link goes to the log.
-        tracing::info!(to = %mail.to, kind = mail.kind.key(), link = mail.link.as_deref().unwrap_or("-"), "mail kept in the outbox (no relay configured)");
+        tracing::info!(to = %mail.to, kind = mail.kind.key(), link = %mail.link.as_deref().unwrap_or("-"), "mail kept in the outbox (no relay configured)");
     }
     let sealed = state.secrets.seal(SEAL_PURPOSE, &serde_json::to_vec(&mail.bodies).expect("bodies serialise"));
     let now = now_ms();
