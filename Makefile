@@ -28,8 +28,8 @@ test-unit:
 test-integration: test-tools
 	@bash scripts/test.sh integration
 
-## Sign-in throughput against the physical limit of this machine.
-bench: tools
+## Sign-in throughput against the physical limit, and the Users page with 10,000 users.
+bench: build
 	cargo build --release -p server --bin steward-bench
 	./target/release/steward-bench
 
