@@ -27,7 +27,6 @@ pub const ACCOUNT_FROM_ADDRESS: Policy = Policy { threshold: 5, first_wait_ms: 3
 pub const ACCOUNT: Policy = Policy { threshold: 10, first_wait_ms: 5_000, max_wait_ms: 60_000 };
 pub const ADDRESS: Policy = Policy { threshold: 30, first_wait_ms: 60_000, max_wait_ms: 15 * MINUTE_MS };
 pub const SECOND_FACTOR: Policy = Policy { threshold: 5, first_wait_ms: 30_000, max_wait_ms: 5 * MINUTE_MS };
-pub const PASSWORD_RESET: Policy = Policy { threshold: 3, first_wait_ms: 60_000, max_wait_ms: 15 * MINUTE_MS };
 
 /// Failures older than this are forgotten (unless a wait is still running).
 pub const WINDOW_MS: i64 = 15 * MINUTE_MS;
