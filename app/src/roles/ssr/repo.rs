@@ -1,7 +1,8 @@
 //! Queries on roles and their permissions, always within one organisation.
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::db::entities::{role_permissions, roles, users};
 use crate::error::AppError;
@@ -67,24 +68,28 @@ pub async fn roles_with_permissions(
         .collect())
 }
 
-/// Every role of the organisation with its permissions and how many users hold it.
+/// Every role of the organisation with its permissions and how many users hold it: three
+/// queries whatever the number of roles.
 pub async fn list_roles(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<RoleSummary>, AppError> {
-    let roles = roles::Entity::find().filter(roles::Column::OrgId.eq(org_id)).order_by_asc(roles::Column::Id).all(db).await?;
-    let mut out = Vec::with_capacity(roles.len());
-    for role in roles {
-        let user_count = users::Entity::find()
-            .filter(users::Column::OrgId.eq(org_id))
-            .filter(users::Column::RoleId.eq(role.id))
-            .filter(users::Column::Status.ne("inactive"))
-            .count(db)
-            .await?;
-        out.push(RoleSummary {
+    let holders: Vec<(i32, i64)> = users::Entity::find()
+        .select_only()
+        .column(users::Column::RoleId)
+        .column_as(Expr::col(users::Column::Id).count(), "holders")
+        .filter(users::Column::OrgId.eq(org_id))
+        .filter(users::Column::Status.ne("inactive"))
+        .group_by(users::Column::RoleId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(roles_with_permissions(db, org_id)
+        .await?
+        .into_iter()
+        .map(|(role, permissions)| RoleSummary {
+            user_count: holders.iter().find(|(id, _)| *id == role.id).map(|(_, n)| *n as u64).unwrap_or(0),
             id: role.id,
-            permissions: permissions_of_role(db, org_id, role.id).await?,
+            permissions,
             name: role.name,
             landing: LandingPage::from_key(&role.landing_page),
-            user_count,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
