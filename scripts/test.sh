@@ -9,8 +9,15 @@ logs=$(mktemp -d)
 summary=()
 failed=0
 
-# Sums "test result: ok. N passed; M failed" lines of cargo test output.
-cargo_counts() { grep -E '^test result:' "$1" | awk '{p+=$4; f+=$6} END {printf "%d %d", p, f}'; }
+# Sums "test result: ok. N passed; M failed" lines of cargo test output, or reads
+# nextest's "N tests run: M passed" summary.
+cargo_counts() {
+  if grep -qE 'tests? run:' "$1"; then
+    grep -E 'tests? run:' "$1" | tail -n 1 | sed -E 's/.*run: ([0-9]+) passed.*/\1/' | awk -v run="$(grep -E 'tests? run:' "$1" | tail -n 1 | sed -E 's/.* ([0-9]+) tests? run:.*/\1/')" '{printf "%d %d", $1, run - $1}'
+  else
+    grep -E '^test result:' "$1" | awk '{p+=$4; f+=$6} END {printf "%d %d", p, f}'
+  fi
+}
 
 record() { # name status passed failed
   local name=$1 status=$2 passed=$3 failures=$4
@@ -34,12 +41,12 @@ unit() {
 
 integration() {
   # Bounded in time: a hang fails the suite instead of eating the CI budget.
-  run_cargo_suite "integration (SQLite)" timeout 1200 env STEWARD_TEST_DATABASE_URL=sqlite cargo test -p server --test integration -- --test-threads=4
+  run_cargo_suite "integration (SQLite)" timeout 1200 env STEWARD_TEST_DATABASE_URL=sqlite cargo nextest run -p server --test integration --no-fail-fast
   local pgdir port url
   pgdir=$(mktemp -d /tmp/steward-pg-XXXXXX)
   port=$((20000 + RANDOM % 20000))
   if url=$(bash scripts/pg-throwaway.sh start "$pgdir" "$port"); then
-    run_cargo_suite "integration (PostgreSQL)" timeout 1200 env STEWARD_TEST_DATABASE_URL="$url" cargo test -p server --test integration -- --test-threads=4
+    run_cargo_suite "integration (PostgreSQL)" timeout 1200 env STEWARD_TEST_DATABASE_URL="$url" cargo nextest run -p server --test integration --no-fail-fast
   else
     echo "could not start PostgreSQL; see $pgdir"
     record "integration (PostgreSQL)" 1 0 0
