@@ -26,6 +26,9 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("session_idle_minutes", "60", false, "A session ends after this many minutes without a request."),
     ("session_absolute_hours", "12", false, "A session ends this many hours after sign-in, whatever the activity."),
     ("invitation_days", "7", false, "How long setup links for new users stay valid."),
+    ("password_reset_hours", "24", false, "How long a password reset link stays valid."),
+    ("seat_limit", "", false, "Most users who may hold a CSM seat (active and pending). Empty: no limit."),
+    ("audit_retention_days", "400", false, "Audit log entries are kept this many days (at least 365)."),
     ("trust_forwarded_for", "false", false, "Take the client address from X-Forwarded-For (only behind a proxy you run)."),
     ("log_format", "text", false, "`text` or `json`."),
     ("mail_relay", "", false, "SMTP host. Empty: mail goes to the outbox in the database and links are logged."),
@@ -63,6 +66,9 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub invitation_days: i64,
+    pub password_reset_hours: i64,
+    pub seat_limit: Option<u64>,
+    pub audit_retention_days: i64,
     pub trust_forwarded_for: bool,
     pub log_format: String,
     pub mail: MailSettings,
@@ -178,6 +184,20 @@ impl Settings {
             session_idle_minutes: number("session_idle_minutes")?,
             session_absolute_hours: number("session_absolute_hours")?,
             invitation_days: number("invitation_days")?,
+            password_reset_hours: number("password_reset_hours")?,
+            seat_limit: match non_empty("seat_limit") {
+                None => None,
+                Some(text) => Some(text.parse::<u64>().map_err(|_| {
+                    ConfigError(format!("`seat_limit` must be a whole number of seats or empty for no limit, not `{text}`"))
+                })?),
+            },
+            audit_retention_days: {
+                let days = number("audit_retention_days")?;
+                if days < 365 {
+                    return Err(ConfigError(format!("`audit_retention_days` must be at least 365, not `{days}`")));
+                }
+                days
+            },
             trust_forwarded_for: matches!(get("trust_forwarded_for").as_str(), "true" | "1" | "yes"),
             log_format: get("log_format"),
             mail,

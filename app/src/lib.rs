@@ -7,6 +7,7 @@
 //! frame around pages and `ui/` the shared components.
 #![recursion_limit = "256"]
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod mail;
@@ -41,6 +42,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::audit::AuditLogPage;
 use crate::auth::{provide_session, SecondFactorPage, SignInPage};
 use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
@@ -108,6 +110,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings") view=ManagementCenterPage ssr=SsrMode::Async />
                     <Route path=path!("settings/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("settings/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/audit") view=AuditLogPage ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>
         </Routes>

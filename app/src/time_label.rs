@@ -53,6 +53,22 @@ pub fn exact_utc(at_ms: i64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rest / 3600, (rest % 3600) / 60)
 }
 
+/// Midnight UTC of a `YYYY-MM-DD` date, as epoch milliseconds (days-from-civil, H. Hinnant).
+pub fn date_start_ms(date: &str) -> Option<i64> {
+    let (y, rest) = date.split_once('-')?;
+    let (m, d) = rest.split_once('-')?;
+    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +78,10 @@ mod tests {
         assert_eq!(exact_utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(exact_utc(1_795_342_500_000), "2026-11-22 10:15 UTC");
         assert_eq!(exact_utc(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(date_start_ms("2000-02-29"), Some(951_782_400_000));
+        assert_eq!(date_start_ms("1970-01-01"), Some(0));
+        assert_eq!(exact_utc(date_start_ms("2026-11-22").unwrap()), "2026-11-22 00:00 UTC");
+        assert_eq!(date_start_ms("2026-13-01"), None);
     }
 
     #[test]

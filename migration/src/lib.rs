@@ -7,6 +7,7 @@ mod m20261122_000002_create_users_and_sessions;
 mod m20261122_000003_create_system_tables;
 mod m20261122_000004_create_outbound_mail;
 mod m20261122_000005_index_users_by_status;
+mod m20261122_000006_create_audit_events;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_system_tables::Migration),
             Box::new(m20261122_000004_create_outbound_mail::Migration),
             Box::new(m20261122_000005_index_users_by_status::Migration),
+            Box::new(m20261122_000006_create_audit_events::Migration),
         ]
     }
 }

@@ -17,7 +17,17 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
     let throttle_state = state.clone();
     let tokens_state = state.clone();
     let mail_state = state.clone();
+    let audit_state = state.clone();
     vec![
+        Job::new("prune_audit_log", Duration::from_secs(6 * 3600), move || {
+            let state = audit_state.clone();
+            async move {
+                let removed = crate::audit::ssr::repo::prune(&state.db, state.settings.audit_retention_days)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{removed} audit entries past retention removed"))
+            }
+        }),
         Job::new("deliver_mail", Duration::from_secs(10), move || {
             let state = mail_state.clone();
             async move {

@@ -32,6 +32,18 @@ pub fn ManagementCenterPage() -> impl IntoView {
                                         <h2>"Users"</h2>
                                         <p class="muted">"Everyone in your organisation: active, inactive and invited."</p>
                                     </a>
+                                    <a class="card card-link" href="/settings/roles">
+                                        <h2>"Roles"</h2>
+                                        <p class="muted">"What each role may do, its landing page and who holds it."</p>
+                                    </a>
+                                    <a class="card card-link" href="/settings/audit">
+                                        <h2>"Audit log"</h2>
+                                        <p class="muted">"Every change to users, roles, invitations and sign-ins."</p>
+                                    </a>
+                                    <a class="card card-link" href="/settings/outbox">
+                                        <h2>"Outbox"</h2>
+                                        <p class="muted">"Mail Steward sent or is trying to send, with its delivery status."</p>
+                                    </a>
                                 }
                             })}
                     </section>

@@ -157,7 +157,7 @@ impl UserQuery {
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {

@@ -4,6 +4,8 @@ use secrecy::SecretString;
 
 use super::session::{self, Client, Stage};
 use super::throttle;
+use crate::audit::dto::AuditAction;
+use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
 use crate::db::entities::{roles, users};
 use crate::error::AppError;
 use crate::roles::permission::LandingPage;
@@ -55,7 +57,14 @@ pub async fn sign_in(state: &AppState, email: &str, password: String, client: &C
     let stored = candidate.as_ref().and_then(|u| u.password_hash.clone());
     let matched = state.hasher.verify(SecretString::from(password), stored).await?;
 
-    let Some(user) = candidate.filter(|_| matched) else {
+    let Some(user) = candidate.clone().filter(|_| matched) else {
+        // Recorded in the organisation of the user the email belongs to; an email that is
+        // nobody's only reaches the server log.
+        if let Some(known) = &candidate {
+            let actor = Actor::anonymous(&email, client.address.clone());
+            let changes = Changes::new().set("reason", "wrong password");
+            audit::record(&state.db, known.org_id, &actor, AuditAction::SignInFailed, &Target::user(known), changes).await?;
+        }
         throttle::record_failure(&state.db, &keys[0], throttle::ACCOUNT_FROM_ADDRESS, now).await?;
         throttle::record_failure(&state.db, &keys[1], throttle::ACCOUNT, now).await?;
         throttle::record_failure(&state.db, &keys[2], throttle::ADDRESS, now).await?;
@@ -99,6 +108,9 @@ pub async fn verify_second_factor(
         .ok_or_else(expired)?;
     if !two_factor::check_sign_in_code(state, &user, code, now).await? {
         throttle::record_failure(&state.db, &key, throttle::SECOND_FACTOR, now).await?;
+        let actor = Actor::anonymous(&user.email, client.address.clone());
+        let changes = Changes::new().set("reason", "wrong second-factor code");
+        audit::record(&state.db, user.org_id, &actor, AuditAction::SignInFailed, &Target::user(&user), changes).await?;
         return Err(AppError::field("code", "That code is not valid. Codes work once; wait for the next one."));
     }
     throttle::clear(&state.db, &key).await?;
@@ -111,6 +123,8 @@ async fn complete(state: &AppState, user: users::Model, client: &Client) -> Resu
     let token = session::create(&state.db, &state.settings, &user, Stage::Complete, client, now).await?;
     let role = roles::Entity::find_by_id(user.role_id).filter(roles::Column::OrgId.eq(user.org_id)).one(&state.db).await?;
     let landing = role.map(|r| LandingPage::from_key(&r.landing_page)).unwrap_or(LandingPage::Home);
+    let actor = Actor::from_model(&user, client.address.clone());
+    audit::record(&state.db, user.org_id, &actor, AuditAction::SignedIn, &Target::user(&user), Changes::new()).await?;
     let mut active: users::ActiveModel = user.into();
     active.last_sign_in_at = Set(Some(now));
     active.update(&state.db).await?;

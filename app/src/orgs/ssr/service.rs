@@ -6,6 +6,8 @@ use sea_orm::{
 };
 use secrecy::SecretString;
 
+use crate::audit::dto::AuditAction;
+use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
 use crate::auth::ssr::password::check_new_password;
 use crate::auth::ssr::service::SignInOutcome;
 use crate::auth::ssr::session::{self, Client, Stage};
@@ -250,6 +252,9 @@ pub async fn complete_setup(state: &AppState, token: &str, form: SetupForm, clie
     let mut signed_in: users::ActiveModel = user.clone().into();
     signed_in.last_sign_in_at = Set(Some(now));
     signed_in.update(&txn).await?;
+    let actor = Actor::from_model(&user, client.address.clone());
+    let changes = Changes::new().field("status", Some("pending"), Some("active"));
+    audit::record(&txn, user.org_id, &actor, AuditAction::SetupCompleted, &Target::user(&user), changes).await?;
     let landing = crate::auth::ssr::context::load_current_user(&txn, user).await?.landing;
     txn.commit().await?;
     Ok(SignInOutcome::SignedIn { token, landing: if bootstrap { LandingPage::ManagementCenter } else { landing } })

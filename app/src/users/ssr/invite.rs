@@ -2,7 +2,10 @@
 //! (valid `invitation_days`) sent by email.
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
+use crate::audit::dto::AuditAction;
+use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
 use crate::auth::dto::CurrentUser;
+use crate::auth::ssr::context::client;
 use crate::crypto::random_token;
 use crate::db::entities::{one_time_tokens, roles, users};
 use crate::error::AppError;
@@ -98,6 +101,9 @@ async fn invite_one(state: &AppState, caller: &CurrentUser, role: &roles::Model,
     }
     .insert(&txn)
     .await?;
+    let actor = Actor::user(caller, client(state).address);
+    let changes = Changes::new().set("role", &role.name).set("status", "pending");
+    audit::record(&txn, caller.org_id, &actor, AuditAction::UserInvited, &Target::user(&user), changes).await?;
     txn.commit().await?;
     let inviter = if caller.name.is_empty() { caller.email.clone() } else { caller.name.clone() };
     let mail = compose::invitation(email, &caller.org_name, &inviter, &setup_link(&state.settings, &token), state.settings.invitation_days);
