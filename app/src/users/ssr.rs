@@ -1,2 +1,3 @@
+pub mod guard;
 pub mod invite;
 pub mod repo;
