@@ -52,6 +52,17 @@ pub fn parse_optional(input: Option<String>, what: &str) -> Result<Option<String
     }
 }
 
+/// An optional phone number: digits with spaces and `+ - ( ) .`, 3–30 characters.
+pub fn parse_phone(input: Option<String>) -> Result<Option<String>, String> {
+    let Some(phone) = input.as_deref().map(str::trim).filter(|p| !p.is_empty()) else { return Ok(None) };
+    let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if !allowed || !(3..=30).contains(&phone.len()) || digits < 3 {
+        return Err(format!("\"{phone}\" is not a phone number: use digits, spaces and + - ( ) only."));
+    }
+    Ok(Some(phone.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +85,9 @@ mod tests {
         assert!(parse_name("Evil\r\nBcc: x", "a name").is_err());
         assert!(parse_name(&"x".repeat(121), "a name").is_err());
         assert_eq!(parse_optional(Some("  ".into()), "a title").unwrap(), None);
+        assert_eq!(parse_phone(Some(" +44 (20) 7946-0958 ".into())).unwrap().as_deref(), Some("+44 (20) 7946-0958"));
+        assert_eq!(parse_phone(Some("".into())).unwrap(), None);
+        assert!(parse_phone(Some("call me".into())).is_err());
+        assert!(parse_phone(Some("12\r\n3".into())).is_err());
     }
 }

@@ -58,3 +58,30 @@ pub async fn sign_out() -> Result<(), AppError> {
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
+
+/// "Forgot password": always the same answer; the mail goes only to a matching user.
+#[server]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    let state = crate::state::app_state()?;
+    let client = context::client(&state);
+    crate::auth::ssr::password_reset::request(&state, &email, &client).await?;
+    leptos_axum::redirect("/sign-in/forgot?sent=1");
+    Ok(())
+}
+
+#[server]
+pub async fn password_reset_info(token: String) -> Result<crate::auth::dto::ResetInfo, AppError> {
+    let state = crate::state::app_state()?;
+    crate::auth::ssr::password_reset::info(&state, &token).await
+}
+
+/// Sets the new password from a reset link; every session ends, so the next stop is sign-in.
+#[server]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    let state = crate::state::app_state()?;
+    let client = context::client(&state);
+    crate::auth::ssr::password_reset::complete(&state, &token, password, &client).await?;
+    context::set_cookie(session::clearing_cookie(&state.settings));
+    leptos_axum::redirect("/sign-in?reset=1");
+    Ok(())
+}

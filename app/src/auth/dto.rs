@@ -22,3 +22,10 @@ impl CurrentUser {
         self.permissions.contains(&permission)
     }
 }
+
+/// What the password reset page shows about its link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetInfo {
+    pub email: String,
+    pub org_name: String,
+}

@@ -172,8 +172,10 @@ pub struct UserRow {
     pub id: i32,
     pub name: String,
     pub email: String,
+    pub role_id: i32,
     pub role_name: String,
     pub title: Option<String>,
+    pub phone: Option<String>,
     pub csm_seat: bool,
     pub last_sign_in: Option<TimeLabel>,
     pub two_factor: bool,
@@ -284,4 +286,59 @@ mod invite_tests {
         );
         assert!(split_addresses(" ,; \n").is_empty());
     }
+}
+
+/// The Edit dialog's fields, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEdit {
+    pub name: String,
+    pub email: String,
+    pub role_id: i32,
+    pub title: String,
+    pub phone: String,
+}
+
+/// What a bulk action does to each selected user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BulkAction {
+    ChangeRole,
+    Delete,
+    Reactivate,
+    ResendInvitation,
+}
+
+impl BulkAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            BulkAction::ChangeRole => "Change role",
+            BulkAction::Delete => "Delete",
+            BulkAction::Reactivate => "Reactivate",
+            BulkAction::ResendInvitation => "Resend invitation",
+        }
+    }
+
+    /// The actions offered on a tab.
+    pub fn for_tab(tab: UserTab) -> &'static [BulkAction] {
+        match tab {
+            UserTab::Active => &[BulkAction::ChangeRole, BulkAction::Delete],
+            UserTab::Inactive => &[BulkAction::Reactivate, BulkAction::ChangeRole],
+            UserTab::Pending => &[BulkAction::ResendInvitation, BulkAction::ChangeRole, BulkAction::Delete],
+        }
+    }
+}
+
+pub const MAX_BULK_USERS: usize = 500;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkFailure {
+    pub user_id: i32,
+    /// The user's email, or the id when it is not one of the organisation's users.
+    pub user: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub succeeded: u32,
+    pub failures: Vec<BulkFailure>,
 }

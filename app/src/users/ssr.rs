@@ -1,3 +1,5 @@
+pub mod bulk;
 pub mod guard;
 pub mod invite;
+pub mod manage;
 pub mod repo;

@@ -94,6 +94,25 @@ pub fn invitation(to: &str, org_name: &str, inviter: &str, link: &str, valid_day
     }
 }
 
+/// A password reset link, asked for by the user ("Forgot password") or sent by an administrator.
+pub fn password_reset(to: &str, org_name: &str, link: &str, valid_hours: i64, sent_by: Option<&str>) -> Mail {
+    let intro = match sent_by {
+        Some(admin) => format!("{admin} asked Steward to send you a link to choose a new password for {org_name}."),
+        None => format!("Someone (hopefully you) asked to reset your password for {org_name} on Steward."),
+    };
+    let validity = format!(
+        "The link works once and expires in {valid_hours} hours. Until you use it, your current password keeps working; if you did not ask for this, ignore this email."
+    );
+    let text = format!("Hello,\n\n{intro}\n\nChoose a new password here:\n{link}\n\n{validity}\n\n-- Steward for {org_name}\n");
+    Mail {
+        kind: MailKind::PasswordReset,
+        to: to.to_owned(),
+        subject: one_line(&format!("Reset your password for {org_name} on Steward")),
+        bodies: Bodies { text, html: html_page(org_name, &[intro, validity], Some(("Choose a new password", link))) },
+        link: Some(link.to_owned()),
+    }
+}
+
 /// A plain notice without a link (password changed, two-factor turned off…).
 pub fn notice(to: &str, org_name: &str, subject: &str, lines: &[String]) -> Mail {
     let text = format!("Hello,\n\n{}\n\n-- Steward for {org_name}\n", lines.join("\n\n"));

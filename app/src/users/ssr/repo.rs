@@ -182,6 +182,8 @@ pub async fn list_users(db: &impl ConnectionTrait, org_id: i32, query: &UserQuer
             let invitation = invitations.get(&user.id);
             UserRow {
                 id: user.id,
+                role_id: user.role_id,
+                phone: user.phone,
                 role_name: role_names.get(&user.role_id).cloned().unwrap_or_default(),
                 csm_seat: seat_roles.contains(&user.role_id),
                 last_sign_in: user.last_sign_in_at.map(|at| TimeLabel::new(at, now)),
