@@ -252,6 +252,8 @@ pub enum InviteOutcome {
     Invalid(String),
     /// Already a user of the organisation, in this state.
     AlreadyUser { status: UserTab, user_id: i32 },
+    /// A valid address that could not be invited (the seat limit, say); says why.
+    Refused(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

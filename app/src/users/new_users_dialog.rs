@@ -65,6 +65,9 @@ pub fn NewUsersDialog(
                                             InviteOutcome::Invalid(reason) => {
                                                 view! { <Badge tone=Tone::Danger>"Invalid"</Badge> " " <span>{reason}</span> }.into_any()
                                             }
+                                            InviteOutcome::Refused(reason) => {
+                                                view! { <Badge tone=Tone::Danger>"Not invited"</Badge> " " <span>{reason}</span> }.into_any()
+                                            }
                                             InviteOutcome::AlreadyUser { status, .. } => {
                                                 let href = UserQuery { tab: status, search: result.address.clone(), ..Default::default() }.href();
                                                 view! {

@@ -11,6 +11,8 @@ mod invite;
 mod isolation;
 mod jobs;
 mod mail;
+mod manage;
+mod password_reset;
 mod security;
 mod setup;
 mod storage;

@@ -11,7 +11,9 @@ use crate::db::entities::{one_time_tokens, roles, users};
 use crate::error::AppError;
 use crate::mail::ssr::{compose, queue};
 use crate::orgs::ssr::service::{setup_link, PURPOSE_INVITATION};
+use crate::roles::permission::Permission;
 use crate::roles::ssr::repo as roles_repo;
+use crate::users::ssr::guard;
 use crate::state::AppState;
 use crate::time::{now_ms, DAY_MS};
 use crate::users::dto::{split_addresses, InviteOutcome, InviteResult, UserTab};
@@ -51,18 +53,25 @@ pub async fn invite_users(
     if addresses.len() > MAX_ADDRESSES {
         return Err(AppError::field("emails", format!("Invite at most {MAX_ADDRESSES} people at a time.")));
     }
+    let takes_seat = roles_repo::permissions_of_role(&state.db, caller.org_id, role.id).await?.contains(&Permission::CsmSeat);
     let mut results = Vec::with_capacity(addresses.len());
     for address in addresses {
         let outcome = match parse_email(&address) {
             Err(reason) => InviteOutcome::Invalid(reason),
-            Ok(email) => invite_one(state, caller, &role, &email).await?,
+            Ok(email) => invite_one(state, caller, &role, takes_seat, &email).await?,
         };
         results.push(InviteResult { address, outcome });
     }
     Ok(results)
 }
 
-async fn invite_one(state: &AppState, caller: &CurrentUser, role: &roles::Model, email: &str) -> Result<InviteOutcome, AppError> {
+async fn invite_one(
+    state: &AppState,
+    caller: &CurrentUser,
+    role: &roles::Model,
+    takes_seat: bool,
+    email: &str,
+) -> Result<InviteOutcome, AppError> {
     if let Some(existing) = users::Entity::find()
         .filter(users::Column::OrgId.eq(caller.org_id))
         .filter(users::Column::Email.eq(email))
@@ -70,6 +79,10 @@ async fn invite_one(state: &AppState, caller: &CurrentUser, role: &roles::Model,
         .await?
     {
         return Ok(InviteOutcome::AlreadyUser { status: UserTab::from_key(&existing.status), user_id: existing.id });
+    }
+    match guard::seats_available(&state.db, &state.settings, caller.org_id, u64::from(takes_seat)).await {
+        Err(AppError::Conflict(reason)) => return Ok(InviteOutcome::Refused(reason)),
+        other => other?,
     }
     let now = now_ms();
     let token = random_token();
