@@ -43,7 +43,7 @@ use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::audit::AuditLogPage;
-use crate::auth::{provide_session, SecondFactorPage, SignInPage};
+use crate::auth::{provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage};
 use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
 use crate::profile::ProfilePage;
@@ -104,6 +104,8 @@ fn AppRoutes() -> impl IntoView {
             <ParentRoute path=path!("") view=SessionRoot ssr=SsrMode::Async>
                 <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("sign-in/verify") view=SecondFactorPage ssr=SsrMode::Async />
+                <Route path=path!("sign-in/forgot") view=ForgotPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("setup/:token") view=SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />

@@ -4,9 +4,11 @@ pub mod dto;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 mod new_users_dialog;
+mod user_actions;
 mod users_page;
 mod users_table;
 
 pub use new_users_dialog::NewUsersDialog;
+pub use user_actions::{BulkBar, RowActions, UserActionDialog, UserActions};
 pub use users_page::UsersPage;
 pub use users_table::UsersTable;

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
 use crate::auth::use_session;
 use crate::ui::{field_error, FormAlert, FormField};
@@ -12,6 +13,8 @@ pub fn SignInPage() -> impl IntoView {
     let session = use_session();
     let error = Signal::derive(move || session.sign_in.value().get().and_then(Result::err));
     let pending = session.sign_in.pending();
+    let params = use_query_map();
+    let after_reset = move || params.read().get("reset").is_some();
     view! {
         <Title text="Sign in" />
         <Transition>
@@ -28,6 +31,9 @@ pub fn SignInPage() -> impl IntoView {
             <div class="auth-card">
                 <p class="brand brand-large">"Steward"</p>
                 <h1>"Sign in"</h1>
+                {move || after_reset().then(|| view! {
+                    <div class="alert alert-success" role="status">"Your password was changed. Sign in with the new one."</div>
+                })}
                 <FormAlert error />
                 <ActionForm action=session.sign_in>
                     <FormField
@@ -50,6 +56,7 @@ pub fn SignInPage() -> impl IntoView {
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
+                <p class="auth-footer"><a href="/sign-in/forgot">"Forgot password?"</a></p>
             </div>
         </main>
     }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::users::dto::{BulkAction, BulkOutcome, InviteResult, UserEdit, UserPage, UserQuery, UserTab};
+use crate::users::dto::{BulkAction, BulkOutcome, InviteResult, UserPage, UserQuery, UserTab};
 
 #[cfg(feature = "ssr")]
 async fn administrator() -> Result<(crate::state::AppState, crate::auth::dto::CurrentUser), AppError> {
@@ -26,7 +26,7 @@ pub async fn invite_users(role_id: i32, emails: String) -> Result<Vec<InviteResu
 #[server]
 pub async fn update_user(user_id: i32, name: String, email: String, role_id: i32, title: String, phone: String) -> Result<(), AppError> {
     let (state, caller) = administrator().await?;
-    let edit = UserEdit { name, email, role_id, title, phone };
+    let edit = crate::users::dto::UserEdit { name, email, role_id, title, phone };
     crate::users::ssr::manage::update(&state, &caller, user_id, edit).await
 }
 

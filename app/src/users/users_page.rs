@@ -6,7 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::ui::LoadError;
 use crate::users::api::{list_users, InviteUsers};
 use crate::users::dto::{UserPage, UserQuery, UserTab};
-use crate::users::{NewUsersDialog, UsersTable};
+use crate::users::{BulkBar, NewUsersDialog, UserActionDialog, UserActions, UsersTable};
 
 /// Management Center → Users. Tabs, search, filters, sort and page all live in the URL, so
 /// a shared link opens the same view; the search form works without JavaScript.
@@ -18,7 +18,16 @@ pub fn UsersPage() -> impl IntoView {
     // Owned here, not by the dialog: the list below re-renders after an invitation and the
     // dialog must stay open to show the results.
     let invite_open = RwSignal::new(false);
-    let users = Resource::new(move || (query.get(), invite.version().get()), |(query, _)| list_users(query));
+    let actions = UserActions::new();
+    // A new tab or filter starts with nothing selected.
+    Effect::new(move |_| {
+        query.track();
+        actions.selected.set(vec![]);
+    });
+    let users = Resource::new(
+        move || (query.get(), invite.version().get(), actions.version()),
+        |(query, _, _)| list_users(query),
+    );
     view! {
         <Title text="Users" />
         <header class="page-header">
@@ -31,7 +40,7 @@ pub fn UsersPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Ok(page) => view! { <UsersView page query=query.get_untracked() invite invite_open /> }.into_any(),
+                    Ok(page) => view! { <UsersView page query=query.get_untracked() invite invite_open actions /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -45,6 +54,7 @@ fn UsersView(
     query: UserQuery,
     invite: ServerAction<InviteUsers>,
     invite_open: RwSignal<bool>,
+    actions: UserActions,
 ) -> impl IntoView {
     let tabs = UserTab::ALL
         .into_iter()
@@ -73,7 +83,9 @@ fn UsersView(
     let total = page.total;
     let seats_in_use = page.seats_in_use;
     let roles = page.roles.clone();
-    let table = view! { <UsersTable page query=query.clone() /> };
+    let page_ids: Vec<i32> = page.rows.iter().map(|r| r.id).collect();
+    let dialog_roles = page.roles.clone();
+    let table = view! { <UsersTable page query=query.clone() actions /> };
     let (tab_key, search, role_id, seat) = (query.tab.key(), query.search.clone(), query.role_id, query.seat);
     let idle = query.idle_days.map(|d| d.to_string()).unwrap_or_default();
     let clear_href = UserQuery { tab: query.tab, ..Default::default() }.href();
@@ -146,8 +158,10 @@ fn UsersView(
         <p class="muted result-count">
             {format!("{total} user{}", if total == 1 { "" } else { "s" })}
         </p>
+        <BulkBar tab=query.tab actions page_ids />
         {table}
         {pages}
+        <UserActionDialog actions roles=dialog_roles />
     }
 }
 

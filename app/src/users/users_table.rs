@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::time_label::TimeLabel;
 use crate::ui::{Badge, Column, DataTable, EmptyState, Tone};
 use crate::users::dto::{UserPage, UserQuery, UserSort, UserTab};
+use crate::users::{RowActions, UserActions};
 
 fn time_cell(label: Option<TimeLabel>, never: &'static str) -> impl IntoView {
     match label {
@@ -18,6 +19,8 @@ pub fn UsersTable(
     page: UserPage,
     /// The view they belong to (for sort links).
     query: UserQuery,
+    /// Row actions and the selection.
+    actions: UserActions,
 ) -> impl IntoView {
     if page.rows.is_empty() {
         let title = if query.search.is_empty() && query.role_id.is_none() && query.seat.is_none() && query.idle_days.is_none() {
@@ -39,6 +42,7 @@ pub fn UsersTable(
         Column { label, sort_href: Some(next.href()), sorted }
     };
     let mut columns = vec![
+        Column::plain("Select"),
         column("Name", UserSort::Name),
         column("Username", UserSort::Email),
         column("Role", UserSort::Role),
@@ -52,6 +56,8 @@ pub fn UsersTable(
         columns.push(column("Invited", UserSort::InvitedAt));
         columns.push(column("Invitation", UserSort::Expires));
     }
+    columns.push(Column::plain("Actions"));
+    let tab = query.tab;
     view! {
         <DataTable caption="Users" columns>
             {page
@@ -81,8 +87,18 @@ pub fn UsersTable(
                                 <td>{expires}</td>
                             }
                         });
+                    let id = user.id;
+                    let checked = move || actions.selected.read().contains(&id);
+                    let toggle = move |_| {
+                        actions.selected.update(|s| if s.contains(&id) { s.retain(|x| *x != id) } else { s.push(id) })
+                    };
+                    let select_label = format!("Select {}", user.email);
+                    let menu = view! { <RowActions user=user.clone() tab actions /> };
                     view! {
-                        <tr>
+                        <tr class:row-selected=checked>
+                            <td>
+                                <input type="checkbox" aria-label=select_label prop:checked=checked on:change=toggle />
+                            </td>
                             <td class="strong">{if user.name.is_empty() { "—".to_owned() } else { user.name.clone() }}</td>
                             <td>{user.email.clone()}</td>
                             <td>{user.role_name.clone()}</td>
@@ -103,6 +119,7 @@ pub fn UsersTable(
                                 }}
                             </td>
                             {invitation}
+                            <td>{menu}</td>
                         </tr>
                     }
                 })

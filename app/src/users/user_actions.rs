@@ -1,0 +1,508 @@
+//! What an administrator can do to users from the Users page: a menu per row, one dialog
+//! that confirms or edits, and the bulk bar for selected rows. The actions are owned by the
+//! page, so the list refreshes after any of them and the dialog survives that refresh.
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::ui::{field_error, use_toasts, Badge, FormAlert, Modal, Tone};
+use crate::users::api::{
+    BulkUpdateUsers, CopyInvitationLink, DeactivateUser, DisableUserTwoFactor, ReactivateUser, ResendInvitation,
+    RevokeInvitation, SendPasswordReset, UpdateUser,
+};
+use crate::users::dto::{BulkAction, BulkOutcome, RoleOption, UserRow, UserTab};
+
+/// One-user actions that only need a confirmation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirm {
+    Delete,
+    Reactivate,
+    Resend,
+    CopyLink,
+    Revoke,
+    ResetPassword,
+    DisableTwoFactor,
+}
+
+impl Confirm {
+    fn title(self) -> &'static str {
+        match self {
+            Confirm::Delete => "Delete user",
+            Confirm::Reactivate => "Reactivate user",
+            Confirm::Resend => "Resend invitation",
+            Confirm::CopyLink => "Copy invitation link",
+            Confirm::Revoke => "Revoke invitation",
+            Confirm::ResetPassword => "Reset password",
+            Confirm::DisableTwoFactor => "Turn off two-factor sign-in",
+        }
+    }
+
+    fn explain(self, user: &UserRow) -> String {
+        let who = &user.email;
+        match self {
+            Confirm::Delete => format!("{who} moves to Inactive and is signed out everywhere at once. Their history and account assignments stay; you can reactivate them later."),
+            Confirm::Reactivate => format!("{who} moves back to Active, or to Pending with a fresh invitation email if they never finished setting up."),
+            Confirm::Resend => format!("{who} gets a new invitation email. The link sent before stops working."),
+            Confirm::CopyLink => format!("Get a new setup link for {who} to pass on yourself, when the email does not arrive. Any link sent before stops working."),
+            Confirm::Revoke => format!("The invitation link for {who} stops working and they move to Inactive. Reactivating them later sends a fresh invitation."),
+            Confirm::ResetPassword => format!("{who} gets an email with a link to choose a new password, valid 24 hours. Their current password keeps working until they use it."),
+            Confirm::DisableTwoFactor => format!("{who} signs in with their password only from now on; their authenticator and recovery codes stop working. They are told by email."),
+        }
+    }
+
+    fn button(self) -> &'static str {
+        match self {
+            Confirm::Delete => "Delete",
+            Confirm::Reactivate => "Reactivate",
+            Confirm::Resend => "Resend",
+            Confirm::CopyLink => "Get link",
+            Confirm::Revoke => "Revoke",
+            Confirm::ResetPassword => "Send reset link",
+            Confirm::DisableTwoFactor => "Turn off 2FA",
+        }
+    }
+
+    fn done(self, user: &UserRow) -> String {
+        let who = &user.email;
+        match self {
+            Confirm::Delete => format!("{who} was deleted and signed out."),
+            Confirm::Reactivate => format!("{who} was reactivated."),
+            Confirm::Resend => format!("A new invitation is on its way to {who}."),
+            Confirm::CopyLink => String::new(),
+            Confirm::Revoke => format!("The invitation for {who} was revoked."),
+            Confirm::ResetPassword => format!("A password reset link is on its way to {who}."),
+            Confirm::DisableTwoFactor => format!("Two-factor sign-in is off for {who}."),
+        }
+    }
+
+    fn danger(self) -> bool {
+        matches!(self, Confirm::Delete | Confirm::Revoke | Confirm::DisableTwoFactor)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dialog {
+    Edit(UserRow),
+    Confirm(Confirm, UserRow),
+    Bulk(BulkAction),
+}
+
+/// Every action of the page, plus the open dialog and the selected rows.
+#[derive(Clone, Copy)]
+pub struct UserActions {
+    pub update: ServerAction<UpdateUser>,
+    pub deactivate: ServerAction<DeactivateUser>,
+    pub reactivate: ServerAction<ReactivateUser>,
+    pub resend: ServerAction<ResendInvitation>,
+    pub copy_link: ServerAction<CopyInvitationLink>,
+    pub revoke: ServerAction<RevokeInvitation>,
+    pub reset_password: ServerAction<SendPasswordReset>,
+    pub disable_two_factor: ServerAction<DisableUserTwoFactor>,
+    pub bulk: ServerAction<BulkUpdateUsers>,
+    pub dialog: RwSignal<Option<Dialog>>,
+    pub selected: RwSignal<Vec<i32>>,
+}
+
+impl UserActions {
+    pub fn new() -> Self {
+        Self {
+            update: ServerAction::new(),
+            deactivate: ServerAction::new(),
+            reactivate: ServerAction::new(),
+            resend: ServerAction::new(),
+            copy_link: ServerAction::new(),
+            revoke: ServerAction::new(),
+            reset_password: ServerAction::new(),
+            disable_two_factor: ServerAction::new(),
+            bulk: ServerAction::new(),
+            dialog: RwSignal::new(None),
+            selected: RwSignal::new(vec![]),
+        }
+    }
+
+    /// Changes whenever any action completes: the list reloads on it.
+    pub fn version(&self) -> usize {
+        self.update.version().get()
+            + self.deactivate.version().get()
+            + self.reactivate.version().get()
+            + self.resend.version().get()
+            + self.copy_link.version().get()
+            + self.revoke.version().get()
+            + self.reset_password.version().get()
+            + self.disable_two_factor.version().get()
+            + self.bulk.version().get()
+    }
+
+    fn open(&self, dialog: Dialog) {
+        self.update.value().set(None);
+        self.copy_link.value().set(None);
+        self.bulk.value().set(None);
+        self.dialog.set(Some(dialog));
+    }
+}
+
+impl Default for UserActions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The "Actions" menu of one row: what makes sense for the user's state.
+#[component]
+pub fn RowActions(user: UserRow, tab: UserTab, actions: UserActions) -> impl IntoView {
+    let mut items: Vec<(&'static str, Dialog)> = vec![("Edit", Dialog::Edit(user.clone()))];
+    let confirm = |kind: Confirm| (kind.button(), Dialog::Confirm(kind, user.clone()));
+    match tab {
+        UserTab::Active => {
+            items.push(("Reset password", Dialog::Confirm(Confirm::ResetPassword, user.clone())));
+            if user.two_factor {
+                items.push(("Turn off 2FA", Dialog::Confirm(Confirm::DisableTwoFactor, user.clone())));
+            }
+            items.push(confirm(Confirm::Delete));
+        }
+        UserTab::Inactive => items.push(confirm(Confirm::Reactivate)),
+        UserTab::Pending => {
+            items.push(("Resend invitation", Dialog::Confirm(Confirm::Resend, user.clone())));
+            items.push(("Copy link", Dialog::Confirm(Confirm::CopyLink, user.clone())));
+            items.push(confirm(Confirm::Revoke));
+        }
+    }
+    let label = format!("Actions for {}", user.email);
+    view! {
+        <details class="row-menu">
+            <summary class="btn btn-ghost btn-small" aria-label=label>"Actions ▾"</summary>
+            <div class="row-menu-items" role="menu">
+                {items
+                    .into_iter()
+                    .map(|(label, dialog)| {
+                        view! {
+                            <button type="button" role="menuitem" class="row-menu-item" on:click=move |ev| {
+                                close_menu(&ev);
+                                actions.open(dialog.clone());
+                            }>{label}</button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </details>
+    }
+}
+
+/// Closes the `<details>` menu the clicked item sits in.
+fn close_menu(_ev: &leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(details) = _ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("details").ok().flatten())
+        {
+            let _ = details.remove_attribute("open");
+        }
+    }
+}
+
+/// The one dialog of the page: edit form, confirmation, copied link or bulk result.
+#[component]
+pub fn UserActionDialog(actions: UserActions, roles: Vec<RoleOption>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    Effect::new(move |_| open.set(actions.dialog.read().is_some()));
+    Effect::new(move |_| {
+        if !open.get() {
+            actions.dialog.set(None);
+        }
+    });
+    let roles = StoredValue::new(roles);
+    let title = move || match actions.dialog.get() {
+        Some(Dialog::Edit(_)) => "Edit user".to_owned(),
+        Some(Dialog::Confirm(kind, _)) => kind.title().to_owned(),
+        Some(Dialog::Bulk(action)) => format!("{} for selected users", action.label()),
+        None => String::new(),
+    };
+    view! {
+        {move || {
+            let title = title();
+            view! {
+                <Modal title open>
+                    {move || match actions.dialog.get() {
+                        Some(Dialog::Edit(user)) => view! { <EditForm user actions roles=roles.get_value() /> }.into_any(),
+                        Some(Dialog::Confirm(kind, user)) => view! { <ConfirmForm kind user actions /> }.into_any(),
+                        Some(Dialog::Bulk(action)) => view! { <BulkForm action actions roles=roles.get_value() /> }.into_any(),
+                        None => ().into_any(),
+                    }}
+                </Modal>
+            }
+        }}
+    }
+}
+
+#[component]
+fn EditForm(user: UserRow, actions: UserActions, roles: Vec<RoleOption>) -> impl IntoView {
+    let action = actions.update;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let toasts = use_toasts();
+    let email = user.email.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            toasts.success(format!("Saved {email}."));
+            actions.dialog.set(None);
+        }
+    });
+    let field = move |id: &'static str, label: &'static str, name: &'static str, value: String, kind: &'static str| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id name=name type=kind value=value />
+                <p class="field-error">{move || field_error(error, name).get()}</p>
+            </div>
+        }
+    };
+    let role_options = roles
+        .into_iter()
+        .map(|role| {
+            let selected = role.id == user.role_id;
+            view! { <option value=role.id.to_string() selected=selected>{role.name}</option> }
+        })
+        .collect_view();
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="user_id" value=user.id.to_string() />
+            {field("edit-name", "Name", "name", user.name.clone(), "text")}
+            {field("edit-email", "Username (email)", "email", user.email.clone(), "email")}
+            <div class="field">
+                <label for="edit-role">"Role"</label>
+                <select id="edit-role" name="role_id">{role_options}</select>
+                <p class="field-error">{move || field_error(error, "role_id").get()}</p>
+            </div>
+            {field("edit-title", "Title", "title", user.title.clone().unwrap_or_default(), "text")}
+            {field("edit-phone", "Phone", "phone", user.phone.clone().unwrap_or_default(), "tel")}
+            <FormAlert error />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Saving…" } else { "Save" }}
+                </button>
+                <button type="button" class="btn btn-ghost" on:click=move |_| actions.dialog.set(None)>"Cancel"</button>
+            </div>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoView {
+    let user_id = user.id;
+    // The state of whichever action this dialog runs, read the same way for all of them.
+    let (pending, error, finished): (Signal<bool>, Signal<Option<AppError>>, Signal<bool>) = match kind {
+        Confirm::Delete => watch(actions.deactivate),
+        Confirm::Reactivate => watch(actions.reactivate),
+        Confirm::Resend => watch(actions.resend),
+        Confirm::CopyLink => watch(actions.copy_link),
+        Confirm::Revoke => watch(actions.revoke),
+        Confirm::ResetPassword => watch(actions.reset_password),
+        Confirm::DisableTwoFactor => watch(actions.disable_two_factor),
+    };
+    let started = RwSignal::new(false);
+    let toasts = use_toasts();
+    let done_message = kind.done(&user);
+    Effect::new(move |_| {
+        if started.get() && finished.get() && kind != Confirm::CopyLink {
+            toasts.success(done_message.clone());
+            actions.dialog.set(None);
+        }
+    });
+    let run = move |_| {
+        started.set(true);
+        match kind {
+            Confirm::Delete => drop(actions.deactivate.dispatch(DeactivateUser { user_id })),
+            Confirm::Reactivate => drop(actions.reactivate.dispatch(ReactivateUser { user_id })),
+            Confirm::Resend => drop(actions.resend.dispatch(ResendInvitation { user_id })),
+            Confirm::CopyLink => drop(actions.copy_link.dispatch(CopyInvitationLink { user_id })),
+            Confirm::Revoke => drop(actions.revoke.dispatch(RevokeInvitation { user_id })),
+            Confirm::ResetPassword => drop(actions.reset_password.dispatch(SendPasswordReset { user_id })),
+            Confirm::DisableTwoFactor => drop(actions.disable_two_factor.dispatch(DisableUserTwoFactor { user_id })),
+        }
+    };
+    let link = move || if started.get() { actions.copy_link.value().get().and_then(Result::ok) } else { None };
+    let error = Signal::derive(move || if started.get() { error.get() } else { None });
+    view! {
+        <p>{kind.explain(&user)}</p>
+        <FormAlert error />
+        {move || match link() {
+            Some(link) => view! { <CopyLinkBox link /> }.into_any(),
+            None => view! {
+                <div class="form-actions">
+                    <button
+                        type="button"
+                        class=if kind.danger() { "btn btn-danger" } else { "btn btn-primary" }
+                        disabled=move || pending.get()
+                        on:click=run
+                    >
+                        {move || if pending.get() { "Working…" } else { kind.button() }}
+                    </button>
+                    <button type="button" class="btn btn-ghost" on:click=move |_| actions.dialog.set(None)>"Cancel"</button>
+                </div>
+            }
+                .into_any(),
+        }}
+    }
+}
+
+fn watch<A, T>(action: ServerAction<A>) -> (Signal<bool>, Signal<Option<AppError>>, Signal<bool>)
+where
+    A: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    let value = action.value();
+    (
+        action.pending().into(),
+        Signal::derive(move || value.get().and_then(Result::err)),
+        Signal::derive(move || matches!(value.get(), Some(Ok(_)))),
+    )
+}
+
+#[component]
+fn CopyLinkBox(link: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let text = link.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().navigator().clipboard().write_text(&text);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+        copied.set(true);
+    };
+    view! {
+        <div class="field">
+            <label for="invitation-link">"Setup link"</label>
+            <input id="invitation-link" type="text" readonly value=link data-testid="invitation-link" />
+            <p class="field-hint">"Send it to the person yourself. It works once; the previous link no longer works."</p>
+        </div>
+        <div class="form-actions">
+            <button type="button" class="btn btn-primary" on:click=copy>
+                {move || if copied.get() { "Copied" } else { "Copy to clipboard" }}
+            </button>
+        </div>
+    }
+}
+
+/// The bar above the table once rows are selected.
+#[component]
+pub fn BulkBar(tab: UserTab, actions: UserActions, page_ids: Vec<i32>) -> impl IntoView {
+    let count = move || actions.selected.read().len();
+    let all_ids = page_ids.clone();
+    let all_selected = move || !all_ids.is_empty() && all_ids.iter().all(|id| actions.selected.read().contains(id));
+    let toggle_all = move |_| {
+        let every = page_ids.clone();
+        actions.selected.update(|selected| {
+            if every.iter().all(|id| selected.contains(id)) {
+                selected.retain(|id| !every.contains(id));
+            } else {
+                for id in &every {
+                    if !selected.contains(id) {
+                        selected.push(*id);
+                    }
+                }
+            }
+        });
+    };
+    view! {
+        <div class="bulk-bar" data-testid="bulk-bar">
+            <label class="checkbox">
+                <input type="checkbox" prop:checked=all_selected on:change=toggle_all aria-label="Select every user on this page" />
+                " Select page"
+            </label>
+            <span class="muted">{move || format!("{} selected", count())}</span>
+            {BulkAction::for_tab(tab)
+                .iter()
+                .map(|action| {
+                    let action = *action;
+                    view! {
+                        <button
+                            type="button"
+                            class="btn btn-secondary btn-small"
+                            disabled=move || count() == 0
+                            on:click=move |_| actions.open(Dialog::Bulk(action))
+                        >
+                            {action.label()}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) -> impl IntoView {
+    let bulk = actions.bulk;
+    let role = RwSignal::new(roles.first().map(|r| r.id));
+    let roles_for_picker = roles;
+    let count = actions.selected.get_untracked().len();
+    let error = Signal::derive(move || bulk.value().get().and_then(Result::err));
+    let run = move |_| {
+        let user_ids = actions.selected.get_untracked();
+        let role_id = if action == BulkAction::ChangeRole { role.get_untracked() } else { None };
+        bulk.dispatch(BulkUpdateUsers { action, role_id, user_ids });
+    };
+    let roles = StoredValue::new(roles_for_picker);
+    let role_picker = move || (action == BulkAction::ChangeRole).then(|| {
+        view! {
+            <div class="field">
+                <label for="bulk-role">"New role"</label>
+                <select id="bulk-role" on:change=move |ev| role.set(event_target_value(&ev).parse().ok())>
+                    {roles.get_value().into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
+                </select>
+            </div>
+        }
+    });
+    let result = move || bulk.value().get().and_then(Result::ok);
+    view! {
+        {move || match result() {
+            Some(outcome) => view! { <BulkResult outcome actions /> }.into_any(),
+            None => view! {
+                <p>{format!("{} {count} selected user{}.", action.label(), if count == 1 { "" } else { "s" })}</p>
+                {role_picker()}
+                <FormAlert error />
+                <div class="form-actions">
+                    <button
+                        type="button"
+                        class=if action == BulkAction::Delete { "btn btn-danger" } else { "btn btn-primary" }
+                        disabled=move || bulk.pending().get()
+                        on:click=run
+                    >
+                        {move || if bulk.pending().get() { "Working…".to_owned() } else { format!("{} {count}", action.label()) }}
+                    </button>
+                    <button type="button" class="btn btn-ghost" on:click=move |_| actions.dialog.set(None)>"Cancel"</button>
+                </div>
+            }
+                .into_any(),
+        }}
+    }
+}
+
+#[component]
+fn BulkResult(outcome: BulkOutcome, actions: UserActions) -> impl IntoView {
+    let failed = outcome.failures.len();
+    actions.selected.update(|selected| selected.retain(|id| outcome.failures.iter().any(|f| f.user_id == *id)));
+    view! {
+        <p data-testid="bulk-summary">
+            <Badge tone=Tone::Success>{format!("{} succeeded", outcome.succeeded)}</Badge>
+            " "
+            {(failed > 0).then(|| view! { <Badge tone=Tone::Danger>{format!("{failed} failed")}</Badge> })}
+        </p>
+        {(failed > 0).then(|| view! {
+            <ul class="invite-results" data-testid="bulk-failures">
+                {outcome
+                    .failures
+                    .into_iter()
+                    .map(|f| view! { <li><code>{f.user}</code> " " <span>{f.reason}</span></li> })
+                    .collect_view()}
+            </ul>
+            <p class="muted">"The users that failed stay selected."</p>
+        })}
+        <div class="form-actions">
+            <button type="button" class="btn btn-primary" on:click=move |_| actions.dialog.set(None)>"Done"</button>
+        </div>
+    }
+}
