@@ -36,6 +36,7 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("mail_security", "starttls", false, "`none`, `starttls` or `tls`."),
     ("mail_username", "", false, "SMTP user name; empty for no authentication."),
     ("mail_password", "", true, "SMTP password; required when `mail_username` is set."),
+    ("mail_delivery_seconds", "5", false, "How often queued mail is sent (and failed mail retried when due)."),
     ("mail_from", "Steward <steward@localhost>", false, "From address of Steward's mail."),
 ];
 
@@ -72,6 +73,7 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     pub log_format: String,
     pub mail: MailSettings,
+    pub mail_delivery_seconds: u64,
     /// Raw secret-key material, resolved into a `SecretBox` by `secret_box()`.
     secret_key: Option<SecretString>,
     previous_secret_keys: Option<SecretString>,
@@ -201,6 +203,7 @@ impl Settings {
             trust_forwarded_for: matches!(get("trust_forwarded_for").as_str(), "true" | "1" | "yes"),
             log_format: get("log_format"),
             mail,
+            mail_delivery_seconds: number("mail_delivery_seconds")? as u64,
             secret_key: non_empty("secret_key").map(SecretString::from),
             previous_secret_keys: non_empty("previous_secret_keys").map(SecretString::from),
         })

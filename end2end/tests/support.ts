@@ -2,7 +2,7 @@
 import { test as base, expect, type Page, type Browser } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -158,4 +158,70 @@ export function totp(secret: string, offset = 0): string {
   const mac = createHmac("sha1", key).update(counter).digest();
   const at = mac[mac.length - 1] & 0xf;
   return ((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).toString().padStart(6, "0");
+}
+
+export type Mail = { to: string; subject: string; text: string; links: string[] };
+
+function decodeQuotedPrintable(text: string): string {
+  const bytes = text.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
+/** Messages the SMTP sink (aiosmtpd, started by scripts/e2e-server.sh) received for `to`. */
+export function mailFor(to: string): Mail[] {
+  const dir = path.join(STATE, "mail", "new");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => ({ name, stat: statSync(path.join(dir, name)) }))
+    .sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs || a.name.localeCompare(b.name))
+    .map(({ name }) => readFileSync(path.join(dir, name), "utf8"))
+    .filter((raw) => new RegExp(`^To: .*${to.replace(/[.+]/g, "\\$&")}`, "mi").test(raw))
+    .map((raw) => {
+      const subject = raw.match(/^Subject: (.*)$/m)?.[1]?.trim() ?? "";
+      const text = decodeQuotedPrintable(raw);
+      const links = [...text.matchAll(/http:\/\/127\.0\.0\.1:3100\/[^\s"<>]+/g)].map((m) => m[0]);
+      return { to, subject, text, links: [...new Set(links)] };
+    });
+}
+
+/** Waits until `to` has received `count` messages; returns the newest. */
+export async function waitForMail(to: string, count = 1): Promise<Mail> {
+  for (let i = 0; i < 150; i++) {
+    const mails = mailFor(to);
+    if (mails.length >= count) return mails[mails.length - 1];
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no mail #${count} for ${to} in 30 s`);
+}
+
+/** Invites `email` with `role` from the Users page of `admin`; returns the emailed link. */
+export async function invite(admin: Page, email: string, role = "CSM"): Promise<string> {
+  await open(admin, "/settings/users?tab=pending");
+  await admin.getByRole("button", { name: "New users" }).click();
+  const dialog = admin.getByRole("dialog", { name: "New users" });
+  await dialog.getByLabel("Role").selectOption({ label: role });
+  await dialog.getByLabel("Email addresses").fill(email);
+  await dialog.getByRole("button", { name: "Invite" }).click();
+  await expect(dialog.getByTestId("invite-results")).toContainText("Invited");
+  await dialog.getByRole("button", { name: "Done" }).click();
+  const mail = await waitForMail(email);
+  return mail.links.find((l) => l.includes("/setup/"))!;
+}
+
+/** Finishes set-up from `link` in `page`, which ends signed in. */
+export async function join(page: Page, link: string, name: string) {
+  await open(page, link);
+  await expect(page.getByRole("heading", { name: /^Join / })).toBeVisible();
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Finish set-up" }).click();
+  await expect(page.getByRole("heading", { name: new RegExp(`Welcome, ${name.split(" ")[0]}`) })).toBeVisible();
+  await settle(page);
+}
+
+/** Opens the Actions menu of the row for `email` and picks `item`. */
+export async function rowAction(page: Page, email: string, item: string) {
+  const row = page.locator("tr", { hasText: email });
+  await row.getByRole("button", { name: `Actions for ${email}` }).or(row.locator("summary")).first().click();
+  await row.getByRole("menuitem", { name: item }).click();
 }

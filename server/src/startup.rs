@@ -103,7 +103,9 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
         println!("\nSteward has no organisation yet. Open this one-time link (valid 24 hours) to create it and its administrator:\n\n    {link}\n");
     }
     let jobs = app::jobs::housekeeping::jobs(&state);
-    app::jobs::spawn_scheduler(state.db.clone(), instance_name(), jobs, Duration::from_secs(30));
+    // Check as often as the most frequent job needs (mail), at most every 30 seconds.
+    let tick = jobs.iter().map(|j| j.interval).min().unwrap_or(Duration::from_secs(30)).clamp(Duration::from_secs(1), Duration::from_secs(30));
+    app::jobs::spawn_scheduler(state.db.clone(), instance_name(), jobs, tick);
 
     let address = state.settings.listen_address;
     let listener = tokio::net::TcpListener::bind(address)

@@ -28,7 +28,7 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
                 Ok(format!("{removed} audit entries past retention removed"))
             }
         }),
-        Job::new("deliver_mail", Duration::from_secs(10), move || {
+        Job::new("deliver_mail", Duration::from_secs(state.settings.mail_delivery_seconds), move || {
             let state = mail_state.clone();
             async move {
                 let done = crate::mail::ssr::queue::deliver_due(&state).await.map_err(|e| e.to_string())?;

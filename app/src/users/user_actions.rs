@@ -206,9 +206,17 @@ fn close_menu(_ev: &leptos::ev::MouseEvent) {
 #[component]
 pub fn UserActionDialog(actions: UserActions, roles: Vec<RoleOption>) -> impl IntoView {
     let open = RwSignal::new(false);
-    Effect::new(move |_| open.set(actions.dialog.read().is_some()));
+    // Two-way link between the modal's open flag and the dialog choice. Each side is set
+    // only when it differs: a signal notifies on every set, so setting unconditionally
+    // would make the two effects wake each other forever.
     Effect::new(move |_| {
-        if !open.get() {
+        let wanted = actions.dialog.read().is_some();
+        if open.get_untracked() != wanted {
+            open.set(wanted);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && actions.dialog.with_untracked(Option::is_some) {
             actions.dialog.set(None);
         }
     });
