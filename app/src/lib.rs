@@ -47,6 +47,7 @@ use crate::auth::{provide_session, SecondFactorPage, SignInPage};
 use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
 use crate::profile::ProfilePage;
+use crate::roles::RolesPage;
 use crate::shell::{HomePage, NotFoundPage, SignedInLayout};
 use crate::users::UsersPage;
 
@@ -110,6 +111,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings") view=ManagementCenterPage ssr=SsrMode::Async />
                     <Route path=path!("settings/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("settings/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/roles") view=RolesPage ssr=SsrMode::Async />
                     <Route path=path!("settings/audit") view=AuditLogPage ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>
