@@ -46,6 +46,7 @@ use crate::audit::AuditLogPage;
 use crate::auth::{provide_session, SecondFactorPage, SignInPage};
 use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
+use crate::mail::OutboxPage;
 use crate::profile::ProfilePage;
 use crate::roles::RolesPage;
 use crate::shell::{HomePage, NotFoundPage, SignedInLayout};
@@ -113,6 +114,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("settings/roles") view=RolesPage ssr=SsrMode::Async />
                     <Route path=path!("settings/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/outbox") view=OutboxPage ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>
         </Routes>

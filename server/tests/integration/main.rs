@@ -11,6 +11,7 @@ mod invite;
 mod isolation;
 mod jobs;
 mod mail;
+mod outbox;
 mod roles;
 mod security;
 mod setup;
