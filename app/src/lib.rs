@@ -46,7 +46,9 @@ use crate::audit::AuditLogPage;
 use crate::auth::{provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage};
 use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
+use crate::mail::OutboxPage;
 use crate::profile::ProfilePage;
+use crate::roles::RolesPage;
 use crate::shell::{HomePage, NotFoundPage, SignedInLayout};
 use crate::users::UsersPage;
 
@@ -112,7 +114,9 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings") view=ManagementCenterPage ssr=SsrMode::Async />
                     <Route path=path!("settings/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("settings/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/roles") view=RolesPage ssr=SsrMode::Async />
                     <Route path=path!("settings/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/outbox") view=OutboxPage ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>
         </Routes>

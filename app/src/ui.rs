@@ -6,6 +6,8 @@ mod empty_state;
 mod form_alert;
 mod form_field;
 mod modal;
+mod page_header;
+mod pagination;
 mod tabs;
 mod toast;
 
@@ -15,5 +17,7 @@ pub use empty_state::EmptyState;
 pub use form_alert::{FormAlert, LoadError};
 pub use form_field::{field_error, FormField};
 pub use modal::Modal;
+pub use page_header::PageHeader;
+pub use pagination::pagination;
 pub use tabs::Tabs;
 pub use toast::{provide_toasts, use_toasts, ToastRegion, Toasts};

@@ -2,16 +2,27 @@
 //! authority). Each returns the cleaned value or a sentence saying what is wrong.
 
 pub const MAX_NAME_CHARS: usize = 120;
+pub const MAX_ROLE_NAME_CHARS: usize = 80;
 
 /// A person's or organisation's name: trimmed, 1–120 characters, no control characters
 /// (which also rules out line breaks that could end up in mail headers).
 pub fn parse_name(input: &str, what: &str) -> Result<String, String> {
+    parse_line(input, what, MAX_NAME_CHARS)
+}
+
+/// A role's name: trimmed, 1–80 characters, no control characters.
+pub fn parse_role_name(input: &str) -> Result<String, String> {
+    parse_line(input, "a name for the role", MAX_ROLE_NAME_CHARS)
+}
+
+/// One line of text: trimmed, 1–`max` characters, no control characters.
+fn parse_line(input: &str, what: &str, max: usize) -> Result<String, String> {
     let name = input.trim();
     if name.is_empty() {
         return Err(format!("Enter {what}."));
     }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("Keep {what} to {MAX_NAME_CHARS} characters or fewer."));
+    if name.chars().count() > max {
+        return Err(format!("Keep {what} to {max} characters or fewer."));
     }
     if name.chars().any(char::is_control) {
         return Err(format!("Remove line breaks and other control characters from {what}."));
@@ -89,5 +100,14 @@ mod tests {
         assert_eq!(parse_phone(Some("".into())).unwrap(), None);
         assert!(parse_phone(Some("call me".into())).is_err());
         assert!(parse_phone(Some("12\r\n3".into())).is_err());
+    }
+
+    #[test]
+    fn test_role_names() {
+        assert_eq!(parse_role_name("  Team Lead ").unwrap(), "Team Lead");
+        assert!(parse_role_name("").unwrap_err().contains("Enter a name for the role"));
+        assert!(parse_role_name(&"é".repeat(80)).is_ok(), "characters, not bytes");
+        assert!(parse_role_name(&"x".repeat(81)).unwrap_err().contains("80 characters"));
+        assert!(parse_role_name("Lead\nX").is_err());
     }
 }

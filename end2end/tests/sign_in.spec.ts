@@ -17,7 +17,7 @@ test("setup link, sign-in, two-factor with TOTP and recovery codes", async ({ pa
     await signIn(page, email);
     await expect(page).toHaveURL(/\/settings$/);
     await expect(page.getByRole("heading", { name: "Management Center" })).toBeVisible();
-    await expect(page.getByRole("table", { name: "Roles and permissions" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Manage roles" })).toBeVisible();
   });
 
   let secret = "";

@@ -1,11 +1,10 @@
 use leptos::html::{Input, Select};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::audit::api::list_audit_events;
 use crate::audit::dto::{AuditAction, AuditPage, AuditQuery};
-use crate::ui::{Column, DataTable, EmptyState, LoadError};
+use crate::ui::{pagination, Column, DataTable, EmptyState, LoadError, PageHeader};
 
 /// Management Center → Audit log: newest first, filtered by actor, target, action and date;
 /// the filters live in the URL and the form works without JavaScript.
@@ -15,14 +14,7 @@ pub fn AuditLogPage() -> impl IntoView {
     let query = Memo::new(move |_| AuditQuery::from_params(|key| params.read().get(key)));
     let events = Resource::new(move || query.get(), list_audit_events);
     view! {
-        <Title text="Audit log" />
-        <header class="page-header">
-            <p class="breadcrumb">
-                <a href="/settings">"Management Center"</a>
-                " / Audit log"
-            </p>
-            <h1>"Audit log"</h1>
-        </header>
+        <PageHeader title="Audit log" />
         <AuditFilters query />
         <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
             {move || Suspend::new(async move {
@@ -117,10 +109,7 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
         .into_iter()
         .map(|label| Column::plain(label))
         .collect::<Vec<_>>();
-    let link = |number: u64| AuditQuery { page: number, ..query.clone() }.href();
-    let previous = (page.page > 1).then(|| link(page.page - 1));
-    let next = (page.page < page.page_count).then(|| link(page.page + 1));
-    let (current_page, page_count) = (page.page, page.page_count);
+    let pages = pagination(page.page, page.page_count, move |number| AuditQuery { page: number, ..query.clone() }.href(), ("← Newer", "Older →"));
     view! {
         <p class="muted result-count">{summary}</p>
         <DataTable caption="Audit log" columns>
@@ -158,19 +147,7 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
                 })
                 .collect_view()}
         </DataTable>
-        {(page_count > 1).then(|| view! {
-            <nav class="pagination" aria-label="Pages">
-                {match previous {
-                    Some(href) => view! { <a class="btn btn-secondary" href=href rel="prev">"← Newer"</a> }.into_any(),
-                    None => view! { <span class="btn btn-secondary" aria-disabled="true">"← Newer"</span> }.into_any(),
-                }}
-                <span class="muted">{format!("Page {current_page} of {page_count}")}</span>
-                {match next {
-                    Some(href) => view! { <a class="btn btn-secondary" href=href rel="next">"Older →"</a> }.into_any(),
-                    None => view! { <span class="btn btn-secondary" aria-disabled="true">"Older →"</span> }.into_any(),
-                }}
-            </nav>
-        })}
+        {pages}
     }
     .into_any()
 }

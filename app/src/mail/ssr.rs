@@ -1,3 +1,4 @@
 pub mod compose;
+pub mod outbox;
 pub mod queue;
 pub mod transport;

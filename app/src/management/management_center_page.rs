@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::auth::use_session;
-use crate::management::RolesTable;
+use crate::management::RolesSummary;
 use crate::roles::permission::Permission;
 
 #[component]
@@ -47,7 +47,7 @@ pub fn ManagementCenterPage() -> impl IntoView {
                                 }
                             })}
                     </section>
-                    {configures_users.then(|| view! { <RolesTable /> })}
+                    {configures_users.then(|| view! { <RolesSummary /> })}
                 }
             })}
         </Transition>

@@ -1,10 +1,9 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::use_session;
 use crate::profile::TwoFactorPanel;
-use crate::ui::{Badge, Tabs, Tone};
+use crate::ui::{Badge, PageHeader, Tabs, Tone};
 
 /// Tabs: Details and Security; `?tab=` keeps the URL in step.
 #[component]
@@ -16,14 +15,7 @@ pub fn ProfilePage() -> impl IntoView {
         if tab == "security" { tab } else { "details".to_owned() }
     });
     view! {
-        <Title text="My Profile" />
-        <header class="page-header">
-            <p class="breadcrumb">
-                <a href="/settings">"Management Center"</a>
-                " / My Profile"
-            </p>
-            <h1>"My Profile"</h1>
-        </header>
+        <PageHeader title="My Profile" />
         <Tabs tabs=vec![("details", "Details"), ("security", "Security")] active=tab base="/settings/profile" />
         <Show
             when=move || tab.get() == "security"

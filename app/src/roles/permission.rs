@@ -51,6 +51,15 @@ impl Permission {
     }
 }
 
+/// Permissions as people read them: their labels, sorted, separated by commas (the audit
+/// log's "permissions" field).
+pub fn permission_list(permissions: &[Permission]) -> String {
+    let mut labels: Vec<&str> = permissions.iter().map(|p| p.label()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    labels.join(", ")
+}
+
 /// Where a role's users arrive after signing in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LandingPage {
@@ -128,6 +137,15 @@ mod tests {
             assert_eq!(LandingPage::from_key(l.key()), l);
         }
         assert_eq!(LandingPage::from_key("dashboard-from-the-future"), LandingPage::Home);
+    }
+
+    #[test]
+    fn test_permission_list_is_sorted_labels() {
+        assert_eq!(
+            permission_list(&[Permission::ViewAllAccounts, Permission::CsmSeat, Permission::ConfigureUsers, Permission::CsmSeat]),
+            "Configure Users, Customer Success Manager Seat, View All Accounts"
+        );
+        assert_eq!(permission_list(&[]), "");
     }
 
     #[test]

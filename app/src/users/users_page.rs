@@ -1,9 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos::html::{Input, Select};
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::ui::LoadError;
+use crate::ui::{pagination, LoadError, PageHeader};
 use crate::users::api::{list_users, InviteUsers};
 use crate::users::dto::{UserPage, UserQuery, UserTab};
 use crate::users::{BulkBar, NewUsersDialog, UserActionDialog, UserActions, UsersTable};
@@ -29,14 +28,7 @@ pub fn UsersPage() -> impl IntoView {
         |(query, _, _)| list_users(query),
     );
     view! {
-        <Title text="Users" />
-        <header class="page-header">
-            <p class="breadcrumb">
-                <a href="/settings">"Management Center"</a>
-                " / Users"
-            </p>
-            <h1>"Users"</h1>
-        </header>
+        <PageHeader title="Users" />
         <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
@@ -79,7 +71,10 @@ fn UsersView(
             view! { <option value=role.id.to_string() selected=selected>{role.name.clone()}</option> }
         })
         .collect_view();
-    let pages = pagination(&page, &query);
+    let pages = {
+        let query = query.clone();
+        pagination(page.page, page.page_count, move |number| UserQuery { page: number, ..query.clone() }.href(), ("← Previous", "Next →"))
+    };
     let total = page.total;
     let seats_in_use = page.seats_in_use;
     let roles = page.roles.clone();
@@ -163,25 +158,4 @@ fn UsersView(
         {pages}
         <UserActionDialog actions roles=dialog_roles />
     }
-}
-
-fn pagination(page: &UserPage, query: &UserQuery) -> impl IntoView {
-    (page.page_count > 1).then(|| {
-        let link = |number: u64| UserQuery { page: number, ..query.clone() }.href();
-        let previous = (page.page > 1).then(|| link(page.page - 1));
-        let next = (page.page < page.page_count).then(|| link(page.page + 1));
-        view! {
-            <nav class="pagination" aria-label="Pages">
-                {match previous {
-                    Some(href) => view! { <a class="btn btn-secondary" href=href rel="prev">"← Previous"</a> }.into_any(),
-                    None => view! { <span class="btn btn-secondary" aria-disabled="true">"← Previous"</span> }.into_any(),
-                }}
-                <span class="muted">{format!("Page {} of {}", page.page, page.page_count)}</span>
-                {match next {
-                    Some(href) => view! { <a class="btn btn-secondary" href=href rel="next">"Next →"</a> }.into_any(),
-                    None => view! { <span class="btn btn-secondary" aria-disabled="true">"Next →"</span> }.into_any(),
-                }}
-            </nav>
-        }
-    })
 }

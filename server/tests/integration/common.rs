@@ -190,15 +190,20 @@ impl TestApp {
         browser
     }
 
-    /// Adds an active user with `role_name` directly (the Users page arrives in a later issue).
-    pub async fn add_user(&self, org_id: i32, role_name: &str, email: &str) -> users::Model {
-        let role = roles::Entity::find()
+    /// The organisation's role called `name`.
+    pub async fn role(&self, org_id: i32, name: &str) -> roles::Model {
+        roles::Entity::find()
             .filter(roles::Column::OrgId.eq(org_id))
-            .filter(roles::Column::Name.eq(role_name))
+            .filter(roles::Column::Name.eq(name))
             .one(&self.state.db)
             .await
             .unwrap()
-            .unwrap();
+            .unwrap_or_else(|| panic!("no role {name} in organisation {org_id}"))
+    }
+
+    /// Adds an active user with `role_name` directly (the Users page arrives in a later issue).
+    pub async fn add_user(&self, org_id: i32, role_name: &str, email: &str) -> users::Model {
+        let role = self.role(org_id, role_name).await;
         let hash = self.state.hasher.hash(SecretString::from(PASSWORD)).await.unwrap();
         users::ActiveModel {
             org_id: Set(org_id),

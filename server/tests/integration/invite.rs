@@ -1,7 +1,7 @@
 //! "New users": invitations through the server function, the mail they send, and the
 //! setup link inside it.
 use app::auth::api::GetCurrentUser;
-use app::db::entities::{one_time_tokens, outbound_mail, roles, users};
+use app::db::entities::{one_time_tokens, outbound_mail, users};
 use app::error::AppError;
 use app::orgs::api::CompleteSetup;
 use app::users::api::InviteUsers;
@@ -10,15 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::common::{decode_quoted_printable, spawn, spawn_with, Browser, SmtpSink, TestApp, PASSWORD};
 
 async fn role_id(app: &TestApp, org_id: i32, name: &str) -> String {
-    roles::Entity::find()
-        .filter(roles::Column::OrgId.eq(org_id))
-        .filter(roles::Column::Name.eq(name))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string()
+    app.role(org_id, name).await.id.to_string()
 }
 
 #[tokio::test]

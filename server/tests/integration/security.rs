@@ -62,7 +62,7 @@ async fn test_signed_in_pages_render_on_the_server() {
     let page = app.get(&mut browser, "/settings").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Management Center"));
-    assert!(page.body.contains("Roles and permissions"), "CSM Manager sees the roles table");
+    assert!(page.body.contains("Manage roles"), "CSM Manager sees the roles summary");
     assert!(page.body.contains("Acme"));
     let profile = app.get(&mut browser, "/settings/profile?tab=security").await;
     assert!(profile.body.contains("Two-factor sign-in is off"));

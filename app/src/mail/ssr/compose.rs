@@ -18,6 +18,22 @@ impl MailKind {
             MailKind::Notice => "notice",
         }
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MailKind::Invitation => "Invitation",
+            MailKind::PasswordReset => "Password reset",
+            MailKind::Notice => "Notice",
+        }
+    }
+
+    /// The label of a stored key; an unknown key (from a later version) is shown as it is.
+    pub fn label_of(key: &str) -> String {
+        [MailKind::Invitation, MailKind::PasswordReset, MailKind::Notice]
+            .into_iter()
+            .find(|k| k.key() == key)
+            .map_or_else(|| key.to_owned(), |k| k.label().to_owned())
+    }
 }
 
 /// The two bodies of a message, as sealed in the queue.

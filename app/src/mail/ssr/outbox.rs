@@ -1,0 +1,61 @@
+//! Reading the mail queue for the Outbox page, always within one organisation.
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::compose::MailKind;
+use super::queue::{open_bodies, STATUS_QUEUED};
+use crate::db::entities::outbound_mail;
+use crate::error::AppError;
+use crate::mail::dto::{MailStatus, OutboxMessage, OutboxPage, OutboxQuery, OutboxRow, OUTBOX_PAGE_SIZE};
+use crate::state::AppState;
+use crate::time::now_ms;
+use crate::time_label::TimeLabel;
+
+/// A stored status this version does not know is shown as queued (still waiting).
+fn status(key: &str) -> MailStatus {
+    MailStatus::from_key(key).unwrap_or(MailStatus::Queued)
+}
+
+fn row(m: outbound_mail::Model, now: i64) -> OutboxRow {
+    OutboxRow {
+        id: m.id,
+        created: TimeLabel::new(m.created_at, now),
+        next_attempt: (m.status == STATUS_QUEUED).then(|| TimeLabel::new(m.next_attempt_at, now)),
+        status: status(&m.status),
+        kind: MailKind::label_of(&m.kind),
+        to: m.to_address,
+        subject: m.subject,
+        attempts: m.attempts,
+        last_error: m.last_error,
+    }
+}
+
+pub async fn list(db: &impl ConnectionTrait, org_id: i32, query: &OutboxQuery) -> Result<OutboxPage, AppError> {
+    let mut select = outbound_mail::Entity::find().filter(outbound_mail::Column::OrgId.eq(org_id));
+    if let Some(status) = query.status {
+        select = select.filter(outbound_mail::Column::Status.eq(status.key()));
+    }
+    let total = select.clone().count(db).await?;
+    let page_count = Ord::max(total.div_ceil(OUTBOX_PAGE_SIZE), 1);
+    let page = query.page.clamp(1, page_count);
+    let models = select
+        .order_by_desc(outbound_mail::Column::CreatedAt)
+        .order_by_desc(outbound_mail::Column::Id)
+        .offset((page - 1) * OUTBOX_PAGE_SIZE)
+        .limit(OUTBOX_PAGE_SIZE)
+        .all(db)
+        .await?;
+    let now = now_ms();
+    let rows = models.into_iter().map(|m| row(m, now)).collect();
+    Ok(OutboxPage { rows, total, page, page_count })
+}
+
+/// One message of the organisation with its text body; another organisation's id is NotFound.
+pub async fn open(state: &AppState, org_id: i32, id: i32) -> Result<OutboxMessage, AppError> {
+    let model = outbound_mail::Entity::find_by_id(id)
+        .filter(outbound_mail::Column::OrgId.eq(org_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let text = open_bodies(state, &model)?.text;
+    Ok(OutboxMessage { mail: row(model, now_ms()), text })
+}
