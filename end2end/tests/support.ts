@@ -11,7 +11,7 @@ export const PASSWORD = "quiet lantern orbit meadow";
 
 // Answers the UI shows as messages (wrong code, throttled): Chromium logs every non-2xx
 // fetch as a console error. Anything else, 500s and hydration panics included, fails.
-const EXPECTED_CONSOLE = /Failed to load resource: the server responded with a status of (400|401|429)/;
+const EXPECTED_CONSOLE = /Failed to load resource: the server responded with a status of (400|401|409|429)/;
 
 /** Collects console errors and page errors of `page` into `errors`. */
 export function watch(page: Page, errors: string[]) {
@@ -221,7 +221,6 @@ export async function join(page: Page, link: string, name: string) {
 
 /** Opens the Actions menu of the row for `email` and picks `item`. */
 export async function rowAction(page: Page, email: string, item: string) {
-  const row = page.locator("tr", { hasText: email });
-  await row.getByRole("button", { name: `Actions for ${email}` }).or(row.locator("summary")).first().click();
-  await row.getByRole("menuitem", { name: item }).click();
+  await page.locator("tr", { hasText: email }).getByRole("button", { name: `Actions for ${email}` }).click();
+  await page.getByRole("menu", { name: `Actions for ${email}` }).getByRole("menuitem", { name: item, exact: true }).click();
 }

@@ -125,8 +125,7 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
                                 <li>
                                     <span class="muted">{change.field}</span>
                                     ": "
-                                    <del>{change.before.unwrap_or_else(|| "—".into())}</del>
-                                    " → "
+                                    {change.before.map(|before| view! { <del>{before}</del> " → " })}
                                     <ins>{change.after.unwrap_or_else(|| "—".into())}</ins>
                                 </li>
                             }

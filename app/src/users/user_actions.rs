@@ -81,6 +81,8 @@ impl Confirm {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dialog {
+    /// The row's list of actions.
+    Menu(UserRow, UserTab),
     Edit(UserRow),
     Confirm(Confirm, UserRow),
     Bulk(BulkAction),
@@ -146,65 +148,68 @@ impl Default for UserActions {
     }
 }
 
-/// The "Actions" menu of one row: what makes sense for the user's state.
-#[component]
-pub fn RowActions(user: UserRow, tab: UserTab, actions: UserActions) -> impl IntoView {
-    let mut items: Vec<(&'static str, Dialog)> = vec![("Edit", Dialog::Edit(user.clone()))];
-    let confirm = |kind: Confirm| (kind.button(), Dialog::Confirm(kind, user.clone()));
+/// What can be done to `user` on `tab`, in menu order.
+fn menu_items(user: &UserRow, tab: UserTab) -> Vec<(&'static str, Dialog)> {
+    let confirm = |label: &'static str, kind: Confirm| (label, Dialog::Confirm(kind, user.clone()));
+    let mut items = vec![("Edit", Dialog::Edit(user.clone()))];
     match tab {
         UserTab::Active => {
-            items.push(("Reset password", Dialog::Confirm(Confirm::ResetPassword, user.clone())));
+            items.push(confirm("Reset password", Confirm::ResetPassword));
             if user.two_factor {
-                items.push(("Turn off 2FA", Dialog::Confirm(Confirm::DisableTwoFactor, user.clone())));
+                items.push(confirm("Turn off 2FA", Confirm::DisableTwoFactor));
             }
-            items.push(confirm(Confirm::Delete));
+            items.push(confirm("Delete", Confirm::Delete));
         }
-        UserTab::Inactive => items.push(confirm(Confirm::Reactivate)),
+        UserTab::Inactive => items.push(confirm("Reactivate", Confirm::Reactivate)),
         UserTab::Pending => {
-            items.push(("Resend invitation", Dialog::Confirm(Confirm::Resend, user.clone())));
-            items.push(("Copy link", Dialog::Confirm(Confirm::CopyLink, user.clone())));
-            items.push(confirm(Confirm::Revoke));
+            items.push(confirm("Resend invitation", Confirm::Resend));
+            items.push(confirm("Copy link", Confirm::CopyLink));
+            items.push(confirm("Revoke", Confirm::Revoke));
         }
     }
+    items
+}
+
+/// The "Actions" button of one row. It opens the page's dialog with the row's choices
+/// (a dialog rather than a drop-down: the table scrolls sideways and would clip one).
+#[component]
+pub fn RowActions(user: UserRow, tab: UserTab, actions: UserActions) -> impl IntoView {
     let label = format!("Actions for {}", user.email);
     view! {
-        <details class="row-menu">
-            <summary class="btn btn-ghost btn-small" aria-label=label>"Actions ▾"</summary>
-            <div class="row-menu-items" role="menu">
-                {items
-                    .into_iter()
-                    .map(|(label, dialog)| {
-                        view! {
-                            <button type="button" role="menuitem" class="row-menu-item" on:click=move |ev| {
-                                close_menu(&ev);
-                                actions.open(dialog.clone());
-                            }>{label}</button>
-                        }
-                    })
-                    .collect_view()}
-            </div>
-        </details>
+        <button type="button" class="btn btn-ghost btn-small" aria-label=label aria-haspopup="dialog" on:click=move |_| {
+            actions.open(Dialog::Menu(user.clone(), tab))
+        }>"Actions ▾"</button>
     }
 }
 
-/// Closes the `<details>` menu the clicked item sits in.
-fn close_menu(_ev: &leptos::ev::MouseEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(details) = _ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("details").ok().flatten())
-        {
-            let _ = details.remove_attribute("open");
-        }
+#[component]
+fn ActionMenu(user: UserRow, tab: UserTab, actions: UserActions) -> impl IntoView {
+    view! {
+        <div class="action-menu" role="menu" aria-label=format!("Actions for {}", user.email)>
+            {menu_items(&user, tab)
+                .into_iter()
+                .map(|(label, dialog)| {
+                    let danger = matches!(dialog, Dialog::Confirm(kind, _) if kind.danger());
+                    view! {
+                        <button
+                            type="button"
+                            role="menuitem"
+                            class="action-menu-item"
+                            class:action-menu-danger=danger
+                            on:click=move |_| actions.open(dialog.clone())
+                        >
+                            {label}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
     }
 }
 
 /// The one dialog of the page: edit form, confirmation, copied link or bulk result.
 #[component]
-pub fn UserActionDialog(actions: UserActions, roles: Vec<RoleOption>) -> impl IntoView {
+pub fn UserActionDialog(actions: UserActions, #[prop(into)] roles: Signal<Vec<RoleOption>>) -> impl IntoView {
     let open = RwSignal::new(false);
     // Two-way link between the modal's open flag and the dialog choice. Each side is set
     // only when it differs: a signal notifies on every set, so setting unconditionally
@@ -220,8 +225,8 @@ pub fn UserActionDialog(actions: UserActions, roles: Vec<RoleOption>) -> impl In
             actions.dialog.set(None);
         }
     });
-    let roles = StoredValue::new(roles);
     let title = move || match actions.dialog.get() {
+        Some(Dialog::Menu(user, _)) => user.email,
         Some(Dialog::Edit(_)) => "Edit user".to_owned(),
         Some(Dialog::Confirm(kind, _)) => kind.title().to_owned(),
         Some(Dialog::Bulk(action)) => format!("{} for selected users", action.label()),
@@ -233,9 +238,10 @@ pub fn UserActionDialog(actions: UserActions, roles: Vec<RoleOption>) -> impl In
             view! {
                 <Modal title open>
                     {move || match actions.dialog.get() {
-                        Some(Dialog::Edit(user)) => view! { <EditForm user actions roles=roles.get_value() /> }.into_any(),
+                        Some(Dialog::Menu(user, tab)) => view! { <ActionMenu user tab actions /> }.into_any(),
+                        Some(Dialog::Edit(user)) => view! { <EditForm user actions roles=roles.get_untracked() /> }.into_any(),
                         Some(Dialog::Confirm(kind, user)) => view! { <ConfirmForm kind user actions /> }.into_any(),
-                        Some(Dialog::Bulk(action)) => view! { <BulkForm action actions roles=roles.get_value() /> }.into_any(),
+                        Some(Dialog::Bulk(action)) => view! { <BulkForm action actions roles=roles.get_untracked() /> }.into_any(),
                         None => ().into_any(),
                     }}
                 </Modal>

@@ -23,10 +23,11 @@ pub fn UsersPage() -> impl IntoView {
         query.track();
         actions.selected.set(vec![]);
     });
-    let users = Resource::new(
+    let users: Resource<Result<UserPage, crate::error::AppError>> = Resource::new(
         move || (query.get(), invite.version().get(), actions.version()),
         |(query, _, _)| list_users(query),
     );
+    let roles = Signal::derive(move || users.get().and_then(Result::ok).map(|page| page.roles).unwrap_or_default());
     view! {
         <PageHeader title="Users" />
         <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
@@ -37,6 +38,8 @@ pub fn UsersPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        // Outside the list: the list re-renders after every action, the dialog must not.
+        <UserActionDialog actions roles />
     }
 }
 
@@ -79,7 +82,6 @@ fn UsersView(
     let seats_in_use = page.seats_in_use;
     let roles = page.roles.clone();
     let page_ids: Vec<i32> = page.rows.iter().map(|r| r.id).collect();
-    let dialog_roles = page.roles.clone();
     let table = view! { <UsersTable page query=query.clone() actions /> };
     let (tab_key, search, role_id, seat) = (query.tab.key(), query.search.clone(), query.role_id, query.seat);
     let idle = query.idle_days.map(|d| d.to_string()).unwrap_or_default();
@@ -156,6 +158,5 @@ fn UsersView(
         <BulkBar tab=query.tab actions page_ids />
         {table}
         {pages}
-        <UserActionDialog actions roles=dialog_roles />
     }
 }
