@@ -4,9 +4,16 @@ use clap::Parser;
 use server::cli::{Cli, Command, OrgCommand, SecretCommand};
 use server::startup::{build_state, load_settings, serve, StartError};
 
-#[tokio::main]
-async fn main() {
-    if let Err(error) = run(Cli::parse()).await {
+fn main() {
+    // At least two worker threads even on a one-core machine: with a single worker, Leptos'
+    // server rendering can wait forever on a resource future (leptos-rs/leptos#4647).
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build();
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(run(Cli::parse())),
+        Err(error) => Err(StartError(format!("cannot start the async runtime: {error}"))),
+    };
+    if let Err(error) = result {
         eprintln!("steward: {error}");
         std::process::exit(1);
     }

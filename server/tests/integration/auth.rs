@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::common::{spawn, Browser, PASSWORD};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_sign_in_sets_a_hardened_cookie_and_sign_out_deletes_the_session() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -30,7 +30,7 @@ async fn test_sign_in_sets_a_hardened_cookie_and_sign_out_deletes_the_session() 
     assert!(after.is_null(), "the old token no longer works after sign-out");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_secure_cookie_and_hsts_when_public_url_is_https() {
     let app = crate::common::spawn_with(&[("STEWARD_PUBLIC_URL", "https://steward.example.com")]).await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -43,7 +43,7 @@ async fn test_secure_cookie_and_hsts_when_public_url_is_https() {
     assert!(page.headers.get("strict-transport-security").is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_unknown_email_and_wrong_password_get_the_same_answer() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -59,7 +59,7 @@ async fn test_unknown_email_and_wrong_password_get_the_same_answer() {
     assert!(matches!(wrong, AppError::Invalid(_)));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_pending_and_inactive_users_cannot_sign_in() {
     let app = spawn().await;
     let created = app::orgs::ssr::service::create_organisation(&app.state.db, &app.state.settings, "Acme", "pending@acme.test")
@@ -76,7 +76,7 @@ async fn test_pending_and_inactive_users_cannot_sign_in() {
     assert!(matches!(err, Err(AppError::Invalid(_))));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_throttling_slows_one_address_without_locking_the_user_out_elsewhere() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -101,7 +101,7 @@ async fn test_throttling_slows_one_address_without_locking_the_user_out_elsewher
     assert!(matches!(err, AppError::Throttled(_)));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_idle_and_absolute_timeouts_end_sessions() {
     let app = spawn().await;
     let mut browser = app.organisation_with_admin("Acme", "ada@acme.test").await;

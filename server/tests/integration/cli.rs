@@ -14,7 +14,7 @@ fn steward(env: &std::collections::BTreeMap<String, String>, args: &[&str]) -> (
     (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_org_create_prints_the_setup_link_last() {
     let (env, _) = test_env(&[("STEWARD_PUBLIC_URL", "https://cs.example.com")]).await;
     let (ok, stdout, stderr) = steward(&env, &["org", "create", "--name", "Acme Analytics", "--admin-email", "Ada@Acme.test"]);
@@ -28,7 +28,7 @@ async fn test_org_create_prints_the_setup_link_last() {
     assert!(stderr.contains("email"), "{stderr}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_help_migrate_and_unknown_settings() {
     let (env, _) = test_env(&[("STEWARD_LISTEN_ADRESS", "typo")]).await;
     let (ok, stdout, _) = steward(&env, &["--help"]);
@@ -42,7 +42,7 @@ async fn test_help_migrate_and_unknown_settings() {
     assert!(stderr.contains("STEWARD_LISTEN_ADRESS"), "unknown keys are warned about: {stderr}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_postgres_without_a_secret_key_stops_with_instructions() {
     let (mut env, _) = test_env(&[]).await;
     env.remove("STEWARD_SECRET_KEY");

@@ -13,7 +13,7 @@ async fn role_id(app: &TestApp, org_id: i32, name: &str) -> String {
     app.role(org_id, name).await.id.to_string()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_each_address_gets_its_own_answer() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -56,7 +56,7 @@ async fn test_each_address_gets_its_own_answer() {
     assert!(empty.field_message("emails").is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_invited_user_finishes_setup_from_the_emailed_link() {
     let sink = SmtpSink::start().await;
     let port = sink.port.to_string();
@@ -86,7 +86,7 @@ async fn test_invited_user_finishes_setup_from_the_emailed_link() {
     assert_eq!(app.user("gail@acme.test").await.status, "active");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_invitations_need_configure_users_and_a_grantable_role_of_the_same_organisation() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::common::{spawn, Browser, PASSWORD};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_list_roles_needs_configure_users() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -32,7 +32,7 @@ async fn test_list_roles_needs_configure_users() {
     assert_eq!(guest["permissions"], serde_json::json!(["ViewAllAccounts"]));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_organisation_a_cannot_read_or_change_organisation_b() {
     let app = spawn().await;
     let mut a = app.organisation_with_admin("Alpha", "ada@alpha.test").await;
@@ -73,7 +73,7 @@ async fn test_organisation_a_cannot_read_or_change_organisation_b() {
     assert_eq!(guest.org_id, org_b);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_hidden_ui_is_also_refused_by_the_server_for_every_default_role() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;

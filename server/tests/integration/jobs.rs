@@ -11,7 +11,7 @@ use sea_orm::EntityTrait;
 
 use crate::common::spawn;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_a_due_job_runs_once_across_instances() {
     let app = spawn().await;
     // Three "instances": separate connection pools on the same database.
@@ -63,7 +63,7 @@ async fn test_a_due_job_runs_once_across_instances() {
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_a_crashed_holders_lease_runs_out() {
     let app = spawn().await;
     let now = app::time::now_ms();
@@ -74,7 +74,7 @@ async fn test_a_crashed_holders_lease_runs_out() {
     assert!(app::jobs::lease::try_acquire(&app.state.db, "job", "other", 1000, 60_000, now + 61_000).await.unwrap());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_housekeeping_removes_expired_sessions() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;

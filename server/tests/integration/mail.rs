@@ -18,7 +18,7 @@ async fn app_with_relay(port: u16) -> crate::common::TestApp {
     .await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_an_invitation_reaches_the_smtp_server_with_text_and_html() {
     let sink = SmtpSink::start().await;
     let app = app_with_relay(sink.port).await;
@@ -46,7 +46,7 @@ async fn test_an_invitation_reaches_the_smtp_server_with_text_and_html() {
     assert_eq!(deliver_due(&app.state).await.unwrap(), Delivery::default());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_names_with_line_breaks_cannot_add_recipients_or_headers() {
     let sink = SmtpSink::start().await;
     let app = app_with_relay(sink.port).await;
@@ -65,7 +65,7 @@ async fn test_names_with_line_breaks_cannot_add_recipients_or_headers() {
     assert!(matches!(refused, Err(app::error::AppError::Invalid(_))), "a bad address is refused before queueing");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_failures_are_retried_with_backoff_then_marked_failed() {
     // A port nobody listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -91,7 +91,7 @@ async fn test_failures_are_retried_with_backoff_then_marked_failed() {
     assert_eq!(row.status, "failed");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_without_a_relay_mail_stays_in_the_outbox() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;

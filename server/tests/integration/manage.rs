@@ -75,7 +75,7 @@ fn conflict(result: Result<serde_json::Value, AppError>) -> String {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_edit_checks_every_field_and_records_before_and_after() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -108,7 +108,7 @@ async fn test_edit_checks_every_field_and_records_before_and_after() {
     assert_eq!(entry.target_label, "bob@acme.test", "the target as it was called when acted on");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_nobody_gives_a_role_granting_more_than_they_hold() {
     let app = spawn().await;
     let _admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -127,7 +127,7 @@ async fn test_nobody_gives_a_role_granting_more_than_they_hold() {
     app.call::<UpdateUser>(&mut analyst, &edit_form(&guest.id.to_string(), "Gus", "gus@acme.test", &executive, "", "")).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_delete_ends_sessions_at_once_and_reactivate_restores_sign_in() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -150,7 +150,7 @@ async fn test_delete_ends_sessions_at_once_and_reactivate_restores_sign_in() {
     assert_eq!(audit_actions(&app, org).await.iter().filter(|a| a.starts_with("user_")).count(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_reactivating_someone_who_never_set_up_sends_a_fresh_invitation() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -171,7 +171,7 @@ async fn test_reactivating_someone_who_never_set_up_sends_a_fresh_invitation() {
     app.call::<SetupLinkInfo>(&mut Browser::default(), &[("token", &token_of(&fresh))]).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_resend_and_copy_link_replace_the_old_link() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -204,7 +204,7 @@ async fn test_resend_and_copy_link_replace_the_old_link() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_guard_rails_refuse_with_reasons() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -225,7 +225,7 @@ async fn test_guard_rails_refuse_with_reasons() {
     assert_eq!(app.user("ann@acme.test").await.role_id, second.role_id, "nothing changed");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_seat_limit_stops_invitations_role_changes_and_reactivation() {
     let app = spawn_with(&[("STEWARD_SEAT_LIMIT", "2")]).await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -249,7 +249,7 @@ async fn test_seat_limit_stops_invitations_role_changes_and_reactivation() {
     assert!(conflict(app.call::<ReactivateUser>(&mut admin, &[("user_id", &one)]).await).contains("seat"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_admin_turns_off_two_factor_and_the_user_is_told() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -273,7 +273,7 @@ async fn test_admin_turns_off_two_factor_and_the_user_is_told() {
     assert!(audit_actions(&app, org).await.contains(&"two_factor_disabled".to_owned()));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_bulk_actions_count_successes_and_explain_each_failure() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -311,7 +311,7 @@ async fn test_bulk_actions_count_successes_and_explain_each_failure() {
     assert!(app.call::<BulkUpdateUsers>(&mut admin, &[("action", "Delete")]).await.is_err(), "nothing selected");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_every_user_action_needs_configure_users_and_stays_in_its_organisation() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;

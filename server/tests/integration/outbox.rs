@@ -45,7 +45,7 @@ async fn set_row(app: &TestApp, id: i32, status: &str, attempts: i32, error: Opt
         .unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_outbox_lists_mail_newest_first_with_status_and_pages() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -92,7 +92,7 @@ async fn test_outbox_lists_mail_newest_first_with_status_and_pages() {
     assert_eq!(beyond["page"], 2, "a page past the end shows the last one");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_an_administrator_reads_an_invitation_link_from_the_outbox() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -117,7 +117,7 @@ async fn test_an_administrator_reads_an_invitation_link_from_the_outbox() {
     assert_eq!(app.user("gail@acme.test").await.status, "active");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_the_outbox_needs_configure_users() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -132,7 +132,7 @@ async fn test_the_outbox_needs_configure_users() {
     assert_eq!(open(&app, &mut csm, id).await.unwrap_err(), AppError::Forbidden);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_one_organisation_never_sees_anothers_mail() {
     let app = spawn().await;
     let mut a = app.organisation_with_admin("Alpha", "ada@alpha.test").await;
@@ -149,7 +149,7 @@ async fn test_one_organisation_never_sees_anothers_mail() {
     assert_eq!(open(&app, &mut a, mine).await.unwrap()["mail"]["subject"], "For Alpha");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_the_outbox_page_renders_on_the_server() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;

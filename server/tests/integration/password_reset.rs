@@ -26,7 +26,7 @@ async fn wait_for_mail(app: &TestApp, to: &str, count: usize) -> Vec<String> {
     panic!("no mail for {to}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_admin_reset_link_works_once_and_the_old_password_until_then() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -57,7 +57,7 @@ async fn test_admin_reset_link_works_once_and_the_old_password_until_then() {
     assert!(actions.contains(&"password_reset_sent".to_owned()) && actions.contains(&"password_changed".to_owned()));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_forgot_password_answers_the_same_for_anyone_and_is_throttled() {
     let app = spawn().await;
     let _admin = app.organisation_with_admin("Acme", "ada@acme.test").await;

@@ -74,7 +74,7 @@ async fn give_role(app: &TestApp, email: &str, role_id: i32) {
     active.update(&app.state.db).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_roles_are_created_edited_and_deleted_with_audit_entries() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -145,7 +145,7 @@ async fn test_roles_are_created_edited_and_deleted_with_audit_entries() {
     assert_eq!(json(&deleted.after_json), serde_json::json!({"name": null, "landing": null, "permissions": null}));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_role_names_are_checked_and_unique_whatever_the_case() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -169,7 +169,7 @@ async fn test_role_names_are_checked_and_unique_whatever_the_case() {
     assert!(odd.field_message("landing").is_some() && odd.field_message("permissions").is_some(), "{odd:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_role_changes_need_configure_users() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -188,7 +188,7 @@ async fn test_role_changes_need_configure_users() {
     assert!(role_events(&app, org).await.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_one_organisation_cannot_touch_anothers_roles() {
     let app = spawn().await;
     let mut a = app.organisation_with_admin("Alpha", "ada@alpha.test").await;
@@ -208,7 +208,7 @@ async fn test_one_organisation_cannot_touch_anothers_roles() {
     assert!(role_events(&app, org_b).await.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_a_role_someone_holds_cannot_be_deleted_and_the_holders_are_named() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -235,7 +235,7 @@ async fn test_a_role_someone_holds_cannot_be_deleted_and_the_holders_are_named()
     delete(&app, &mut admin, id).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_nobody_grants_a_permission_they_do_not_hold() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -258,7 +258,7 @@ async fn test_nobody_grants_a_permission_they_do_not_hold() {
     assert!(id.as_i64().is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_configure_users_always_stays_with_an_active_user() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -278,7 +278,7 @@ async fn test_configure_users_always_stays_with_an_active_user() {
     assert!(!permission_keys(&app, manager.id).await.contains(&"configure_users".to_owned()));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_adding_the_csm_seat_respects_the_seat_limit() {
     let app = spawn_with(&[("STEWARD_SEAT_LIMIT", "1")]).await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -311,7 +311,7 @@ async fn test_adding_the_csm_seat_respects_the_seat_limit() {
     .unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_the_roles_page_renders_on_the_server() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;

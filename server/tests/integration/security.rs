@@ -5,7 +5,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::common::{spawn, Browser, PASSWORD};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_pages_carry_security_headers_and_a_nonce_for_every_inline_script() {
     let app = spawn().await;
     let page = app.get(&mut Browser::default(), "/sign-in").await;
@@ -24,7 +24,7 @@ async fn test_pages_carry_security_headers_and_a_nonce_for_every_inline_script()
     assert_ne!(second.headers.get("content-security-policy").unwrap().to_str().unwrap(), csp, "a fresh nonce per response");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_cross_site_server_function_calls_are_refused() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -42,7 +42,7 @@ async fn test_cross_site_server_function_calls_are_refused() {
     assert!(reply.status.is_success() || reply.status.is_redirection());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_signed_out_visitors_are_sent_to_sign_in_and_unknown_pages_are_404() {
     let app = spawn().await;
     let home = app.get(&mut Browser::default(), "/settings/profile").await;
@@ -55,7 +55,7 @@ async fn test_signed_out_visitors_are_sent_to_sign_in_and_unknown_pages_are_404(
     assert_eq!(health.status, StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_signed_in_pages_render_on_the_server() {
     let app = spawn().await;
     let mut browser = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -68,7 +68,7 @@ async fn test_signed_in_pages_render_on_the_server() {
     assert!(profile.body.contains("Two-factor sign-in is off"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_internal_errors_show_a_reference_and_hide_the_cause() {
     let app = spawn().await;
     let mut browser = app.organisation_with_admin("Acme", "ada@acme.test").await;

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 
 use crate::common::{spawn, token_of, Browser, PASSWORD};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_first_run_link_creates_the_organisation_and_signs_the_admin_in() {
     let app = spawn().await;
     let link = app::orgs::ssr::service::issue_bootstrap_link(&app.state.db, &app.state.settings).await.unwrap().unwrap();
@@ -53,7 +53,7 @@ async fn test_first_run_link_creates_the_organisation_and_signs_the_admin_in() {
     assert!(app::orgs::ssr::service::issue_bootstrap_link(&app.state.db, &app.state.settings).await.unwrap().is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_bad_setup_input_is_explained_per_field_and_nothing_is_stored() {
     let app = spawn().await;
     let link = app::orgs::ssr::service::issue_bootstrap_link(&app.state.db, &app.state.settings).await.unwrap().unwrap();
@@ -81,7 +81,7 @@ async fn test_bad_setup_input_is_explained_per_field_and_nothing_is_stored() {
     assert_eq!(short.field_message("password").as_deref(), Some("Use at least 8 characters."));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_invitation_link_activates_the_pending_administrator() {
     let app = spawn().await;
     let created = app::orgs::ssr::service::create_organisation(&app.state.db, &app.state.settings, "Globex", "hank@globex.test")
@@ -105,7 +105,7 @@ async fn test_invitation_link_activates_the_pending_administrator() {
     assert!(matches!(again, Err(AppError::Invalid(_))));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_expired_and_unknown_links_are_refused() {
     let app = spawn().await;
     let created = app::orgs::ssr::service::create_organisation(&app.state.db, &app.state.settings, "Initech", "bill@initech.test")

@@ -4,7 +4,7 @@ use app::auth::api::{SignIn, VerifySecondFactor};
 
 use crate::common::{base32_decode, spawn, totp_code, Browser, PASSWORD};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_database_file_holds_no_secret_in_clear() {
     let app = spawn().await;
     if !app.database_url.starts_with("sqlite") {

@@ -14,7 +14,7 @@ pub async fn enable(app: &TestApp, browser: &mut Browser) -> (String, Vec<String
     (secret, codes)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_enabling_needs_the_password_and_a_matching_code() {
     let app = spawn().await;
     let mut browser = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -39,7 +39,7 @@ async fn test_enabling_needs_the_password_and_a_matching_code() {
     assert_eq!(me["two_factor_enabled"], true);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_sign_in_asks_for_the_code_and_each_code_works_once() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -74,7 +74,7 @@ async fn test_sign_in_asks_for_the_code_and_each_code_works_once() {
     assert_eq!(status["recovery_codes_left"], 9);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_second_step_needs_the_password_step_first() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -86,7 +86,7 @@ async fn test_second_step_needs_the_password_step_first() {
     assert!(matches!(err, AppError::Invalid(_)));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_wrong_codes_are_throttled() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -100,7 +100,7 @@ async fn test_wrong_codes_are_throttled() {
     assert!(matches!(err, AppError::Throttled(_)), "{err:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_turning_off_needs_the_password_and_removes_codes() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -120,7 +120,7 @@ async fn test_turning_off_needs_the_password_and_removes_codes() {
     let _ = recovery;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_reseeding_keeps_the_old_seed_until_confirmed() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -134,7 +134,7 @@ async fn test_reseeding_keeps_the_old_seed_until_confirmed() {
     app.call::<VerifySecondFactor>(&mut browser, &[("code", &totp_code(&old_secret, 1))]).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_two_factor_functions_need_a_session() {
     let app = spawn().await;
     let mut anonymous = Browser::default();

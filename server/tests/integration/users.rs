@@ -49,7 +49,7 @@ async fn rename(app: &TestApp, email: &str, name: &str) {
     active.update(&app.state.db).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_users_page_needs_configure_users() {
     let app = spawn().await;
     app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -60,7 +60,7 @@ async fn test_users_page_needs_configure_users() {
     assert_eq!(list(&app, &mut guest, &[]).await.unwrap_err(), AppError::Forbidden);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_tabs_counts_search_filters_and_seats() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -115,7 +115,7 @@ async fn test_tabs_counts_search_filters_and_seats() {
     assert_eq!(names(&by_role), ["Carol Csm", "Dan 100% Csm", "Ada Admin", "Gail Guest"], "CSM < CSM Manager < Guest");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_pages_and_every_sort_on_the_pending_tab() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
@@ -172,7 +172,7 @@ async fn test_pages_and_every_sort_on_the_pending_tab() {
     let _ = UserTab::Pending;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_one_organisation_never_sees_anothers_users() {
     let app = spawn().await;
     let mut a = app.organisation_with_admin("Alpha", "ada@alpha.test").await;
