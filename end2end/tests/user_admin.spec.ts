@@ -247,3 +247,21 @@ test("bulk delete with one failing row, and the guard rails say why", async ({ p
   await expect(page.locator("tr", { hasText: a })).toContainText("Deleted user");
   expect(mailFor(b).length).toBe(2);
 });
+
+test("nobody hands out a role with a permission they do not hold", async ({ page, browser, errors }) => {
+  const admin = uniqueEmail("admin");
+  const analyst = uniqueEmail("analyst");
+  await createAdministrator(page, admin);
+  const link = await invite(page, analyst, "Analyst");
+  const theirs = await hydratedPage(browser, errors);
+  await join(theirs, link, "Ann Analyst");
+  // Analysts configure users but hold no CSM seat, so they cannot invite a CSM.
+  await open(theirs, "/settings/users");
+  await theirs.getByRole("button", { name: "New users" }).click();
+  const dialog = theirs.getByRole("dialog", { name: "New users" });
+  await dialog.getByLabel("Role").selectOption({ label: "CSM" });
+  await dialog.getByLabel("Email addresses").fill(uniqueEmail("csm"));
+  await dialog.getByRole("button", { name: "Invite" }).click();
+  await expect(dialog.getByText("You cannot give the CSM role: it grants Customer Success Manager Seat, which you do not have.")).toBeVisible();
+  await theirs.context().close();
+});
