@@ -21,6 +21,7 @@ pub enum AuditAction {
     PasswordResetSent,
     PasswordResetRequested,
     PasswordChanged,
+    TwoFactorEnabled,
     TwoFactorDisabled,
     RoleCreated,
     RoleUpdated,
@@ -28,7 +29,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::UserInvited,
@@ -42,6 +43,7 @@ impl AuditAction {
         AuditAction::PasswordResetSent,
         AuditAction::PasswordResetRequested,
         AuditAction::PasswordChanged,
+        AuditAction::TwoFactorEnabled,
         AuditAction::TwoFactorDisabled,
         AuditAction::RoleCreated,
         AuditAction::RoleUpdated,
@@ -63,6 +65,7 @@ impl AuditAction {
             AuditAction::PasswordResetSent => "password_reset_sent",
             AuditAction::PasswordResetRequested => "password_reset_requested",
             AuditAction::PasswordChanged => "password_changed",
+            AuditAction::TwoFactorEnabled => "two_factor_enabled",
             AuditAction::TwoFactorDisabled => "two_factor_disabled",
             AuditAction::RoleCreated => "role_created",
             AuditAction::RoleUpdated => "role_updated",
@@ -85,7 +88,8 @@ impl AuditAction {
             AuditAction::PasswordResetSent => "Sent password reset",
             AuditAction::PasswordResetRequested => "Forgot password",
             AuditAction::PasswordChanged => "Changed password",
-            AuditAction::TwoFactorDisabled => "Disabled 2FA",
+            AuditAction::TwoFactorEnabled => "Turned on 2FA",
+            AuditAction::TwoFactorDisabled => "Turned off 2FA",
             AuditAction::RoleCreated => "Created role",
             AuditAction::RoleUpdated => "Edited role",
             AuditAction::RoleDeleted => "Deleted role",

@@ -118,6 +118,10 @@ async fn test_turning_off_needs_the_password_and_removes_codes() {
     let user = app.user("ada@acme.test").await;
     assert!(user.totp_secret.is_none() && user.totp_pending_secret.is_none());
     let _ = recovery;
+    // Both changes are in the audit log, made by the user themselves.
+    let actions = crate::manage::audit_actions(&app, user.org_id).await;
+    let two_factor: Vec<&String> = actions.iter().filter(|a| a.starts_with("two_factor")).collect();
+    assert_eq!(two_factor, ["two_factor_enabled", "two_factor_disabled"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,10 @@ use sea_orm::{
 use secrecy::SecretString;
 
 use super::{recovery, totp};
+use crate::audit::dto::AuditAction;
+use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
 use crate::auth::dto::CurrentUser;
+use crate::auth::ssr::context::client;
 use crate::auth::ssr::throttle;
 use crate::db::entities::{recovery_codes, users};
 use crate::error::AppError;
@@ -82,7 +85,11 @@ pub async fn confirm_setup(state: &AppState, current: &CurrentUser, code: &str) 
     let codes: Vec<String> = (0..recovery::COUNT).map(|_| recovery::new_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(&recovery::normalise(c).expect("fresh code"))).collect();
     let (org_id, user_id) = (user.org_id, user.id);
+    let target = Target::user(&user);
     let txn = state.db.begin().await?;
+    let actor = Actor::user(current, client(state).address);
+    let changes = Changes::new().field("two_factor", Some("off"), Some("on"));
+    audit::record(&txn, org_id, &actor, AuditAction::TwoFactorEnabled, &target, changes).await?;
     let mut active: users::ActiveModel = user.into();
     active.totp_secret = Set(Some(sealed));
     active.totp_pending_secret = Set(None);
@@ -123,7 +130,11 @@ async fn replace_recovery_codes(
 pub async fn disable(state: &AppState, current: &CurrentUser, password: String) -> Result<(), AppError> {
     let user = load_user(state, current).await?;
     confirm_password(state, &user, password).await?;
-    remove_for_user(&state.db, user).await
+    let target = Target::user(&user);
+    remove_for_user(&state.db, user).await?;
+    let changes = Changes::new().field("two_factor", Some("on"), Some("off"));
+    let actor = Actor::user(current, client(state).address);
+    audit::record(&state.db, current.org_id, &actor, AuditAction::TwoFactorDisabled, &target, changes).await
 }
 
 /// Removes the seed and recovery codes (also used by administrators in a later issue).
