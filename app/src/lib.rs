@@ -7,6 +7,7 @@
 //! frame around pages and `ui/` the shared components.
 #![recursion_limit = "256"]
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod error;

@@ -8,6 +8,7 @@ mod m20261122_000003_create_system_tables;
 mod m20261122_000004_create_outbound_mail;
 mod m20261122_000005_index_users_by_status;
 mod m20261122_000006_create_audit_events;
+mod m20261122_000007_create_api_keys;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_outbound_mail::Migration),
             Box::new(m20261122_000005_index_users_by_status::Migration),
             Box::new(m20261122_000006_create_audit_events::Migration),
+            Box::new(m20261122_000007_create_api_keys::Migration),
         ]
     }
 }

@@ -19,6 +19,12 @@ pub enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Manage API keys for the Account and Event APIs.
+    #[command(name = "api-key")]
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
     /// Manage the encryption key.
     Secret {
         #[command(subcommand)]
@@ -44,4 +50,21 @@ pub enum OrgCommand {
 pub enum SecretCommand {
     /// Print a new random key for STEWARD_SECRET_KEY.
     Generate,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create an API key; prints the key as the last line (account), or `AUTH_KEY API_KEY`
+    /// (event). The key is stored only as a hash and never shown again.
+    Create {
+        /// The organisation's name or numeric id.
+        #[arg(long)]
+        org: String,
+        /// `account` (Account API) or `event` (Usage Event API).
+        #[arg(long)]
+        kind: String,
+        /// A name to tell the key apart (1–80 characters).
+        #[arg(long)]
+        name: String,
+    },
 }

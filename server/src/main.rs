@@ -1,7 +1,7 @@
 #![recursion_limit = "512"]
 use clap::Parser;
 
-use server::cli::{Cli, Command, OrgCommand, SecretCommand};
+use server::cli::{ApiKeyCommand, Cli, Command, OrgCommand, SecretCommand};
 use server::startup::{build_state, load_settings, serve, StartError};
 
 fn main() {
@@ -40,6 +40,18 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             println!("Created organisation \"{}\" (id {}) with a pending administrator {}.", name.trim(), created.org_id, admin_email.trim());
             println!("The administrator finishes set-up with this one-time link:");
             println!("{}", created.setup_link);
+            Ok(())
+        }
+        Command::ApiKey { command: ApiKeyCommand::Create { org, kind, name } } => {
+            let state = build_state(settings).await?;
+            let key = app::api_keys::ssr::service::create_from_command_line(&state.db, &org, &kind, &name)
+                .await
+                .map_err(|e| StartError(e.to_string()))?;
+            println!("Created {} \"{}\" (id {}). It is shown only now:", key.kind.label(), key.name, key.id);
+            match key.auth_key {
+                Some(auth_key) => println!("{auth_key} {}", key.api_key),
+                None => println!("{}", key.api_key),
+            }
             Ok(())
         }
         Command::Secret { .. } => unreachable!("handled above"),

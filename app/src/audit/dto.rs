@@ -26,10 +26,13 @@ pub enum AuditAction {
     RoleCreated,
     RoleUpdated,
     RoleDeleted,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    ApiKeyRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::UserInvited,
@@ -48,6 +51,9 @@ impl AuditAction {
         AuditAction::RoleCreated,
         AuditAction::RoleUpdated,
         AuditAction::RoleDeleted,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRevoked,
+        AuditAction::ApiKeyRotated,
     ];
 
     pub fn key(self) -> &'static str {
@@ -70,6 +76,9 @@ impl AuditAction {
             AuditAction::RoleCreated => "role_created",
             AuditAction::RoleUpdated => "role_updated",
             AuditAction::RoleDeleted => "role_deleted",
+            AuditAction::ApiKeyCreated => "api_key_created",
+            AuditAction::ApiKeyRevoked => "api_key_revoked",
+            AuditAction::ApiKeyRotated => "api_key_rotated",
         }
     }
 
@@ -93,6 +102,9 @@ impl AuditAction {
             AuditAction::RoleCreated => "Created role",
             AuditAction::RoleUpdated => "Edited role",
             AuditAction::RoleDeleted => "Deleted role",
+            AuditAction::ApiKeyCreated => "Created API key",
+            AuditAction::ApiKeyRevoked => "Revoked API key",
+            AuditAction::ApiKeyRotated => "Rotated API key",
         }
     }
 

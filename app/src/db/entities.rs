@@ -1,5 +1,6 @@
 //! One module per table, matching `migration/`. Times are epoch milliseconds (i64), the
 //! unit the Natero APIs use, and they compare the same way on SQLite and PostgreSQL.
+pub mod api_keys;
 pub mod audit_events;
 pub mod job_leases;
 pub mod one_time_tokens;

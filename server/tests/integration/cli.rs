@@ -3,7 +3,8 @@ use std::process::Command;
 
 use crate::common::test_env;
 
-fn steward(env: &std::collections::BTreeMap<String, String>, args: &[&str]) -> (bool, String, String) {
+/// Runs the built `steward` with exactly `env`; answers success, stdout and stderr.
+pub fn steward(env: &std::collections::BTreeMap<String, String>, args: &[&str]) -> (bool, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_steward"))
         .args(args)
         .env_clear()

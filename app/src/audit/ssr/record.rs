@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use crate::audit::dto::AuditAction;
 use crate::auth::dto::CurrentUser;
-use crate::db::entities::{audit_events, roles, users};
+use crate::db::entities::{api_keys, audit_events, roles, users};
 use crate::error::AppError;
 use crate::time::now_ms;
 
@@ -26,6 +26,11 @@ impl Actor {
 
     pub fn from_model(user: &users::Model, address: Option<String>) -> Self {
         Self { user_id: Some(user.id), label: display(&user.name, &user.email), address }
+    }
+
+    /// The `steward` command line, run by an operator on the server.
+    pub fn command_line() -> Self {
+        Self { user_id: None, label: "steward command line".to_owned(), address: None }
     }
 
     /// Someone not signed in: a failed sign-in or a "forgot password" request.
@@ -57,6 +62,11 @@ impl Target {
 
     pub fn role(role: &roles::Model) -> Self {
         Self { kind: "role", id: Some(role.id), label: role.name.clone() }
+    }
+
+    /// An API key, labelled with its name and its visible part (never the secret).
+    pub fn api_key(key: &api_keys::Model) -> Self {
+        Self { kind: "api_key", id: Some(key.id), label: format!("{} ({}…{})", key.name, key.key_prefix, key.last_four) }
     }
 }
 
