@@ -43,6 +43,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::api_keys::SourceOverviewPage;
 use crate::audit::AuditLogPage;
 use crate::auth::{provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage};
 use crate::management::ManagementCenterPage;
@@ -118,6 +119,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/roles") view=RolesPage ssr=SsrMode::Async />
                     <Route path=path!("settings/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("settings/outbox") view=OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/source-overview") view=SourceOverviewPage ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>
         </Routes>

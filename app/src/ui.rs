@@ -1,6 +1,7 @@
 //! The small set of components every page is built from. Their look lives in
 //! `style/main.css` under the same names (`.badge`, `.field`, `.modal`, …).
 mod badge;
+mod copy_button;
 mod data_table;
 mod empty_state;
 mod form_alert;
@@ -12,6 +13,7 @@ mod tabs;
 mod toast;
 
 pub use badge::{Badge, Tone};
+pub use copy_button::CopyButton;
 pub use data_table::{Column, DataTable};
 pub use empty_state::EmptyState;
 pub use form_alert::{FormAlert, LoadError};

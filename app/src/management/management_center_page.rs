@@ -16,9 +16,10 @@ pub fn ManagementCenterPage() -> impl IntoView {
         </header>
         <Transition>
             {move || Suspend::new(async move {
-                let configures_users = matches!(
-                    session.user.await, Ok(Some(ref user)) if user.can(Permission::ConfigureUsers)
-                );
+                let user = session.user.await;
+                let configures_users = matches!(user, Ok(Some(ref user)) if user.can(Permission::ConfigureUsers));
+                let configures_connectors =
+                    matches!(user, Ok(Some(ref user)) if user.can(Permission::ConfigureDataConnectors));
                 view! {
                     <section class="card-grid">
                         <a class="card card-link" href="/settings/profile">
@@ -43,6 +44,15 @@ pub fn ManagementCenterPage() -> impl IntoView {
                                     <a class="card card-link" href="/settings/outbox">
                                         <h2>"Outbox"</h2>
                                         <p class="muted">"Mail Steward sent or is trying to send, with its delivery status."</p>
+                                    </a>
+                                }
+                            })}
+                        {configures_connectors
+                            .then(|| {
+                                view! {
+                                    <a class="card card-link" href="/settings/it/source-overview">
+                                        <h2>"IT Administration: Source Overview"</h2>
+                                        <p class="muted">"The Account API key and the Usage Event API keys."</p>
                                     </a>
                                 }
                             })}

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::ui::{field_error, use_toasts, Badge, FormAlert, Modal, Tone};
+use crate::ui::{field_error, use_toasts, Badge, CopyButton, FormAlert, Modal, Tone};
 use crate::users::api::{
     BulkUpdateUsers, CopyInvitationLink, DeactivateUser, DisableUserTwoFactor, ReactivateUser, ResendInvitation,
     RevokeInvitation, SendPasswordReset, UpdateUser,
@@ -375,27 +375,14 @@ where
 
 #[component]
 fn CopyLinkBox(link: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let text = link.clone();
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let _ = window().navigator().clipboard().write_text(&text);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &text;
-        copied.set(true);
-    };
     view! {
         <div class="field">
             <label for="invitation-link">"Setup link"</label>
-            <input id="invitation-link" type="text" readonly value=link data-testid="invitation-link" />
+            <input id="invitation-link" type="text" readonly value=link.clone() data-testid="invitation-link" />
             <p class="field-hint">"Send it to the person yourself. It works once; the previous link no longer works."</p>
         </div>
         <div class="form-actions">
-            <button type="button" class="btn btn-primary" on:click=copy>
-                {move || if copied.get() { "Copied" } else { "Copy to clipboard" }}
-            </button>
+            <CopyButton text=link />
         </div>
     }
 }

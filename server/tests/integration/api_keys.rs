@@ -313,3 +313,31 @@ async fn test_cli_creates_keys_by_organisation_name_or_id() {
     assert!(stderr.contains("account or event"), "{stderr}");
     db.close().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_the_source_overview_renders_on_the_server_for_those_who_may_see_it() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org_id = app.org_id_of("ada@acme.test").await;
+    let account = create(&app, &mut admin, "account", "Billing sync").await.unwrap();
+    let event = create(&app, &mut admin, "event", "Web app").await.unwrap();
+    let page = app.get(&mut admin, "/settings/it/source-overview").await;
+    assert_eq!(page.status, axum::http::StatusCode::OK);
+    let masked = row(&app, account["id"].as_i64().unwrap()).await;
+    for text in ["Source Overview", "Account API key", "Usage Event API keys", "Billing sync", "Web app", "New key", "Rotate"] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    assert!(page.body.contains(&masked.key_prefix) && page.body.contains(&masked.last_four));
+    for secret in [text(&account, "api_key"), text(&event, "api_key"), text(&event, "auth_key")] {
+        assert!(!page.body.contains(&secret), "the page shows a secret");
+    }
+    let center = app.get(&mut admin, "/settings").await;
+    assert!(center.body.contains("/settings/it/source-overview"));
+
+    app.add_user(org_id, "CSM", "carl@acme.test").await;
+    let mut csm = app.signed_in("carl@acme.test").await;
+    let center = app.get(&mut csm, "/settings").await;
+    assert!(!center.body.contains("/settings/it/source-overview"), "no card without Configure Data Connectors");
+    let page = app.get(&mut csm, "/settings/it/source-overview").await;
+    assert!(!page.body.contains("Billing sync"));
+}
