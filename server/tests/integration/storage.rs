@@ -1,5 +1,6 @@
 //! What a copy of the SQLite file would give away: no password, TOTP seed, recovery code
-//! or session token in clear.
+//! session token or API key in clear.
+use app::api_keys::api::CreateApiKey;
 use app::auth::api::{SignIn, VerifySecondFactor};
 
 use crate::common::{base32_decode, spawn, totp_code, Browser, PASSWORD};
@@ -16,6 +17,16 @@ async fn test_database_file_holds_no_secret_in_clear() {
     app.call::<SignIn>(&mut browser, &[("email", "ada@acme.test"), ("password", PASSWORD)]).await.unwrap();
     app.call::<VerifySecondFactor>(&mut browser, &[("code", &totp_code(&secret, 1))]).await.unwrap();
     let session_token = browser.cookie.clone().unwrap();
+    let mut api_keys = Vec::new();
+    for kind in ["account", "event"] {
+        let key = app.call::<CreateApiKey>(&mut browser, &[("kind", kind), ("name", "Sync")]).await.unwrap();
+        for field in ["api_key", "auth_key"] {
+            if let Some(secret) = key[field].as_str() {
+                api_keys.push(secret.to_owned());
+            }
+        }
+    }
+    assert_eq!(api_keys.len(), 3);
 
     let mut bytes = Vec::new();
     for name in ["steward.db", "steward.db-wal"] {
@@ -33,4 +44,8 @@ async fn test_database_file_holds_no_secret_in_clear() {
         assert!(!contains(code.as_bytes()) && !contains(code.replace('-', "").as_bytes()), "recovery code");
     }
     assert!(!contains(session_token.as_bytes()), "session token");
+    for key in &api_keys {
+        let random = key.rsplit_once('_').unwrap().1;
+        assert!(!contains(key.as_bytes()) && !contains(random.as_bytes()), "API key");
+    }
 }
