@@ -45,7 +45,8 @@ async fn test_database_file_holds_no_secret_in_clear() {
     }
     assert!(!contains(session_token.as_bytes()), "session token");
     for key in &api_keys {
-        let random = key.rsplit_once('_').unwrap().1;
+        // The part after the `stw_<kind>_` prefix (it may itself contain '_').
+        let random = key.splitn(3, '_').nth(2).unwrap();
         assert!(!contains(key.as_bytes()) && !contains(random.as_bytes()), "API key");
     }
 }
