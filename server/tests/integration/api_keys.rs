@@ -59,7 +59,8 @@ async fn test_keys_have_prefixes_are_stored_only_hashed_and_never_listed() {
     assert_eq!(text(&account, "name"), "Billing sync");
 
     let secrets = [&account_key, &auth_key, &event_key];
-    let randoms: Vec<&str> = secrets.iter().map(|s| s.rsplit_once('_').unwrap().1).collect();
+    // The part after the `stw_<kind>_` prefix (it may itself contain '_').
+    let randoms: Vec<&str> = secrets.iter().map(|s| s.splitn(3, '_').nth(2).unwrap()).collect();
     let rows = api_keys::Entity::find().all(&app.state.db).await.unwrap();
     assert_eq!(rows.len(), 2);
     let stored = format!("{rows:?}");
