@@ -3,3 +3,4 @@
 //! slice's `ssr/repo.rs`, never here.
 pub mod connect;
 pub mod entities;
+pub mod search;

@@ -6,13 +6,13 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTra
 
 use crate::audit::dto::{AuditAction, AuditChange, AuditPage, AuditQuery, AuditRow, AUDIT_PAGE_SIZE};
 use crate::db::entities::audit_events;
+use crate::db::search::contains_pattern;
 use crate::error::AppError;
 use crate::time::{now_ms, DAY_MS};
 use crate::time_label::{date_start_ms, TimeLabel};
 
 fn contains(column: audit_events::Column, text: &str) -> Condition {
-    let pattern = format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    Condition::all().add(Expr::expr(Func::lower(Expr::col(column))).like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')))
+    Condition::all().add(Expr::expr(Func::lower(Expr::col(column))).like(contains_pattern(text)))
 }
 
 pub async fn list(db: &impl ConnectionTrait, org_id: i32, query: &AuditQuery, retention_days: i64) -> Result<AuditPage, AppError> {

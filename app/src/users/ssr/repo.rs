@@ -2,12 +2,13 @@
 //! in SQL so it stays fast with many thousands of users.
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Query, SimpleExpr, SubQueryStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, NullOrdering, Query, SimpleExpr, SubQueryStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::db::entities::{one_time_tokens, users};
+use crate::db::search::contains_pattern;
 use crate::error::AppError;
 use crate::orgs::ssr::service::PURPOSE_INVITATION;
 use crate::roles::permission::Permission;
@@ -85,12 +86,11 @@ pub async fn list_users(db: &impl ConnectionTrait, org_id: i32, query: &UserQuer
         .filter(users::Column::OrgId.eq(org_id))
         .filter(users::Column::Status.eq(query.tab.key()));
     if !query.search.is_empty() {
-        let escaped = query.search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = contains_pattern(&query.search);
         select = select.filter(
             Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col((users::Entity, users::Column::Name)))).like(LikeExpr::new(&pattern).escape('\\')))
-                .add(Expr::col((users::Entity, users::Column::Email)).like(LikeExpr::new(&pattern).escape('\\'))),
+                .add(Expr::expr(Func::lower(Expr::col((users::Entity, users::Column::Name)))).like(pattern.clone()))
+                .add(Expr::col((users::Entity, users::Column::Email)).like(pattern)),
         );
     }
     if let Some(role_id) = query.role_id {
