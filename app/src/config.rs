@@ -95,14 +95,21 @@ impl Settings {
     /// Loads from the file (if it exists) and the given environment.
     pub fn load(env: &BTreeMap<String, String>) -> Result<(Self, LoadReport), ConfigError> {
         let mut report = LoadReport::default();
-        let mut values: BTreeMap<String, String> =
-            KEYS.iter().map(|(k, default, _, _)| (k.to_string(), default.to_string())).collect();
+        let mut values: BTreeMap<String, String> = KEYS
+            .iter()
+            .map(|(k, default, _, _)| (k.to_string(), default.to_string()))
+            .collect();
 
-        let path = env.get("STEWARD_CONFIG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("Leptos.toml"));
+        let path = env
+            .get("STEWARD_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("Leptos.toml"));
         if path.exists() {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-            for (key, value) in flatten_toml(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))? {
+            for (key, value) in
+                flatten_toml(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
+            {
                 if !values.contains_key(&key) {
                     return Err(ConfigError(format!(
                         "{}: unknown key `{key}`. Known keys are listed in the README under Configuration.",
@@ -113,7 +120,10 @@ impl Settings {
             }
             report.file_used = Some(path);
         } else if env.contains_key("STEWARD_CONFIG") {
-            return Err(ConfigError(format!("STEWARD_CONFIG names {}, which does not exist", path.display())));
+            return Err(ConfigError(format!(
+                "STEWARD_CONFIG names {}, which does not exist",
+                path.display()
+            )));
         }
 
         for (name, value) in env.iter().filter(|(n, _)| n.starts_with("STEWARD_")) {
@@ -135,36 +145,66 @@ impl Settings {
     }
 
     fn from_values(v: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| v.get(k).map(String::as_str).unwrap_or_default().trim().to_owned();
+        let get = |k: &str| {
+            v.get(k)
+                .map(String::as_str)
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
         let non_empty = |k: &str| Some(get(k)).filter(|s| !s.is_empty());
         let number = |k: &str| -> Result<i64, ConfigError> {
-            get(k).parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                ConfigError(format!("`{k}` must be a positive whole number, not `{}`", get(k)))
-            })
+            get(k)
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "`{k}` must be a positive whole number, not `{}`",
+                        get(k)
+                    ))
+                })
         };
         let listen_address = get("listen_address").parse().map_err(|_| {
-            ConfigError(format!("`listen_address` must look like 127.0.0.1:3000, not `{}`", get("listen_address")))
+            ConfigError(format!(
+                "`listen_address` must look like 127.0.0.1:3000, not `{}`",
+                get("listen_address")
+            ))
         })?;
         let public_url = Url::parse(&get("public_url"))
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| ConfigError(format!("`public_url` must be an http(s) URL, not `{}`", get("public_url"))))?;
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "`public_url` must be an http(s) URL, not `{}`",
+                    get("public_url")
+                ))
+            })?;
         let data_dir = PathBuf::from(get("data_dir"));
-        let database_url = non_empty("database_url")
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("steward.db").display()));
+        let database_url = non_empty("database_url").unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("steward.db").display()
+            )
+        });
         let security = match get("mail_security").as_str() {
             "none" => MailSecurity::None,
             "starttls" => MailSecurity::StartTls,
             "tls" => MailSecurity::Tls,
             other => {
-                return Err(ConfigError(format!("`mail_security` must be none, starttls or tls, not `{other}`")))
+                return Err(ConfigError(format!(
+                    "`mail_security` must be none, starttls or tls, not `{other}`"
+                )))
             }
         };
         let mail = MailSettings {
             relay: non_empty("mail_relay"),
-            port: get("mail_port")
-                .parse()
-                .map_err(|_| ConfigError(format!("`mail_port` must be a port number, not `{}`", get("mail_port"))))?,
+            port: get("mail_port").parse().map_err(|_| {
+                ConfigError(format!(
+                    "`mail_port` must be a port number, not `{}`",
+                    get("mail_port")
+                ))
+            })?,
             security,
             username: non_empty("mail_username"),
             password: non_empty("mail_password").map(SecretString::from),
@@ -240,7 +280,10 @@ impl Settings {
             None => vec![],
         };
         if let Some(key) = &self.secret_key {
-            return Ok((SecretBox::new(parse(key.expose_secret(), "secret_key")?, previous), false));
+            return Ok((
+                SecretBox::new(parse(key.expose_secret(), "secret_key")?, previous),
+                false,
+            ));
         }
         if !self.is_sqlite() {
             return Err(ConfigError(
@@ -254,12 +297,22 @@ impl Settings {
         if path.exists() {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-            return Ok((SecretBox::new(parse(&text, &path.display().to_string())?, previous), false));
+            return Ok((
+                SecretBox::new(parse(&text, &path.display().to_string())?, previous),
+                false,
+            ));
         }
         let text = SecretKey::generate_base64();
-        write_private_file(&path, &text)
-            .map_err(|e| ConfigError(format!("cannot write a new secret key to {}: {e}", path.display())))?;
-        Ok((SecretBox::new(parse(&text, "generated key")?, previous), true))
+        write_private_file(&path, &text).map_err(|e| {
+            ConfigError(format!(
+                "cannot write a new secret key to {}: {e}",
+                path.display()
+            ))
+        })?;
+        Ok((
+            SecretBox::new(parse(&text, "generated key")?, previous),
+            true,
+        ))
     }
 }
 
@@ -298,15 +351,19 @@ fn flatten_toml(text: &str) -> Result<Vec<(String, String)>, String> {
             section = format!("{}_", name.trim());
             continue;
         }
-        let (key, value) =
-            line.split_once('=').ok_or_else(|| format!("line {}: expected `key = value`", number + 1))?;
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| format!("line {}: expected `key = value`", number + 1))?;
         let value = value.trim();
         let value = if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
             inner.replace("\\\"", "\"").replace("\\\\", "\\")
         } else if value.parse::<f64>().is_ok() || value == "true" || value == "false" {
             value.to_owned()
         } else {
-            return Err(format!("line {}: put text values in double quotes", number + 1));
+            return Err(format!(
+                "line {}: put text values in double quotes",
+                number + 1
+            ));
         };
         out.push((format!("{section}{}", key.trim()), value));
     }
@@ -330,8 +387,12 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        let mut map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        map.entry("STEWARD_CONFIG".into()).or_insert_with(|| "/nonexistent-for-tests".into());
+        let mut map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.entry("STEWARD_CONFIG".into())
+            .or_insert_with(|| "/nonexistent-for-tests".into());
         map
     }
 
@@ -343,7 +404,8 @@ mod tests {
 
     #[test]
     fn test_file_then_environment_layering_and_unknown_keys() {
-        let dir = std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
+        let dir =
+            std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("Leptos.toml");
         std::fs::write(
@@ -358,14 +420,18 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(settings.listen_address.to_string(), "0.0.0.0:8080");
-        assert_eq!(settings.session_idle_minutes, 5, "environment wins over the file");
+        assert_eq!(
+            settings.session_idle_minutes, 5,
+            "environment wins over the file"
+        );
         assert_eq!(settings.mail.relay.as_deref(), Some("smtp.example.com"));
         assert_eq!(report.unknown_env, vec!["STEWARD_NOT_A_KEY".to_owned()]);
     }
 
     #[test]
     fn test_unknown_file_key_is_refused_with_its_name() {
-        let dir = std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
+        let dir =
+            std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("Leptos.toml");
         std::fs::write(&file, "listen_adress = \"0.0.0.0:8080\"\n").unwrap();
@@ -375,20 +441,30 @@ mod tests {
 
     #[test]
     fn test_bad_values_say_what_was_wrong() {
-        let dir = std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
+        let dir =
+            std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("Leptos.toml");
         std::fs::write(&file, "").unwrap();
         let path = file.to_str().unwrap();
-        let err = Settings::load(&env(&[("STEWARD_CONFIG", path), ("STEWARD_SESSION_IDLE_MINUTES", "soon")])).unwrap_err();
+        let err = Settings::load(&env(&[
+            ("STEWARD_CONFIG", path),
+            ("STEWARD_SESSION_IDLE_MINUTES", "soon"),
+        ]))
+        .unwrap_err();
         assert!(err.0.contains("session_idle_minutes"));
-        let err = Settings::load(&env(&[("STEWARD_CONFIG", path), ("STEWARD_MAIL_USERNAME", "bob")])).unwrap_err();
+        let err = Settings::load(&env(&[
+            ("STEWARD_CONFIG", path),
+            ("STEWARD_MAIL_USERNAME", "bob"),
+        ]))
+        .unwrap_err();
         assert!(err.0.contains("STEWARD_MAIL_PASSWORD"));
     }
 
     #[test]
     fn test_postgres_without_secret_key_stops_with_instructions() {
-        let dir = std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
+        let dir =
+            std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("Leptos.toml");
         std::fs::write(&file, "").unwrap();
@@ -403,7 +479,8 @@ mod tests {
 
     #[test]
     fn test_sqlite_generates_a_key_once_into_the_data_dir() {
-        let dir = std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
+        let dir =
+            std::env::temp_dir().join(format!("steward-cfg-{}", crate::crypto::short_reference()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("Leptos.toml");
         std::fs::write(&file, "").unwrap();

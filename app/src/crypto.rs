@@ -52,11 +52,21 @@ impl SecretKey {
             .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim()))
             .map_err(|_| "the secret key is not valid base64".to_owned())?;
         if bytes.len() != 32 {
-            return Err(format!("the secret key must be 32 bytes of base64; this one is {} bytes", bytes.len()));
+            return Err(format!(
+                "the secret key must be 32 bytes of base64; this one is {} bytes",
+                bytes.len()
+            ));
         }
         // The id is derived from the key, so it never needs configuring and cannot drift.
-        let id: String = Sha256::digest(&bytes).iter().take(4).map(|b| format!("{b:02x}")).collect();
-        Ok(Self { id, key: bytes.into() })
+        let id: String = Sha256::digest(&bytes)
+            .iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Self {
+            id,
+            key: bytes.into(),
+        })
     }
 
     pub fn generate_base64() -> String {
@@ -96,11 +106,18 @@ impl SecretBox {
     /// `purpose` is bound as associated data, so a value sealed as one kind of secret
     /// cannot be replayed into a column holding another.
     pub fn seal(&self, purpose: &str, plaintext: &[u8]) -> String {
-        let cipher = Aes256Gcm::new_from_slice(self.current.key.expose_secret()).expect("key is 32 bytes");
+        let cipher =
+            Aes256Gcm::new_from_slice(self.current.key.expose_secret()).expect("key is 32 bytes");
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ciphertext = cipher
-            .encrypt(Nonce::from_slice(&nonce), aes_gcm::aead::Payload { msg: plaintext, aad: purpose.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                aes_gcm::aead::Payload {
+                    msg: plaintext,
+                    aad: purpose.as_bytes(),
+                },
+            )
             .expect("AES-GCM encryption does not fail for in-memory buffers");
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ciphertext);
@@ -109,21 +126,30 @@ impl SecretBox {
 
     pub fn open(&self, purpose: &str, sealed: &str) -> Result<Vec<u8>, String> {
         let mut parts = sealed.splitn(3, ':');
-        let (Some("v1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some("v1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err("sealed value has an unknown format".into());
         };
         let key = std::iter::once(&self.current)
             .chain(self.previous.iter())
             .find(|k| k.id() == key_id)
             .ok_or_else(|| format!("sealed with key {key_id}, which is not configured"))?;
-        let blob = STANDARD_NO_PAD.decode(body).map_err(|_| "sealed value is not base64".to_owned())?;
+        let blob = STANDARD_NO_PAD
+            .decode(body)
+            .map_err(|_| "sealed value is not base64".to_owned())?;
         if blob.len() < 12 + 16 {
             return Err("sealed value is truncated".into());
         }
         let (nonce, ciphertext) = blob.split_at(12);
         let cipher = Aes256Gcm::new_from_slice(key.key.expose_secret()).expect("key is 32 bytes");
         cipher
-            .decrypt(Nonce::from_slice(nonce), aes_gcm::aead::Payload { msg: ciphertext, aad: purpose.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                aes_gcm::aead::Payload {
+                    msg: ciphertext,
+                    aad: purpose.as_bytes(),
+                },
+            )
             .map_err(|_| "sealed value failed authentication".to_owned())
     }
 }
@@ -142,7 +168,10 @@ mod tests {
         let sealed = secret_box.seal("totp", b"JBSWY3DPEHPK3PXP");
         assert!(!sealed.contains("JBSWY3DPEHPK3PXP"));
         assert!(sealed.starts_with(&format!("v1:{}:", secret_box.current_key_id())));
-        assert_eq!(secret_box.open("totp", &sealed).unwrap(), b"JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            secret_box.open("totp", &sealed).unwrap(),
+            b"JBSWY3DPEHPK3PXP"
+        );
     }
 
     #[test]
@@ -168,7 +197,9 @@ mod tests {
 
     #[test]
     fn test_key_must_be_32_bytes() {
-        assert!(SecretKey::from_base64("c2hvcnQ=").unwrap_err().contains("32 bytes"));
+        assert!(SecretKey::from_base64("c2hvcnQ=")
+            .unwrap_err()
+            .contains("32 bytes"));
     }
 
     #[test]

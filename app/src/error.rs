@@ -34,7 +34,9 @@ pub enum AppError {
     Internal(String),
     /// The request never reached the server function (network, decoding). The detail is
     /// deliberately not carried: it can contain server internals.
-    #[error("The request could not be completed ({0}). Check your connection and reload the page.")]
+    #[error(
+        "The request could not be completed ({0}). Check your connection and reload the page."
+    )]
     Transport(String),
 }
 
@@ -51,13 +53,19 @@ impl AppError {
     }
 
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+        Self::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     /// The message for one field, when this error is about that field.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
-            Self::Validation(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.clone()),
+            Self::Validation(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
             _ => None,
         }
     }
@@ -127,14 +135,19 @@ mod tests {
 
     #[test]
     fn test_transport_errors_do_not_carry_inner_messages() {
-        let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("db password=hunter2".into()));
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError(
+            "db password=hunter2".into(),
+        ));
         assert!(!err.to_string().contains("hunter2"));
     }
 
     #[test]
     fn test_field_messages_are_found_by_field() {
         let err = AppError::field("email", "Enter an email address.");
-        assert_eq!(err.field_message("email").as_deref(), Some("Enter an email address."));
+        assert_eq!(
+            err.field_message("email").as_deref(),
+            Some("Enter an email address.")
+        );
         assert_eq!(err.field_message("password"), None);
         assert_eq!(err.form_message(), None);
         assert_eq!(err.to_string(), "Enter an email address.");
@@ -142,8 +155,14 @@ mod tests {
 
     #[test]
     fn test_throttled_message_is_plural_aware() {
-        assert_eq!(AppError::Throttled(1).to_string(), "Too many attempts. Try again in 1 second.");
-        assert_eq!(AppError::Throttled(30).to_string(), "Too many attempts. Try again in 30 seconds.");
+        assert_eq!(
+            AppError::Throttled(1).to_string(),
+            "Too many attempts. Try again in 1 second."
+        );
+        assert_eq!(
+            AppError::Throttled(30).to_string(),
+            "Too many attempts. Try again in 30 seconds."
+        );
     }
 }
 

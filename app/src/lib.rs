@@ -7,7 +7,10 @@
 //! frame around pages and `ui/` the shared components.
 #![recursion_limit = "256"]
 
+pub mod accounts;
+pub mod api_docs;
 pub mod api_keys;
+pub mod api_status;
 pub mod audit;
 pub mod auth;
 pub mod error;
@@ -18,11 +21,13 @@ pub mod profile;
 pub mod roles;
 pub mod shell;
 pub mod time_label;
-pub mod users;
 pub mod two_factor;
 pub mod ui;
+pub mod users;
 pub mod validation;
 
+#[cfg(feature = "ssr")]
+pub mod account_api;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
@@ -30,7 +35,11 @@ pub mod crypto;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod event_api;
+#[cfg(feature = "ssr")]
 pub mod jobs;
+#[cfg(feature = "ssr")]
+pub mod public_api;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]
@@ -45,10 +54,12 @@ use leptos_router::{path, SsrMode};
 
 use crate::api_keys::SourceOverviewPage;
 use crate::audit::AuditLogPage;
-use crate::auth::{provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage};
+use crate::auth::{
+    provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage,
+};
+use crate::mail::OutboxPage;
 use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
-use crate::mail::OutboxPage;
 use crate::profile::ProfilePage;
 use crate::roles::RolesPage;
 use crate::shell::{HomePage, NotFoundPage, SignedInLayout};

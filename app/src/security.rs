@@ -15,7 +15,8 @@ impl CspNonce {
 
 /// Makes the request's nonce the one Leptos writes into its inline scripts.
 pub fn provide_csp_nonce() {
-    let nonce = use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
     if let Some(nonce) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }

@@ -12,7 +12,10 @@ pub struct TimeLabel {
 
 impl TimeLabel {
     pub fn new(at_ms: i64, now_ms: i64) -> Self {
-        Self { relative: relative(at_ms, now_ms), exact: exact_utc(at_ms) }
+        Self {
+            relative: relative(at_ms, now_ms),
+            exact: exact_utc(at_ms),
+        }
     }
 }
 
@@ -50,7 +53,11 @@ pub fn exact_utc(at_ms: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rest / 3600, (rest % 3600) / 60)
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        (rest % 3600) / 60
+    )
 }
 
 /// Midnight UTC of a `YYYY-MM-DD` date, as epoch milliseconds (days-from-civil, H. Hinnant).
@@ -80,7 +87,10 @@ mod tests {
         assert_eq!(exact_utc(951_782_400_000), "2000-02-29 00:00 UTC");
         assert_eq!(date_start_ms("2000-02-29"), Some(951_782_400_000));
         assert_eq!(date_start_ms("1970-01-01"), Some(0));
-        assert_eq!(exact_utc(date_start_ms("2026-11-22").unwrap()), "2026-11-22 00:00 UTC");
+        assert_eq!(
+            exact_utc(date_start_ms("2026-11-22").unwrap()),
+            "2026-11-22 00:00 UTC"
+        );
         assert_eq!(date_start_ms("2026-13-01"), None);
     }
 

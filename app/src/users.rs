@@ -1,9 +1,9 @@
 //! Settings → Management Center → Users: the people of the organisation, by state.
 pub mod api;
 pub mod dto;
+mod new_users_dialog;
 #[cfg(feature = "ssr")]
 pub mod ssr;
-mod new_users_dialog;
 mod user_actions;
 mod users_page;
 mod users_table;

@@ -9,6 +9,9 @@ mod m20261122_000004_create_outbound_mail;
 mod m20261122_000005_index_users_by_status;
 mod m20261122_000006_create_audit_events;
 mod m20261122_000007_create_api_keys;
+mod m20261122_000008_create_accounts;
+mod m20261122_000009_create_usage_events;
+mod m20261122_000010_create_api_calls;
 
 pub struct Migrator;
 
@@ -23,6 +26,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_index_users_by_status::Migration),
             Box::new(m20261122_000006_create_audit_events::Migration),
             Box::new(m20261122_000007_create_api_keys::Migration),
+            Box::new(m20261122_000008_create_accounts::Migration),
+            Box::new(m20261122_000009_create_usage_events::Migration),
+            Box::new(m20261122_000010_create_api_calls::Migration),
         ]
     }
 }

@@ -5,12 +5,36 @@ pub struct Migration;
 
 /// The six permissions of natero-reference.md §5.2, in display order.
 const PERMISSIONS: [(&str, &str, &str); 6] = [
-    ("csm_seat", "Customer Success Manager Seat", "Can be assigned accounts; takes a paid CSM seat."),
-    ("configure_users", "Configure Users", "Add, edit, deactivate and reactivate users; edit roles."),
-    ("configure_data_connectors", "Configure Data Connectors", "IT Administration: API keys, OAuth, credentials, uploads."),
-    ("update_accounts", "Update Accounts", "Edit accounts and run bulk account edits."),
-    ("view_all_accounts", "View All Accounts", "See every account, not only assigned ones."),
-    ("configure_product_settings", "Configure Product Settings", "Alert rules and other Management Center settings."),
+    (
+        "csm_seat",
+        "Customer Success Manager Seat",
+        "Can be assigned accounts; takes a paid CSM seat.",
+    ),
+    (
+        "configure_users",
+        "Configure Users",
+        "Add, edit, deactivate and reactivate users; edit roles.",
+    ),
+    (
+        "configure_data_connectors",
+        "Configure Data Connectors",
+        "IT Administration: API keys, OAuth, credentials, uploads.",
+    ),
+    (
+        "update_accounts",
+        "Update Accounts",
+        "Edit accounts and run bulk account edits.",
+    ),
+    (
+        "view_all_accounts",
+        "View All Accounts",
+        "See every account, not only assigned ones.",
+    ),
+    (
+        "configure_product_settings",
+        "Configure Product Settings",
+        "Alert rules and other Management Center settings.",
+    ),
 ];
 
 #[async_trait::async_trait]
@@ -42,10 +66,20 @@ impl MigrationTrait for Migration {
             .await?;
         let mut insert = Query::insert()
             .into_table(Permissions::Table)
-            .columns([Permissions::Key, Permissions::Name, Permissions::Description, Permissions::Position])
+            .columns([
+                Permissions::Key,
+                Permissions::Name,
+                Permissions::Description,
+                Permissions::Position,
+            ])
             .to_owned();
         for (position, (key, name, description)) in PERMISSIONS.iter().enumerate() {
-            insert.values_panic([(*key).into(), (*name).into(), (*description).into(), (position as i32).into()]);
+            insert.values_panic([
+                (*key).into(),
+                (*name).into(),
+                (*description).into(),
+                (position as i32).into(),
+            ]);
         }
         manager.exec_stmt(insert).await?;
 
@@ -88,7 +122,11 @@ impl MigrationTrait for Migration {
                     .col(integer(RolePermissions::OrgId))
                     .col(integer(RolePermissions::RoleId))
                     .col(string(RolePermissions::PermissionKey))
-                    .primary_key(Index::create().col(RolePermissions::RoleId).col(RolePermissions::PermissionKey))
+                    .primary_key(
+                        Index::create()
+                            .col(RolePermissions::RoleId)
+                            .col(RolePermissions::PermissionKey),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(RolePermissions::Table, RolePermissions::RoleId)
@@ -112,10 +150,18 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(RolePermissions::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Roles::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Permissions::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Organisations::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(RolePermissions::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Roles::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Permissions::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Organisations::Table).to_owned())
+            .await
     }
 }
 

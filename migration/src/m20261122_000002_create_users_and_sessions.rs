@@ -39,17 +39,33 @@ impl MigrationTrait for Migration {
                             .to(Organisations::Table, Organisations::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
-                    .foreign_key(ForeignKey::create().from(Users::Table, Users::RoleId).to(Roles::Table, Roles::Id))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Users::Table, Users::RoleId)
+                            .to(Roles::Table, Roles::Id),
+                    )
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                Index::create().name("ux_users_org_email").table(Users::Table).col(Users::OrgId).col(Users::Email).unique().to_owned(),
+                Index::create()
+                    .name("ux_users_org_email")
+                    .table(Users::Table)
+                    .col(Users::OrgId)
+                    .col(Users::Email)
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("ix_users_email").table(Users::Table).col(Users::Email).to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_users_email")
+                    .table(Users::Table)
+                    .col(Users::Email)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -130,10 +146,18 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(OneTimeTokens::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Sessions::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(RecoveryCodes::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Users::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(OneTimeTokens::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Sessions::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(RecoveryCodes::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Users::Table).to_owned())
+            .await
     }
 }
 

@@ -35,8 +35,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(JobLeases::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(SignInThrottle::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(JobLeases::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(SignInThrottle::Table).to_owned())
+            .await
     }
 }
 

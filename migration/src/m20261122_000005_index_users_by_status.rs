@@ -31,8 +31,22 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name("ix_one_time_tokens_user").table(OneTimeTokens::Table).to_owned()).await?;
-        manager.drop_index(Index::drop().name("ix_users_org_status_name").table(Users::Table).to_owned()).await
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_one_time_tokens_user")
+                    .table(OneTimeTokens::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_users_org_status_name")
+                    .table(Users::Table)
+                    .to_owned(),
+            )
+            .await
     }
 }
 

@@ -42,11 +42,20 @@ impl MigrationTrait for Migration {
         for (name, column) in [
             ("ix_audit_events_org_time", None),
             ("ix_audit_events_org_action_time", Some(AuditEvents::Action)),
-            ("ix_audit_events_org_actor_time", Some(AuditEvents::ActorUserId)),
-            ("ix_audit_events_org_target_time", Some(AuditEvents::TargetId)),
+            (
+                "ix_audit_events_org_actor_time",
+                Some(AuditEvents::ActorUserId),
+            ),
+            (
+                "ix_audit_events_org_target_time",
+                Some(AuditEvents::TargetId),
+            ),
         ] {
             let mut index = Index::create();
-            index.name(name).table(AuditEvents::Table).col(AuditEvents::OrgId);
+            index
+                .name(name)
+                .table(AuditEvents::Table)
+                .col(AuditEvents::OrgId);
             if let Some(column) = column {
                 index.col(column);
             }
@@ -57,7 +66,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(AuditEvents::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(AuditEvents::Table).to_owned())
+            .await
     }
 }
 

@@ -49,18 +49,30 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("ux_api_keys_secret_hash").table(ApiKeys::Table).col(ApiKeys::SecretHash).unique().to_owned(),
+                Index::create()
+                    .name("ux_api_keys_secret_hash")
+                    .table(ApiKeys::Table)
+                    .col(ApiKeys::SecretHash)
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                Index::create().name("ix_api_keys_org_kind").table(ApiKeys::Table).col(ApiKeys::OrgId).col(ApiKeys::Kind).to_owned(),
+                Index::create()
+                    .name("ix_api_keys_org_kind")
+                    .table(ApiKeys::Table)
+                    .col(ApiKeys::OrgId)
+                    .col(ApiKeys::Kind)
+                    .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(ApiKeys::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(ApiKeys::Table).to_owned())
+            .await
     }
 }
 

@@ -25,7 +25,10 @@ async fn main() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("Leptos.toml"), "").expect("config");
     let env: BTreeMap<String, String> = [
-        ("STEWARD_CONFIG", dir.join("Leptos.toml").display().to_string()),
+        (
+            "STEWARD_CONFIG",
+            dir.join("Leptos.toml").display().to_string(),
+        ),
         ("STEWARD_DATA_DIR", dir.display().to_string()),
         ("STEWARD_LOG_FORMAT", "text".into()),
     ]
@@ -34,12 +37,19 @@ async fn main() {
     .collect();
     let (settings, _) = app::config::Settings::load(&env).expect("settings");
     let state = server::startup::build_state(settings).await.expect("state");
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
 
     // An organisation whose administrator has a password.
-    let created = app::orgs::ssr::service::create_organisation(&state.db, &state.settings, "Bench", "bench@example.com")
-        .await
-        .expect("organisation");
+    let created = app::orgs::ssr::service::create_organisation(
+        &state.db,
+        &state.settings,
+        "Bench",
+        "bench@example.com",
+    )
+    .await
+    .expect("organisation");
     let token = created.setup_link.rsplit('/').next().unwrap().to_owned();
     let form = app::orgs::ssr::service::SetupForm {
         organisation: None,
@@ -48,7 +58,9 @@ async fn main() {
         password: PASSWORD.into(),
         title: None,
     };
-    app::orgs::ssr::service::complete_setup(&state, &token, form, &Default::default()).await.expect("setup");
+    app::orgs::ssr::service::complete_setup(&state, &token, form, &Default::default())
+        .await
+        .expect("setup");
 
     // 1. One hash: back-to-back hashes on one thread for three seconds, so the core stays
     //    busy and warm as it is under load; the mean is the cost of one hash.
@@ -66,11 +78,18 @@ async fn main() {
     let limit = cores as f64 / hash_time.as_secs_f64();
 
     // The server, on loopback.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = listener.local_addr().unwrap();
     let router = server::http::router(state.clone());
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .ok();
     });
 
     // 4a. Idle latency.
@@ -78,7 +97,10 @@ async fn main() {
 
     // 3 + 4b. Sign-ins from 8 clients while a probe measures /healthz.
     let sign_in_path = app::auth::api::SignIn::PATH;
-    let body = format!("email=bench%40example.com&password={}", PASSWORD.replace(' ', "+"));
+    let body = format!(
+        "email=bench%40example.com&password={}",
+        PASSWORD.replace(' ', "+")
+    );
     let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
@@ -100,7 +122,8 @@ async fn main() {
         }));
     }
     let load_started = Instant::now();
-    let probe = tokio::spawn(async move { latencies(address, 400, Duration::from_millis(20)).await });
+    let probe =
+        tokio::spawn(async move { latencies(address, 400, Duration::from_millis(20)).await });
     let (mut signed_in, mut failed) = (0u64, 0u64);
     for client in clients {
         let (ok, bad) = client.await.unwrap();
@@ -112,9 +135,17 @@ async fn main() {
     let rate = signed_in as f64 / load_time;
 
     println!();
-    println!("Steward sign-in benchmark ({cores} cores, {CLIENTS} concurrent clients, {LOAD_SECONDS} s)");
-    println!("  password hash, argon2id m=19 MiB t=2 p=1     {:>8.1} ms", hash_time.as_secs_f64() * 1000.0);
-    println!("  physical limit ({cores} cores / hash time)          {:>8.1} sign-ins/s   (baseline)", limit);
+    println!(
+        "Steward sign-in benchmark ({cores} cores, {CLIENTS} concurrent clients, {LOAD_SECONDS} s)"
+    );
+    println!(
+        "  password hash, argon2id m=19 MiB t=2 p=1     {:>8.1} ms",
+        hash_time.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  physical limit ({cores} cores / hash time)          {:>8.1} sign-ins/s   (baseline)",
+        limit
+    );
     println!(
         "  measured sign-ins                             {:>8.1} sign-ins/s   ratio {:.2} of the limit (target >= 0.80){}",
         rate,
@@ -142,10 +173,22 @@ async fn users_page(state: &app::state::AppState, address: SocketAddr) {
 
     const USERS: usize = 10_000;
     const SAMPLES: usize = 200;
-    let admin = users::Entity::find().filter(users::Column::Email.eq("bench@example.com")).one(&state.db).await.unwrap().unwrap();
-    let roles = app::roles::ssr::repo::list_roles(&state.db, admin.org_id).await.unwrap();
-    let first = ["Grace", "Alan", "Barbara", "Edsger", "Frances", "John", "Margaret", "Ken", "Radia", "Tim"];
-    let last = ["Hopper", "Turing", "Liskov", "Dijkstra", "Allen", "Smith", "Hamilton", "Thompson", "Perlman", "Lee"];
+    let admin = users::Entity::find()
+        .filter(users::Column::Email.eq("bench@example.com"))
+        .one(&state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let roles = app::roles::ssr::repo::list_roles(&state.db, admin.org_id)
+        .await
+        .unwrap();
+    let first = [
+        "Grace", "Alan", "Barbara", "Edsger", "Frances", "John", "Margaret", "Ken", "Radia", "Tim",
+    ];
+    let last = [
+        "Hopper", "Turing", "Liskov", "Dijkstra", "Allen", "Smith", "Hamilton", "Thompson",
+        "Perlman", "Lee",
+    ];
     let now = app::time::now_ms();
     let txn = state.db.begin().await.unwrap();
     for chunk in (0..USERS).collect::<Vec<_>>().chunks(500) {
@@ -155,7 +198,12 @@ async fn users_page(state: &app::state::AppState, address: SocketAddr) {
             name: Set(format!("{} {}", first[i % 10], last[(i / 10) % 10])),
             title: Set((i % 3 == 0).then(|| "Account Manager".to_owned())),
             role_id: Set(roles[i % roles.len()].id),
-            status: Set(match i % 20 { 0 => "inactive", 1 => "pending", _ => "active" }.to_owned()),
+            status: Set(match i % 20 {
+                0 => "inactive",
+                1 => "pending",
+                _ => "active",
+            }
+            .to_owned()),
             last_sign_in_at: Set((i % 7 != 0).then(|| now - (*i as i64 % 120) * app::time::DAY_MS)),
             created_at: Set(now),
             updated_at: Set(now),
@@ -166,9 +214,14 @@ async fn users_page(state: &app::state::AppState, address: SocketAddr) {
     txn.commit().await.unwrap();
 
     // Sign in as the administrator for a session cookie.
-    let token = match app::auth::ssr::service::sign_in(state, "bench@example.com", PASSWORD.into(), &Default::default())
-        .await
-        .unwrap()
+    let token = match app::auth::ssr::service::sign_in(
+        state,
+        "bench@example.com",
+        PASSWORD.into(),
+        &Default::default(),
+    )
+    .await
+    .unwrap()
     {
         app::auth::ssr::service::SignInOutcome::SignedIn { token, .. } => token,
         _ => unreachable!("no second factor in the benchmark"),
@@ -181,10 +234,28 @@ async fn users_page(state: &app::state::AppState, address: SocketAddr) {
         + &roles[1].id.to_string()
         + "&query[idle_days]=30&query[sort]=LastSignIn&query[descending]=true&query[page]=3";
 
-    let static_file = timed(SAMPLES, || request_with(address, "GET", "/favicon.svg", None, "Accept: image/svg+xml\r\n")).await;
-    let first_page = timed(SAMPLES, || request_with(address, "GET", "/settings/users", None, &html)).await;
-    let searched = timed(SAMPLES, || request_with(address, "POST", list_path, Some(search), &json)).await;
-    let sorted = timed(SAMPLES, || request_with(address, "POST", list_path, Some(&filtered), &json)).await;
+    let static_file = timed(SAMPLES, || {
+        request_with(
+            address,
+            "GET",
+            "/favicon.svg",
+            None,
+            "Accept: image/svg+xml\r\n",
+        )
+    })
+    .await;
+    let first_page = timed(SAMPLES, || {
+        request_with(address, "GET", "/settings/users", None, &html)
+    })
+    .await;
+    let searched = timed(SAMPLES, || {
+        request_with(address, "POST", list_path, Some(search), &json)
+    })
+    .await;
+    let sorted = timed(SAMPLES, || {
+        request_with(address, "POST", list_path, Some(&filtered), &json)
+    })
+    .await;
 
     println!();
     println!("Users page with {USERS} users in one organisation (SQLite), {SAMPLES} requests each");
@@ -211,11 +282,17 @@ where
     for _ in 0..count {
         let started = Instant::now();
         let status = run().await;
-        assert!(matches!(status, Some(200..=299)), "benchmark request failed: {status:?}");
+        assert!(
+            matches!(status, Some(200..=299)),
+            "benchmark request failed: {status:?}"
+        );
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (samples[count / 2], samples[(count * 95 / 100).min(count - 1)])
+    (
+        samples[count / 2],
+        samples[(count * 95 / 100).min(count - 1)],
+    )
 }
 
 /// p50 and p99 of `count` sequential /healthz requests, in milliseconds.
@@ -239,7 +316,13 @@ async fn request(address: SocketAddr, method: &str, path: &str, form: Option<&st
     request_with(address, method, path, form, "Accept: application/json\r\n").await
 }
 
-async fn request_with(address: SocketAddr, method: &str, path: &str, form: Option<&str>, headers: &str) -> Option<u16> {
+async fn request_with(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    form: Option<&str>,
+    headers: &str,
+) -> Option<u16> {
     let mut stream = TcpStream::connect(address).await.ok()?;
     let body = form.unwrap_or_default();
     let head = format!(

@@ -2,7 +2,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "steward", version, about = "Steward: a self-hosted customer-success platform")]
+#[command(
+    name = "steward",
+    version,
+    about = "Steward: a self-hosted customer-success platform"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

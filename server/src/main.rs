@@ -7,11 +7,19 @@ use server::startup::{build_state, load_settings, serve, StartError};
 fn main() {
     // At least two worker threads even on a one-core machine: with a single worker, Leptos'
     // server rendering can wait forever on a resource future (leptos-rs/leptos#4647).
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build();
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build();
     let result = match runtime {
         Ok(runtime) => runtime.block_on(run(Cli::parse())),
-        Err(error) => Err(StartError(format!("cannot start the async runtime: {error}"))),
+        Err(error) => Err(StartError(format!(
+            "cannot start the async runtime: {error}"
+        ))),
     };
     if let Err(error) = result {
         eprintln!("steward: {error}");
@@ -20,7 +28,10 @@ fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), StartError> {
-    if let Some(Command::Secret { command: SecretCommand::Generate }) = cli.command {
+    if let Some(Command::Secret {
+        command: SecretCommand::Generate,
+    }) = cli.command
+    {
         println!("{}", app::crypto::SecretKey::generate_base64());
         return Ok(());
     }
@@ -32,22 +43,43 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             println!("Database is up to date.");
             Ok(())
         }
-        Command::Org { command: OrgCommand::Create { name, admin_email } } => {
+        Command::Org {
+            command: OrgCommand::Create { name, admin_email },
+        } => {
             let state = build_state(settings).await?;
-            let created = app::orgs::ssr::service::create_organisation(&state.db, &state.settings, &name, &admin_email)
-                .await
-                .map_err(|e| StartError(e.to_string()))?;
-            println!("Created organisation \"{}\" (id {}) with a pending administrator {}.", name.trim(), created.org_id, admin_email.trim());
+            let created = app::orgs::ssr::service::create_organisation(
+                &state.db,
+                &state.settings,
+                &name,
+                &admin_email,
+            )
+            .await
+            .map_err(|e| StartError(e.to_string()))?;
+            println!(
+                "Created organisation \"{}\" (id {}) with a pending administrator {}.",
+                name.trim(),
+                created.org_id,
+                admin_email.trim()
+            );
             println!("The administrator finishes set-up with this one-time link:");
             println!("{}", created.setup_link);
             Ok(())
         }
-        Command::ApiKey { command: ApiKeyCommand::Create { org, kind, name } } => {
+        Command::ApiKey {
+            command: ApiKeyCommand::Create { org, kind, name },
+        } => {
             let state = build_state(settings).await?;
-            let key = app::api_keys::ssr::service::create_from_command_line(&state.db, &org, &kind, &name)
-                .await
-                .map_err(|e| StartError(e.to_string()))?;
-            println!("Created {} \"{}\" (id {}). It is shown only now:", key.kind.label(), key.name, key.id);
+            let key = app::api_keys::ssr::service::create_from_command_line(
+                &state.db, &org, &kind, &name,
+            )
+            .await
+            .map_err(|e| StartError(e.to_string()))?;
+            println!(
+                "Created {} \"{}\" (id {}). It is shown only now:",
+                key.kind.label(),
+                key.name,
+                key.id
+            );
             match key.auth_key {
                 Some(auth_key) => println!("{auth_key} {}", key.api_key),
                 None => println!("{}", key.api_key),

@@ -25,7 +25,8 @@ impl std::error::Error for StartError {}
 /// Reads configuration from `Leptos.toml` and the process environment, and starts logging.
 pub fn load_settings() -> Result<Settings, StartError> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
-    let (settings, report) = Settings::load(&env).map_err(|e| StartError(format!("Configuration: {e}")))?;
+    let (settings, report) =
+        Settings::load(&env).map_err(|e| StartError(format!("Configuration: {e}")))?;
     crate::telemetry::init(&settings.log_format);
     for name in &report.unknown_env {
         tracing::warn!(variable = %name, "unknown STEWARD_* environment variable ignored; see the README for the list of keys");
@@ -58,7 +59,10 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
 pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
     if settings.is_sqlite() {
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
-            StartError(format!("cannot create the data directory {}: {e}", settings.data_dir.display()))
+            StartError(format!(
+                "cannot create the data directory {}: {e}",
+                settings.data_dir.display()
+            ))
         })?;
     }
     let (secrets, generated) = settings.secret_box().map_err(|e| StartError(e.0))?;
@@ -72,10 +76,13 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
     let db = app::db::connect::connect_and_migrate(&settings.database_url)
         .await
         .map_err(|e| StartError(format!("cannot open the database: {e}")))?;
-    let mailer = app::mail::ssr::transport::SmtpSender::from_settings(&settings.mail).map_err(StartError)?;
+    let mailer =
+        app::mail::ssr::transport::SmtpSender::from_settings(&settings.mail).map_err(StartError)?;
     match &settings.mail.relay {
         Some(relay) => tracing::info!(%relay, "mail goes out through the configured SMTP relay"),
-        None => tracing::info!("no mail relay configured: messages go to the outbox and their links to this log"),
+        None => tracing::info!(
+            "no mail relay configured: messages go to the outbox and their links to this log"
+        ),
     }
     Ok(AppState {
         leptos_options: leptos_options(&settings),
@@ -90,7 +97,12 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
 /// A name for this instance in job leases: host, process id and a random suffix.
 pub fn instance_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname").unwrap_or_else(|_| "host".into());
-    format!("{}-{}-{}", host.trim(), std::process::id(), app::crypto::short_reference())
+    format!(
+        "{}-{}-{}",
+        host.trim(),
+        std::process::id(),
+        app::crypto::short_reference()
+    )
 }
 
 /// Serves until Ctrl-C or SIGTERM.
@@ -104,19 +116,29 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
     }
     let jobs = app::jobs::housekeeping::jobs(&state);
     // Check as often as the most frequent job needs (mail), at most every 30 seconds.
-    let tick = jobs.iter().map(|j| j.interval).min().unwrap_or(Duration::from_secs(30)).clamp(Duration::from_secs(1), Duration::from_secs(30));
+    let tick = jobs
+        .iter()
+        .map(|j| j.interval)
+        .min()
+        .unwrap_or(Duration::from_secs(30))
+        .clamp(Duration::from_secs(1), Duration::from_secs(30));
     app::jobs::spawn_scheduler(state.db.clone(), instance_name(), jobs, tick);
 
     let address = state.settings.listen_address;
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|e| StartError(format!("cannot listen on {address}: {e}. Set STEWARD_LISTEN_ADDRESS to another address.")))?;
+    let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+        StartError(format!(
+            "cannot listen on {address}: {e}. Set STEWARD_LISTEN_ADDRESS to another address."
+        ))
+    })?;
     tracing::info!(%address, public_url = %state.settings.public_url, "Steward is serving");
     println!("Steward is running at {}", state.settings.base_url());
-    axum::serve(listener, crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| StartError(format!("server error: {e}")))
+    axum::serve(
+        listener,
+        crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| StartError(format!("server error: {e}")))
 }
 
 async fn shutdown_signal() {
@@ -125,7 +147,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

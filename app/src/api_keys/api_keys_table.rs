@@ -50,8 +50,18 @@ pub fn ApiKeysTable(
         }
         .into_any();
     }
-    let columns =
-        ["Name", "Key", "Created by", "Created", "Last used", "Status", "Actions"].into_iter().map(Column::plain).collect();
+    let columns = [
+        "Name",
+        "Key",
+        "Created by",
+        "Created",
+        "Last used",
+        "Status",
+        "Actions",
+    ]
+    .into_iter()
+    .map(Column::plain)
+    .collect();
     view! {
         <DataTable caption columns>
             {keys

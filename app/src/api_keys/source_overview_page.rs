@@ -13,7 +13,13 @@ pub fn SourceOverviewPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiKey>::new();
     let rotate = ServerAction::<RotateApiKey>::new();
     let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get(), rotate.version().get()),
+        move || {
+            (
+                create.version().get(),
+                revoke.version().get(),
+                rotate.version().get(),
+            )
+        },
         |_| list_api_keys(),
     );
     let new_open = RwSignal::new(false);

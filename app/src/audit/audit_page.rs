@@ -30,14 +30,24 @@ pub fn AuditLogPage() -> impl IntoView {
 #[component]
 fn AuditFilters(query: Memo<AuditQuery>) -> impl IntoView {
     let current = query.get_untracked();
-    let (actor_input, target_input, action_select, from_input, to_input) =
-        (NodeRef::<Input>::new(), NodeRef::<Input>::new(), NodeRef::<Select>::new(), NodeRef::<Input>::new(), NodeRef::<Input>::new());
+    let (actor_input, target_input, action_select, from_input, to_input) = (
+        NodeRef::<Input>::new(),
+        NodeRef::<Input>::new(),
+        NodeRef::<Select>::new(),
+        NodeRef::<Input>::new(),
+        NodeRef::<Input>::new(),
+    );
     let navigate = use_navigate();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = |input: NodeRef<Input>| input.get().map(|i| i.value()).unwrap_or_default();
         let action = action_select.get().map(|s| s.value()).unwrap_or_default();
-        let (actor, target, from, to) = (value(actor_input), value(target_input), value(from_input), value(to_input));
+        let (actor, target, from, to) = (
+            value(actor_input),
+            value(target_input),
+            value(from_input),
+            value(to_input),
+        );
         let next = AuditQuery::from_params(|key| match key {
             "actor" => Some(actor.clone()),
             "target" => Some(target.clone()),
@@ -109,7 +119,18 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
         .into_iter()
         .map(|label| Column::plain(label))
         .collect::<Vec<_>>();
-    let pages = pagination(page.page, page.page_count, move |number| AuditQuery { page: number, ..query.clone() }.href(), ("← Newer", "Older →"));
+    let pages = pagination(
+        page.page,
+        page.page_count,
+        move |number| {
+            AuditQuery {
+                page: number,
+                ..query.clone()
+            }
+            .href()
+        },
+        ("← Newer", "Older →"),
+    );
     view! {
         <p class="muted result-count">{summary}</p>
         <DataTable caption="Audit log" columns>

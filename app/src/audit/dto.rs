@@ -132,12 +132,25 @@ impl AuditQuery {
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
         let date = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| is_date(v));
         Self {
-            actor: get("actor").unwrap_or_default().trim().chars().take(100).collect(),
-            target: get("target").unwrap_or_default().trim().chars().take(100).collect(),
+            actor: get("actor")
+                .unwrap_or_default()
+                .trim()
+                .chars()
+                .take(100)
+                .collect(),
+            target: get("target")
+                .unwrap_or_default()
+                .trim()
+                .chars()
+                .take(100)
+                .collect(),
             action: get("action").and_then(|v| AuditAction::from_key(&v)),
             from: date("from"),
             to: date("to"),
-            page: get("page").and_then(|v| v.parse().ok()).filter(|p| *p > 0).unwrap_or(1),
+            page: get("page")
+                .and_then(|v| v.parse().ok())
+                .filter(|p| *p > 0)
+                .unwrap_or(1),
         }
     }
 
@@ -150,7 +163,10 @@ impl AuditQuery {
         };
         push("actor", &self.actor);
         push("target", &self.target);
-        push("action", self.action.map(AuditAction::key).unwrap_or_default());
+        push(
+            "action",
+            self.action.map(AuditAction::key).unwrap_or_default(),
+        );
         push("from", self.from.as_deref().unwrap_or_default());
         push("to", self.to.as_deref().unwrap_or_default());
         if self.page > 1 {
@@ -171,8 +187,12 @@ pub fn is_date(text: &str) -> bool {
         && b[4] == b'-'
         && b[7] == b'-'
         && text[..4].parse::<u32>().is_ok()
-        && text[5..7].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
-        && text[8..].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+        && text[5..7]
+            .parse::<u32>()
+            .is_ok_and(|m| (1..=12).contains(&m))
+        && text[8..]
+            .parse::<u32>()
+            .is_ok_and(|d| (1..=31).contains(&d))
 }
 
 /// One changed field: its name and the value before and after.

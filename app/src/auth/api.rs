@@ -22,11 +22,19 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 fn finish(state: &crate::state::AppState, outcome: service::SignInOutcome) {
     match outcome {
         service::SignInOutcome::SignedIn { token, landing } => {
-            context::set_cookie(session::cookie(&state.settings, &token, session::Stage::Complete));
+            context::set_cookie(session::cookie(
+                &state.settings,
+                &token,
+                session::Stage::Complete,
+            ));
             leptos_axum::redirect(landing.path());
         }
         service::SignInOutcome::NeedsSecondFactor { token } => {
-            context::set_cookie(session::cookie(&state.settings, &token, session::Stage::SecondFactor));
+            context::set_cookie(session::cookie(
+                &state.settings,
+                &token,
+                session::Stage::SecondFactor,
+            ));
             leptos_axum::redirect("/sign-in/verify");
         }
     }
@@ -45,7 +53,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 pub async fn verify_second_factor(code: String) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let client = context::client(&state);
-    let outcome = service::verify_second_factor(&state, context::session_token(), &code, &client).await?;
+    let outcome =
+        service::verify_second_factor(&state, context::session_token(), &code, &client).await?;
     finish(&state, outcome);
     Ok(())
 }

@@ -11,7 +11,8 @@ use crate::ui::{field_error, FormAlert, FormField};
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<RequestPasswordReset>::new();
     let params = use_query_map();
-    let sent = move || params.read().get("sent").is_some() || matches!(action.value().get(), Some(Ok(())));
+    let sent =
+        move || params.read().get("sent").is_some() || matches!(action.value().get(), Some(Ok(())));
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let pending = action.pending();
     view! {

@@ -22,10 +22,23 @@ pub fn provide_session() -> Session {
     let sign_out = ServerAction::<SignOut>::new();
     let complete_setup = ServerAction::<CompleteSetup>::new();
     let user = Resource::new(
-        move || (sign_in.version().get(), verify.version().get(), sign_out.version().get(), complete_setup.version().get()),
+        move || {
+            (
+                sign_in.version().get(),
+                verify.version().get(),
+                sign_out.version().get(),
+                complete_setup.version().get(),
+            )
+        },
         |_| get_current_user(),
     );
-    let session = Session { user, sign_in, verify, sign_out, complete_setup };
+    let session = Session {
+        user,
+        sign_in,
+        verify,
+        sign_out,
+        complete_setup,
+    };
     provide_context(session);
     session
 }

@@ -9,11 +9,16 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 /// so concurrent writers wait instead of failing with "database is locked".
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         // Each in-memory connection would be its own empty database: keep exactly one.
-        options.max_connections(if in_memory { 1 } else { 8 }).min_connections(1);
+        options
+            .max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(1);
         options.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

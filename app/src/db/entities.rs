@@ -1,15 +1,30 @@
 //! One module per table, matching `migration/`. Times are epoch milliseconds (i64), the
 //! unit the Natero APIs use, and they compare the same way on SQLite and PostgreSQL.
+pub mod account_contacts;
+pub mod account_users;
+pub mod accounts;
+pub mod api_calls;
 pub mod api_keys;
 pub mod audit_events;
+pub mod csm_assignments;
+pub mod custom_metrics;
+pub mod dimension_definitions;
+pub mod dimension_values;
+pub mod interactions;
 pub mod job_leases;
+pub mod nps_history;
 pub mod one_time_tokens;
-pub mod outbound_mail;
 pub mod organisations;
+pub mod outbound_mail;
 pub mod permissions;
 pub mod recovery_codes;
 pub mod role_permissions;
 pub mod roles;
 pub mod sessions;
 pub mod sign_in_throttle;
+pub mod stage_history;
+pub mod usage_daily;
+pub mod usage_daily_features;
+pub mod usage_events;
+pub mod usage_rollup_queue;
 pub mod users;

@@ -19,53 +19,81 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
     let mail_state = state.clone();
     let audit_state = state.clone();
     vec![
-        Job::new("prune_audit_log", Duration::from_secs(6 * 3600), move || {
-            let state = audit_state.clone();
-            async move {
-                let removed = crate::audit::ssr::repo::prune(&state.db, state.settings.audit_retention_days)
+        Job::new(
+            "prune_audit_log",
+            Duration::from_secs(6 * 3600),
+            move || {
+                let state = audit_state.clone();
+                async move {
+                    let removed = crate::audit::ssr::repo::prune(
+                        &state.db,
+                        state.settings.audit_retention_days,
+                    )
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(format!("{removed} audit entries past retention removed"))
-            }
-        }),
-        Job::new("deliver_mail", Duration::from_secs(state.settings.mail_delivery_seconds), move || {
-            let state = mail_state.clone();
-            async move {
-                let done = crate::mail::ssr::queue::deliver_due(&state).await.map_err(|e| e.to_string())?;
-                Ok(format!("{} sent, {} to retry, {} failed", done.sent, done.retrying, done.failed))
-            }
-        }),
+                    Ok(format!("{removed} audit entries past retention removed"))
+                }
+            },
+        ),
+        Job::new(
+            "deliver_mail",
+            Duration::from_secs(state.settings.mail_delivery_seconds),
+            move || {
+                let state = mail_state.clone();
+                async move {
+                    let done = crate::mail::ssr::queue::deliver_due(&state)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!(
+                        "{} sent, {} to retry, {} failed",
+                        done.sent, done.retrying, done.failed
+                    ))
+                }
+            },
+        ),
         Job::new("expire_sessions", Duration::from_secs(300), move || {
             let state = sessions_state.clone();
             async move {
-                let removed = session::delete_expired(&state.db, &state.settings, now_ms()).await.map_err(|e| e.to_string())?;
+                let removed = session::delete_expired(&state.db, &state.settings, now_ms())
+                    .await
+                    .map_err(|e| e.to_string())?;
                 Ok(format!("{removed} sessions ended"))
             }
         }),
-        Job::new("prune_sign_in_throttle", Duration::from_secs(900), move || {
-            let state = throttle_state.clone();
-            async move {
-                let now = now_ms();
-                let removed = sign_in_throttle::Entity::delete_many()
-                    .filter(sign_in_throttle::Column::WindowStartedAt.lt(now - throttle::WINDOW_MS))
-                    .filter(sign_in_throttle::Column::BlockedUntil.lt(now))
-                    .exec(&state.db)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(format!("{} throttle rows pruned", removed.rows_affected))
-            }
-        }),
-        Job::new("prune_one_time_tokens", Duration::from_secs(3600), move || {
-            let state = tokens_state.clone();
-            async move {
-                let cutoff = now_ms() - SPENT_TOKENS_KEPT_MS;
-                let removed = one_time_tokens::Entity::delete_many()
-                    .filter(one_time_tokens::Column::ExpiresAt.lt(cutoff))
-                    .exec(&state.db)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(format!("{} old links removed", removed.rows_affected))
-            }
-        }),
+        Job::new(
+            "prune_sign_in_throttle",
+            Duration::from_secs(900),
+            move || {
+                let state = throttle_state.clone();
+                async move {
+                    let now = now_ms();
+                    let removed = sign_in_throttle::Entity::delete_many()
+                        .filter(
+                            sign_in_throttle::Column::WindowStartedAt.lt(now - throttle::WINDOW_MS),
+                        )
+                        .filter(sign_in_throttle::Column::BlockedUntil.lt(now))
+                        .exec(&state.db)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!("{} throttle rows pruned", removed.rows_affected))
+                }
+            },
+        ),
+        Job::new(
+            "prune_one_time_tokens",
+            Duration::from_secs(3600),
+            move || {
+                let state = tokens_state.clone();
+                async move {
+                    let cutoff = now_ms() - SPENT_TOKENS_KEPT_MS;
+                    let removed = one_time_tokens::Entity::delete_many()
+                        .filter(one_time_tokens::Column::ExpiresAt.lt(cutoff))
+                        .exec(&state.db)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!("{} old links removed", removed.rows_affected))
+                }
+            },
+        ),
     ]
 }

@@ -19,7 +19,11 @@ pub async fn try_acquire(
         lease_until: Set(0),
         last_run_at: Set(0),
     })
-    .on_conflict(OnConflict::column(job_leases::Column::Name).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(job_leases::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     let won = JobLeases::update_many()
@@ -34,7 +38,12 @@ pub async fn try_acquire(
 }
 
 /// Records a finished run and gives the lease back.
-pub async fn release(db: &impl ConnectionTrait, name: &str, holder: &str, now: i64) -> Result<(), AppError> {
+pub async fn release(
+    db: &impl ConnectionTrait,
+    name: &str,
+    holder: &str,
+    now: i64,
+) -> Result<(), AppError> {
     JobLeases::update_many()
         .col_expr(job_leases::Column::LastRunAt, Expr::value(now))
         .col_expr(job_leases::Column::LeaseUntil, Expr::value(0i64))

@@ -8,7 +8,8 @@ use sea_orm::DatabaseConnection;
 use super::lease;
 use crate::time::now_ms;
 
-type JobFn = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>> + Send + Sync>;
+type JobFn =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>> + Send + Sync>;
 
 /// A named piece of periodic work. `run` returns a short summary for the log.
 #[derive(Clone)]
@@ -26,12 +27,22 @@ impl Job {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<String, String>> + Send + 'static,
     {
-        Self { name, interval, lease: Duration::from_secs(300), run: Arc::new(move || Box::pin(run())) }
+        Self {
+            name,
+            interval,
+            lease: Duration::from_secs(300),
+            run: Arc::new(move || Box::pin(run())),
+        }
     }
 }
 
 /// Checks every `tick` which jobs are due and runs those whose lease this instance wins.
-pub fn spawn_scheduler(db: DatabaseConnection, holder: String, jobs: Vec<Job>, tick: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_scheduler(
+    db: DatabaseConnection,
+    holder: String,
+    jobs: Vec<Job>,
+    tick: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(tick);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -16,7 +16,12 @@ pub enum MailStatus {
 }
 
 impl MailStatus {
-    pub const ALL: [MailStatus; 4] = [MailStatus::Queued, MailStatus::Sent, MailStatus::Failed, MailStatus::Outbox];
+    pub const ALL: [MailStatus; 4] = [
+        MailStatus::Queued,
+        MailStatus::Sent,
+        MailStatus::Failed,
+        MailStatus::Outbox,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -53,7 +58,10 @@ impl OutboxQuery {
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
         Self {
             status: get("status").and_then(|v| MailStatus::from_key(v.trim())),
-            page: get("page").and_then(|v| v.trim().parse().ok()).filter(|p| *p > 0).unwrap_or(1),
+            page: get("page")
+                .and_then(|v| v.trim().parse().ok())
+                .filter(|p| *p > 0)
+                .unwrap_or(1),
         }
     }
 
@@ -109,7 +117,10 @@ mod tests {
 
     #[test]
     fn test_outbox_query_round_trips_and_ignores_nonsense() {
-        let query = OutboxQuery { status: Some(MailStatus::Failed), page: 3 };
+        let query = OutboxQuery {
+            status: Some(MailStatus::Failed),
+            page: 3,
+        };
         assert_eq!(query.href(), "/settings/outbox?status=failed&page=3");
         let back = OutboxQuery::from_params(|k| match k {
             "status" => Some("failed".into()),
@@ -122,7 +133,13 @@ mod tests {
             "page" => Some("0".into()),
             _ => None,
         });
-        assert_eq!(junk, OutboxQuery { status: None, page: 1 });
+        assert_eq!(
+            junk,
+            OutboxQuery {
+                status: None,
+                page: 1
+            }
+        );
         assert_eq!(junk.href(), "/settings/outbox");
         for status in MailStatus::ALL {
             assert_eq!(MailStatus::from_key(status.key()), Some(status));

@@ -4,7 +4,9 @@ use leptos_router::hooks::use_query_map;
 use crate::mail::api::{list_outbox, OpenOutboxMessage};
 use crate::mail::dto::{MailStatus, OutboxMessage, OutboxPage as Page, OutboxQuery};
 use crate::time_label::TimeLabel;
-use crate::ui::{pagination, Badge, Column, DataTable, EmptyState, LoadError, Modal, PageHeader, Tone};
+use crate::ui::{
+    pagination, Badge, Column, DataTable, EmptyState, LoadError, Modal, PageHeader, Tone,
+};
 
 /// Management Center → Outbox: the organisation's outgoing mail, newest first, with its
 /// delivery status; the status filter and page live in the URL. "View" opens a message's
@@ -34,7 +36,8 @@ pub fn OutboxPage() -> impl IntoView {
 /// All, Queued, Sent, Failed, Outbox: links, so the filter works without JavaScript.
 #[component]
 fn StatusTabs(query: Memo<OutboxQuery>) -> impl IntoView {
-    let choices = std::iter::once((None, "All")).chain(MailStatus::ALL.into_iter().map(|s| (Some(s), s.label())));
+    let choices = std::iter::once((None, "All"))
+        .chain(MailStatus::ALL.into_iter().map(|s| (Some(s), s.label())));
     view! {
         <nav class="tabs" aria-label="Delivery status">
             {choices
@@ -70,10 +73,23 @@ fn time(label: TimeLabel) -> impl IntoView {
 }
 
 #[component]
-fn OutboxTable(page: Page, query: OutboxQuery, open_message: ServerAction<OpenOutboxMessage>, viewing: RwSignal<bool>) -> impl IntoView {
-    let summary = format!("{} message{}", page.total, if page.total == 1 { "" } else { "s" });
+fn OutboxTable(
+    page: Page,
+    query: OutboxQuery,
+    open_message: ServerAction<OpenOutboxMessage>,
+    viewing: RwSignal<bool>,
+) -> impl IntoView {
+    let summary = format!(
+        "{} message{}",
+        page.total,
+        if page.total == 1 { "" } else { "s" }
+    );
     if page.rows.is_empty() {
-        let title = if query.status.is_some() { "No messages with this status" } else { "No mail yet" };
+        let title = if query.status.is_some() {
+            "No messages with this status"
+        } else {
+            "No mail yet"
+        };
         return view! {
             <p class="muted result-count">{summary}</p>
             <EmptyState title>
@@ -82,11 +98,32 @@ fn OutboxTable(page: Page, query: OutboxQuery, open_message: ServerAction<OpenOu
         }
         .into_any();
     }
-    let columns = ["Created", "To", "Subject", "Kind", "Status", "Attempts", "Last error", "Next attempt", ""]
-        .into_iter()
-        .map(Column::plain)
-        .collect();
-    let pages = pagination(page.page, page.page_count, move |number| OutboxQuery { page: number, ..query }.href(), ("← Newer", "Older →"));
+    let columns = [
+        "Created",
+        "To",
+        "Subject",
+        "Kind",
+        "Status",
+        "Attempts",
+        "Last error",
+        "Next attempt",
+        "",
+    ]
+    .into_iter()
+    .map(Column::plain)
+    .collect();
+    let pages = pagination(
+        page.page,
+        page.page_count,
+        move |number| {
+            OutboxQuery {
+                page: number,
+                ..query
+            }
+            .href()
+        },
+        ("← Newer", "Older →"),
+    );
     view! {
         <p class="muted result-count">{summary}</p>
         <DataTable caption="Outgoing mail" columns>

@@ -24,12 +24,31 @@ pub async fn complete_setup(
     use crate::orgs::ssr::service::{complete_setup, SetupForm};
     let state = crate::state::app_state()?;
     let client = context::client(&state);
-    let form = SetupForm { organisation, name, email, password, title };
-    let SignInOutcome::SignedIn { token, landing } = complete_setup(&state, &token, form, &client).await? else {
-        return Err(AppError::internal("setup", "set-up cannot need a second factor"));
+    let form = SetupForm {
+        organisation,
+        name,
+        email,
+        password,
+        title,
     };
-    context::set_cookie(session::cookie(&state.settings, &token, session::Stage::Complete));
-    let next = if set_up_two_factor.is_some() { "/settings/profile?tab=security" } else { landing.path() };
+    let SignInOutcome::SignedIn { token, landing } =
+        complete_setup(&state, &token, form, &client).await?
+    else {
+        return Err(AppError::internal(
+            "setup",
+            "set-up cannot need a second factor",
+        ));
+    };
+    context::set_cookie(session::cookie(
+        &state.settings,
+        &token,
+        session::Stage::Complete,
+    ));
+    let next = if set_up_two_factor.is_some() {
+        "/settings/profile?tab=security"
+    } else {
+        landing.path()
+    };
     leptos_axum::redirect(next);
     Ok(())
 }

@@ -12,7 +12,11 @@ pub fn ProfilePage() -> impl IntoView {
     let query = use_query_map();
     let tab = Signal::derive(move || {
         let tab = query.read().get("tab").unwrap_or_default();
-        if tab == "security" { tab } else { "details".to_owned() }
+        if tab == "security" {
+            tab
+        } else {
+            "details".to_owned()
+        }
     });
     view! {
         <PageHeader title="My Profile" />

@@ -1,9 +1,13 @@
 use leptos::prelude::*;
 
 use crate::profile::RecoveryCodesList;
-use crate::two_factor::api::{get_two_factor_status, BeginTwoFactorSetup, ConfirmTwoFactorSetup, DisableTwoFactor};
+use crate::two_factor::api::{
+    get_two_factor_status, BeginTwoFactorSetup, ConfirmTwoFactorSetup, DisableTwoFactor,
+};
 use crate::two_factor::dto::TwoFactorStatus;
-use crate::ui::{LoadError, field_error, use_toasts, Badge, EmptyState, FormAlert, FormField, Modal, Tone};
+use crate::ui::{
+    field_error, use_toasts, Badge, EmptyState, FormAlert, FormField, LoadError, Modal, Tone,
+};
 
 /// Turn two-factor sign-in on (password → scan → confirm with a code → recovery codes),
 /// re-seed it, or turn it off. Needs JavaScript: the new secret and the recovery codes
@@ -14,7 +18,10 @@ pub fn TwoFactorPanel() -> impl IntoView {
     let begin = ServerAction::<BeginTwoFactorSetup>::new();
     let confirm = ServerAction::<ConfirmTwoFactorSetup>::new();
     let disable = ServerAction::<DisableTwoFactor>::new();
-    let status = Resource::new(move || (confirm.version().get(), disable.version().get()), |_| get_two_factor_status());
+    let status = Resource::new(
+        move || (confirm.version().get(), disable.version().get()),
+        |_| get_two_factor_status(),
+    );
 
     let begin_error = Signal::derive(move || begin.value().get().and_then(Result::err));
     let confirm_error = Signal::derive(move || confirm.value().get().and_then(Result::err));

@@ -25,7 +25,8 @@ pub async fn save_role(
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;
     let (state, user) = require_permission(Permission::ConfigureUsers).await?;
-    crate::roles::ssr::service::save_role(&state, &user, role_id, &name, &landing, &permissions).await
+    crate::roles::ssr::service::save_role(&state, &user, role_id, &name, &landing, &permissions)
+        .await
 }
 
 /// Deletes a role nobody holds. Needs Configure Users.

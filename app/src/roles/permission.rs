@@ -69,7 +69,11 @@ pub enum LandingPage {
 }
 
 impl LandingPage {
-    pub const ALL: [LandingPage; 3] = [LandingPage::Home, LandingPage::ManagementCenter, LandingPage::MyProfile];
+    pub const ALL: [LandingPage; 3] = [
+        LandingPage::Home,
+        LandingPage::ManagementCenter,
+        LandingPage::MyProfile,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -97,7 +101,10 @@ impl LandingPage {
 
     /// Unknown keys (from a later version, say) fall back to Home rather than failing sign-in.
     pub fn from_key(key: &str) -> Self {
-        Self::ALL.into_iter().find(|p| p.key() == key).unwrap_or(LandingPage::Home)
+        Self::ALL
+            .into_iter()
+            .find(|p| p.key() == key)
+            .unwrap_or(LandingPage::Home)
     }
 }
 
@@ -108,8 +115,16 @@ pub const CSM_MANAGER: &str = "CSM Manager";
 /// lands on the Management Center because that is where setting up starts.
 pub const DEFAULT_ROLES: [(&str, LandingPage, &[Permission]); 5] = [
     (CSM_MANAGER, LandingPage::ManagementCenter, &Permission::ALL),
-    ("CSM", LandingPage::Home, &[Permission::CsmSeat, Permission::UpdateAccounts]),
-    ("Executive", LandingPage::Home, &[Permission::ViewAllAccounts, Permission::UpdateAccounts]),
+    (
+        "CSM",
+        LandingPage::Home,
+        &[Permission::CsmSeat, Permission::UpdateAccounts],
+    ),
+    (
+        "Executive",
+        LandingPage::Home,
+        &[Permission::ViewAllAccounts, Permission::UpdateAccounts],
+    ),
     (
         "Analyst",
         LandingPage::Home,
@@ -136,13 +151,21 @@ mod tests {
         for l in LandingPage::ALL {
             assert_eq!(LandingPage::from_key(l.key()), l);
         }
-        assert_eq!(LandingPage::from_key("dashboard-from-the-future"), LandingPage::Home);
+        assert_eq!(
+            LandingPage::from_key("dashboard-from-the-future"),
+            LandingPage::Home
+        );
     }
 
     #[test]
     fn test_permission_list_is_sorted_labels() {
         assert_eq!(
-            permission_list(&[Permission::ViewAllAccounts, Permission::CsmSeat, Permission::ConfigureUsers, Permission::CsmSeat]),
+            permission_list(&[
+                Permission::ViewAllAccounts,
+                Permission::CsmSeat,
+                Permission::ConfigureUsers,
+                Permission::CsmSeat
+            ]),
             "Configure Users, Customer Success Manager Seat, View All Accounts"
         );
         assert_eq!(permission_list(&[]), "");
@@ -150,7 +173,14 @@ mod tests {
 
     #[test]
     fn test_default_roles_match_the_reference() {
-        let perms = |name: &str| DEFAULT_ROLES.iter().find(|r| r.0 == name).unwrap().2.to_vec();
+        let perms = |name: &str| {
+            DEFAULT_ROLES
+                .iter()
+                .find(|r| r.0 == name)
+                .unwrap()
+                .2
+                .to_vec()
+        };
         assert_eq!(perms("CSM Manager").len(), 6);
         assert!(perms("CSM").contains(&Permission::CsmSeat));
         assert!(!perms("Analyst").contains(&Permission::CsmSeat));

@@ -20,7 +20,11 @@ pub fn RoleDialog(
     open: RwSignal<bool>,
 ) -> impl IntoView {
     move || {
-        let title = if role.with(Option::is_some) { "Edit role" } else { "New role" };
+        let title = if role.with(Option::is_some) {
+            "Edit role"
+        } else {
+            "New role"
+        };
         view! {
             <Modal title open>
                 <RoleForm action role open />
@@ -30,16 +34,28 @@ pub fn RoleDialog(
 }
 
 #[component]
-fn RoleForm(action: ServerAction<SaveRole>, role: RwSignal<Option<RoleSummary>>, open: RwSignal<bool>) -> impl IntoView {
+fn RoleForm(
+    action: ServerAction<SaveRole>,
+    role: RwSignal<Option<RoleSummary>>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let current = role.get_untracked();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let session = use_session();
     // What the signed-in user holds; the server refuses granting anything else.
     let holds = move |permission: Permission| {
-        session.user.get().and_then(Result::ok).flatten().is_none_or(|user| user.can(permission))
+        session
+            .user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_none_or(|user| user.can(permission))
     };
     let landing = current.as_ref().map_or(LandingPage::Home, |r| r.landing);
-    let granted = current.as_ref().map(|r| r.permissions.clone()).unwrap_or_default();
+    let granted = current
+        .as_ref()
+        .map(|r| r.permissions.clone())
+        .unwrap_or_default();
     let landing_options = LandingPage::ALL
         .into_iter()
         .map(|page| view! { <option value=page.key() selected=page == landing>{page.label()}</option> })

@@ -11,7 +11,10 @@ use crate::ui::{use_toasts, LoadError, PageHeader};
 pub fn RolesPage() -> impl IntoView {
     let save = ServerAction::<SaveRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
-    let roles = Resource::new(move || (save.version().get(), delete.version().get()), |_| list_roles());
+    let roles = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        |_| list_roles(),
+    );
     // Owned here, not by the dialogs: the list re-renders after a change.
     let (editing, dialog_open) = (RwSignal::new(None::<RoleSummary>), RwSignal::new(false));
     let (deleting, delete_open) = (RwSignal::new(None::<RoleSummary>), RwSignal::new(false));

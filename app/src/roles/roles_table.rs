@@ -4,7 +4,12 @@ use crate::roles::dto::RoleSummary;
 use crate::roles::permission::Permission;
 use crate::ui::{Badge, Column, DataTable, EmptyState, Tone};
 
-fn action_button(label: &'static str, class: &'static str, role_name: &str, on_click: impl Fn() + 'static) -> impl IntoView {
+fn action_button(
+    label: &'static str,
+    class: &'static str,
+    role_name: &str,
+    on_click: impl Fn() + 'static,
+) -> impl IntoView {
     view! {
         <button type="button" class=class aria-label=format!("{label} {role_name}") on:click=move |_| on_click()>
             {label}
@@ -31,7 +36,17 @@ pub fn RolesTable(
         }
         .into_any();
     }
-    let columns = ["Role", "CSM seat", "Permissions", "Landing page", "Users", "Actions"].into_iter().map(Column::plain).collect();
+    let columns = [
+        "Role",
+        "CSM seat",
+        "Permissions",
+        "Landing page",
+        "Users",
+        "Actions",
+    ]
+    .into_iter()
+    .map(Column::plain)
+    .collect();
     view! {
         <DataTable caption="Roles and permissions" columns>
             {roles

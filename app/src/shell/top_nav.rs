@@ -22,7 +22,13 @@ pub fn TopNav(
         }
     };
     let current = move |path: &'static str| {
-        move || if location.pathname.get() == path { Some("page") } else { None }
+        move || {
+            if location.pathname.get() == path {
+                Some("page")
+            } else {
+                None
+            }
+        }
     };
     view! {
         <header class="topnav">

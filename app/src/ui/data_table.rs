@@ -12,7 +12,11 @@ pub struct Column {
 
 impl Column {
     pub fn plain(label: &'static str) -> Self {
-        Self { label, sort_href: None, sorted: None }
+        Self {
+            label,
+            sort_href: None,
+            sorted: None,
+        }
     }
 }
 

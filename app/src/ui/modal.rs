@@ -11,7 +11,12 @@ pub fn Modal(
     /// Dialog content.
     children: ChildrenFn,
 ) -> impl IntoView {
-    let title_id = format!("modal-{}", title.to_lowercase().replace(|c: char| !c.is_alphanumeric(), "-"));
+    let title_id = format!(
+        "modal-{}",
+        title
+            .to_lowercase()
+            .replace(|c: char| !c.is_alphanumeric(), "-")
+    );
     let children = StoredValue::new(children);
     // Escape closes the dialog wherever the focus is.
     #[cfg(feature = "hydrate")]

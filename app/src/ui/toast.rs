@@ -22,9 +22,18 @@ impl Toasts {
     pub fn show(&self, tone: Tone, message: impl Into<String>) {
         let id = self.next_id.get_untracked();
         self.next_id.set(id + 1);
-        self.items.update(|items| items.push(Toast { id, message: message.into(), tone }));
+        self.items.update(|items| {
+            items.push(Toast {
+                id,
+                message: message.into(),
+                tone,
+            })
+        });
         let items = self.items;
-        set_timeout(move || items.update(|items| items.retain(|t| t.id != id)), Duration::from_secs(6));
+        set_timeout(
+            move || items.update(|items| items.retain(|t| t.id != id)),
+            Duration::from_secs(6),
+        );
     }
 
     pub fn success(&self, message: impl Into<String>) {
@@ -33,7 +42,10 @@ impl Toasts {
 }
 
 pub fn provide_toasts() -> Toasts {
-    let toasts = Toasts { items: RwSignal::new(vec![]), next_id: RwSignal::new(0) };
+    let toasts = Toasts {
+        items: RwSignal::new(vec![]),
+        next_id: RwSignal::new(0),
+    };
     provide_context(toasts);
     toasts
 }

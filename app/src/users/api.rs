@@ -6,8 +6,12 @@ use crate::error::AppError;
 use crate::users::dto::{BulkAction, BulkOutcome, InviteResult, UserPage, UserQuery, UserTab};
 
 #[cfg(feature = "ssr")]
-async fn administrator() -> Result<(crate::state::AppState, crate::auth::dto::CurrentUser), AppError> {
-    crate::auth::ssr::context::require_permission(crate::roles::permission::Permission::ConfigureUsers).await
+async fn administrator() -> Result<(crate::state::AppState, crate::auth::dto::CurrentUser), AppError>
+{
+    crate::auth::ssr::context::require_permission(
+        crate::roles::permission::Permission::ConfigureUsers,
+    )
+    .await
 }
 
 #[server]
@@ -24,9 +28,22 @@ pub async fn invite_users(role_id: i32, emails: String) -> Result<Vec<InviteResu
 }
 
 #[server]
-pub async fn update_user(user_id: i32, name: String, email: String, role_id: i32, title: String, phone: String) -> Result<(), AppError> {
+pub async fn update_user(
+    user_id: i32,
+    name: String,
+    email: String,
+    role_id: i32,
+    title: String,
+    phone: String,
+) -> Result<(), AppError> {
     let (state, caller) = administrator().await?;
-    let edit = crate::users::dto::UserEdit { name, email, role_id, title, phone };
+    let edit = crate::users::dto::UserEdit {
+        name,
+        email,
+        role_id,
+        title,
+        phone,
+    };
     crate::users::ssr::manage::update(&state, &caller, user_id, edit).await
 }
 
@@ -47,7 +64,9 @@ pub async fn reactivate_user(user_id: i32) -> Result<UserTab, AppError> {
 #[server]
 pub async fn resend_invitation(user_id: i32) -> Result<(), AppError> {
     let (state, caller) = administrator().await?;
-    crate::users::ssr::manage::renew_invitation(&state, &caller, user_id, true).await.map(|_| ())
+    crate::users::ssr::manage::renew_invitation(&state, &caller, user_id, true)
+        .await
+        .map(|_| ())
 }
 
 /// A fresh setup link to pass on by hand (the previous one stops working).
@@ -76,7 +95,11 @@ pub async fn disable_user_two_factor(user_id: i32) -> Result<(), AppError> {
 }
 
 #[server]
-pub async fn bulk_update_users(action: BulkAction, role_id: Option<i32>, user_ids: Vec<i32>) -> Result<BulkOutcome, AppError> {
+pub async fn bulk_update_users(
+    action: BulkAction,
+    role_id: Option<i32>,
+    user_ids: Vec<i32>,
+) -> Result<BulkOutcome, AppError> {
     let (state, caller) = administrator().await?;
     crate::users::ssr::bulk::apply(&state, &caller, action, role_id, &user_ids).await
 }

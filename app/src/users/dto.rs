@@ -34,7 +34,10 @@ impl UserTab {
     }
 
     pub fn from_key(key: &str) -> Self {
-        Self::ALL.into_iter().find(|t| t.key() == key).unwrap_or_default()
+        Self::ALL
+            .into_iter()
+            .find(|t| t.key() == key)
+            .unwrap_or_default()
     }
 }
 
@@ -83,7 +86,10 @@ impl UserSort {
     }
 
     pub fn from_key(key: &str) -> Self {
-        Self::ALL.into_iter().find(|s| s.key() == key).unwrap_or_default()
+        Self::ALL
+            .into_iter()
+            .find(|s| s.key() == key)
+            .unwrap_or_default()
     }
 }
 
@@ -110,7 +116,12 @@ impl UserQuery {
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
         Self {
             tab: UserTab::from_key(&get("tab").unwrap_or_default()),
-            search: get("q").unwrap_or_default().trim().chars().take(100).collect(),
+            search: get("q")
+                .unwrap_or_default()
+                .trim()
+                .chars()
+                .take(100)
+                .collect(),
             role_id: get("role").and_then(|v| v.parse().ok()),
             seat: match get("seat").as_deref() {
                 Some("csm") => Some(true),
@@ -120,7 +131,10 @@ impl UserQuery {
             idle_days: get("idle").and_then(|v| v.parse().ok()).filter(|d| *d > 0),
             sort: UserSort::from_key(&get("sort").unwrap_or_default()),
             descending: get("dir").as_deref() == Some("desc"),
-            page: get("page").and_then(|v| v.parse().ok()).filter(|p| *p > 0).unwrap_or(1),
+            page: get("page")
+                .and_then(|v| v.parse().ok())
+                .filter(|p| *p > 0)
+                .unwrap_or(1),
         }
     }
 
@@ -148,7 +162,11 @@ impl UserQuery {
         if self.page > 1 {
             parts.push(("page".into(), self.page.to_string()));
         }
-        parts.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
+        parts
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     pub fn href(&self) -> String {
@@ -161,7 +179,9 @@ pub fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -227,7 +247,12 @@ mod tests {
             .map(|p| p.split_once('=').unwrap())
             .map(|(k, v)| (k.to_owned(), v.replace("%20", " ").replace("%26", "&")))
             .collect();
-        let back = UserQuery::from_params(|k| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()));
+        let back = UserQuery::from_params(|k| {
+            params
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        });
         assert_eq!(back, query);
     }
 
@@ -240,7 +265,13 @@ mod tests {
             "sort" => Some("nope".into()),
             _ => None,
         });
-        assert_eq!(back, UserQuery { page: 1, ..Default::default() });
+        assert_eq!(
+            back,
+            UserQuery {
+                page: 1,
+                ..Default::default()
+            }
+        );
     }
 }
 
@@ -251,7 +282,10 @@ pub enum InviteOutcome {
     /// Not a usable address; says why.
     Invalid(String),
     /// Already a user of the organisation, in this state.
-    AlreadyUser { status: UserTab, user_id: i32 },
+    AlreadyUser {
+        status: UserTab,
+        user_id: i32,
+    },
     /// A valid address that could not be invited (the seat limit, say); says why.
     Refused(String),
 }
@@ -324,7 +358,11 @@ impl BulkAction {
         match tab {
             UserTab::Active => &[BulkAction::ChangeRole, BulkAction::Delete],
             UserTab::Inactive => &[BulkAction::Reactivate, BulkAction::ChangeRole],
-            UserTab::Pending => &[BulkAction::ResendInvitation, BulkAction::ChangeRole, BulkAction::Delete],
+            UserTab::Pending => &[
+                BulkAction::ResendInvitation,
+                BulkAction::ChangeRole,
+                BulkAction::Delete,
+            ],
         }
     }
 }

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::ui::{field_error, use_toasts, Badge, CopyButton, FormAlert, Modal, Tone};
 use crate::users::api::{
-    BulkUpdateUsers, CopyInvitationLink, DeactivateUser, DisableUserTwoFactor, ReactivateUser, ResendInvitation,
-    RevokeInvitation, SendPasswordReset, UpdateUser,
+    BulkUpdateUsers, CopyInvitationLink, DeactivateUser, DisableUserTwoFactor, ReactivateUser,
+    ResendInvitation, RevokeInvitation, SendPasswordReset, UpdateUser,
 };
 use crate::users::dto::{BulkAction, BulkOutcome, RoleOption, UserRow, UserTab};
 
@@ -75,7 +75,10 @@ impl Confirm {
     }
 
     fn danger(self) -> bool {
-        matches!(self, Confirm::Delete | Confirm::Revoke | Confirm::DisableTwoFactor)
+        matches!(
+            self,
+            Confirm::Delete | Confirm::Revoke | Confirm::DisableTwoFactor
+        )
     }
 }
 
@@ -209,7 +212,10 @@ fn ActionMenu(user: UserRow, tab: UserTab, actions: UserActions) -> impl IntoVie
 
 /// The one dialog of the page: edit form, confirmation, copied link or bulk result.
 #[component]
-pub fn UserActionDialog(actions: UserActions, #[prop(into)] roles: Signal<Vec<RoleOption>>) -> impl IntoView {
+pub fn UserActionDialog(
+    actions: UserActions,
+    #[prop(into)] roles: Signal<Vec<RoleOption>>,
+) -> impl IntoView {
     let open = RwSignal::new(false);
     // Two-way link between the modal's open flag and the dialog choice. Each side is set
     // only when it differs: a signal notifies on every set, so setting unconditionally
@@ -262,7 +268,11 @@ fn EditForm(user: UserRow, actions: UserActions, roles: Vec<RoleOption>) -> impl
             actions.dialog.set(None);
         }
     });
-    let field = move |id: &'static str, label: &'static str, name: &'static str, value: String, kind: &'static str| {
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      name: &'static str,
+                      value: String,
+                      kind: &'static str| {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
@@ -305,15 +315,16 @@ fn EditForm(user: UserRow, actions: UserActions, roles: Vec<RoleOption>) -> impl
 fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoView {
     let user_id = user.id;
     // The state of whichever action this dialog runs, read the same way for all of them.
-    let (pending, error, finished): (Signal<bool>, Signal<Option<AppError>>, Signal<bool>) = match kind {
-        Confirm::Delete => watch(actions.deactivate),
-        Confirm::Reactivate => watch(actions.reactivate),
-        Confirm::Resend => watch(actions.resend),
-        Confirm::CopyLink => watch(actions.copy_link),
-        Confirm::Revoke => watch(actions.revoke),
-        Confirm::ResetPassword => watch(actions.reset_password),
-        Confirm::DisableTwoFactor => watch(actions.disable_two_factor),
-    };
+    let (pending, error, finished): (Signal<bool>, Signal<Option<AppError>>, Signal<bool>) =
+        match kind {
+            Confirm::Delete => watch(actions.deactivate),
+            Confirm::Reactivate => watch(actions.reactivate),
+            Confirm::Resend => watch(actions.resend),
+            Confirm::CopyLink => watch(actions.copy_link),
+            Confirm::Revoke => watch(actions.revoke),
+            Confirm::ResetPassword => watch(actions.reset_password),
+            Confirm::DisableTwoFactor => watch(actions.disable_two_factor),
+        };
     let started = RwSignal::new(false);
     let toasts = use_toasts();
     let done_message = kind.done(&user);
@@ -331,11 +342,25 @@ fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoV
             Confirm::Resend => drop(actions.resend.dispatch(ResendInvitation { user_id })),
             Confirm::CopyLink => drop(actions.copy_link.dispatch(CopyInvitationLink { user_id })),
             Confirm::Revoke => drop(actions.revoke.dispatch(RevokeInvitation { user_id })),
-            Confirm::ResetPassword => drop(actions.reset_password.dispatch(SendPasswordReset { user_id })),
-            Confirm::DisableTwoFactor => drop(actions.disable_two_factor.dispatch(DisableUserTwoFactor { user_id })),
+            Confirm::ResetPassword => drop(
+                actions
+                    .reset_password
+                    .dispatch(SendPasswordReset { user_id }),
+            ),
+            Confirm::DisableTwoFactor => drop(
+                actions
+                    .disable_two_factor
+                    .dispatch(DisableUserTwoFactor { user_id }),
+            ),
         }
     };
-    let link = move || if started.get() { actions.copy_link.value().get().and_then(Result::ok) } else { None };
+    let link = move || {
+        if started.get() {
+            actions.copy_link.value().get().and_then(Result::ok)
+        } else {
+            None
+        }
+    };
     let error = Signal::derive(move || if started.get() { error.get() } else { None });
     view! {
         <p>{kind.explain(&user)}</p>
@@ -392,7 +417,12 @@ fn CopyLinkBox(link: String) -> impl IntoView {
 pub fn BulkBar(tab: UserTab, actions: UserActions, page_ids: Vec<i32>) -> impl IntoView {
     let count = move || actions.selected.read().len();
     let all_ids = page_ids.clone();
-    let all_selected = move || !all_ids.is_empty() && all_ids.iter().all(|id| actions.selected.read().contains(id));
+    let all_selected = move || {
+        !all_ids.is_empty()
+            && all_ids
+                .iter()
+                .all(|id| actions.selected.read().contains(id))
+    };
     let toggle_all = move |_| {
         let every = page_ids.clone();
         actions.selected.update(|selected| {
@@ -443,11 +473,20 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
     let error = Signal::derive(move || bulk.value().get().and_then(Result::err));
     let run = move |_| {
         let user_ids = actions.selected.get_untracked();
-        let role_id = if action == BulkAction::ChangeRole { role.get_untracked() } else { None };
-        bulk.dispatch(BulkUpdateUsers { action, role_id, user_ids });
+        let role_id = if action == BulkAction::ChangeRole {
+            role.get_untracked()
+        } else {
+            None
+        };
+        bulk.dispatch(BulkUpdateUsers {
+            action,
+            role_id,
+            user_ids,
+        });
     };
     let roles = StoredValue::new(roles_for_picker);
-    let role_picker = move || (action == BulkAction::ChangeRole).then(|| {
+    let role_picker = move || {
+        (action == BulkAction::ChangeRole).then(|| {
         view! {
             <div class="field">
                 <label for="bulk-role">"New role"</label>
@@ -456,7 +495,8 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
                 </select>
             </div>
         }
-    });
+    })
+    };
     let result = move || bulk.value().get().and_then(Result::ok);
     view! {
         {move || match result() {
@@ -485,7 +525,9 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
 #[component]
 fn BulkResult(outcome: BulkOutcome, actions: UserActions) -> impl IntoView {
     let failed = outcome.failures.len();
-    actions.selected.update(|selected| selected.retain(|id| outcome.failures.iter().any(|f| f.user_id == *id)));
+    actions
+        .selected
+        .update(|selected| selected.retain(|id| outcome.failures.iter().any(|f| f.user_id == *id)));
     view! {
         <p data-testid="bulk-summary">
             <Badge tone=Tone::Success>{format!("{} succeeded", outcome.succeeded)}</Badge>

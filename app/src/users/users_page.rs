@@ -1,5 +1,5 @@
-use leptos::prelude::*;
 use leptos::html::{Input, Select};
+use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::ui::{pagination, LoadError, PageHeader};
@@ -27,7 +27,13 @@ pub fn UsersPage() -> impl IntoView {
         move || (query.get(), invite.version().get(), actions.version()),
         |(query, _, _)| list_users(query),
     );
-    let roles = Signal::derive(move || users.get().and_then(Result::ok).map(|page| page.roles).unwrap_or_default());
+    let roles = Signal::derive(move || {
+        users
+            .get()
+            .and_then(Result::ok)
+            .map(|page| page.roles)
+            .unwrap_or_default()
+    });
     view! {
         <PageHeader title="Users" />
         <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
@@ -76,27 +82,56 @@ fn UsersView(
         .collect_view();
     let pages = {
         let query = query.clone();
-        pagination(page.page, page.page_count, move |number| UserQuery { page: number, ..query.clone() }.href(), ("← Previous", "Next →"))
+        pagination(
+            page.page,
+            page.page_count,
+            move |number| {
+                UserQuery {
+                    page: number,
+                    ..query.clone()
+                }
+                .href()
+            },
+            ("← Previous", "Next →"),
+        )
     };
     let total = page.total;
     let seats_in_use = page.seats_in_use;
     let roles = page.roles.clone();
     let page_ids: Vec<i32> = page.rows.iter().map(|r| r.id).collect();
     let table = view! { <UsersTable page query=query.clone() actions /> };
-    let (tab_key, search, role_id, seat) = (query.tab.key(), query.search.clone(), query.role_id, query.seat);
+    let (tab_key, search, role_id, seat) = (
+        query.tab.key(),
+        query.search.clone(),
+        query.role_id,
+        query.seat,
+    );
     let idle = query.idle_days.map(|d| d.to_string()).unwrap_or_default();
-    let clear_href = UserQuery { tab: query.tab, ..Default::default() }.href();
+    let clear_href = UserQuery {
+        tab: query.tab,
+        ..Default::default()
+    }
+    .href();
     // Without JavaScript the form is a plain GET; with it, the same fields become a clean URL
     // (empty filters left out) and the router navigates there.
-    let (search_input, role_select, seat_select, idle_input) =
-        (NodeRef::<Input>::new(), NodeRef::<Select>::new(), NodeRef::<Select>::new(), NodeRef::<Input>::new());
+    let (search_input, role_select, seat_select, idle_input) = (
+        NodeRef::<Input>::new(),
+        NodeRef::<Select>::new(),
+        NodeRef::<Select>::new(),
+        NodeRef::<Input>::new(),
+    );
     let navigate = use_navigate();
     let tab = query.tab;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = |input: NodeRef<Input>| input.get().map(|i| i.value()).unwrap_or_default();
         let choice = |select: NodeRef<Select>| select.get().map(|s| s.value()).unwrap_or_default();
-        let (q, role, seat, idle) = (value(search_input), choice(role_select), choice(seat_select), value(idle_input));
+        let (q, role, seat, idle) = (
+            value(search_input),
+            choice(role_select),
+            choice(seat_select),
+            value(idle_input),
+        );
         let next = UserQuery::from_params(|key| match key {
             "q" => Some(q.clone()),
             "role" => Some(role.clone()),

@@ -23,7 +23,11 @@ pub fn UsersTable(
     actions: UserActions,
 ) -> impl IntoView {
     if page.rows.is_empty() {
-        let title = if query.search.is_empty() && query.role_id.is_none() && query.seat.is_none() && query.idle_days.is_none() {
+        let title = if query.search.is_empty()
+            && query.role_id.is_none()
+            && query.seat.is_none()
+            && query.idle_days.is_none()
+        {
             format!("No {} users", query.tab.label().to_lowercase())
         } else {
             "No users match this search".to_owned()
@@ -38,8 +42,17 @@ pub fn UsersTable(
     let pending = query.tab == UserTab::Pending;
     let column = |label: &'static str, sort: UserSort| {
         let sorted = (query.sort == sort).then_some(query.descending);
-        let next = UserQuery { sort, descending: sorted == Some(false), page: 1, ..query.clone() };
-        Column { label, sort_href: Some(next.href()), sorted }
+        let next = UserQuery {
+            sort,
+            descending: sorted == Some(false),
+            page: 1,
+            ..query.clone()
+        };
+        Column {
+            label,
+            sort_href: Some(next.href()),
+            sorted,
+        }
     };
     let mut columns = vec![
         Column::plain("Select"),

@@ -17,10 +17,19 @@ pub fn router(state: AppState) -> Router {
     let fallback_state = state.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(app::account_api::router())
+        .merge(app::event_api::router())
+        .merge(app::api_docs::router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(file_and_error_handler_with_context::<AppState, _>(move || provide_context(fallback_state.clone()), shell))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_state.clone()),
+            shell,
+        ))
         .layer(axum::middleware::from_fn(error_status::error_status_layer))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::security_layer,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -29,7 +29,10 @@ pub struct TestApp {
 
 /// The environment a test instance runs with: its own data directory and database.
 pub async fn test_env(extra: &[(&str, &str)]) -> (BTreeMap<String, String>, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("steward-test-{}", app::crypto::random_token()[..12].to_lowercase()));
+    let dir = std::env::temp_dir().join(format!(
+        "steward-test-{}",
+        app::crypto::random_token()[..12].to_lowercase()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("Leptos.toml"), "").unwrap();
     let database_url = match std::env::var("STEWARD_TEST_DATABASE_URL") {
@@ -37,10 +40,16 @@ pub async fn test_env(extra: &[(&str, &str)]) -> (BTreeMap<String, String>, Path
         _ => format!("sqlite://{}?mode=rwc", dir.join("steward.db").display()),
     };
     let mut env: BTreeMap<String, String> = [
-        ("STEWARD_CONFIG", dir.join("Leptos.toml").display().to_string()),
+        (
+            "STEWARD_CONFIG",
+            dir.join("Leptos.toml").display().to_string(),
+        ),
         ("STEWARD_DATA_DIR", dir.display().to_string()),
         ("STEWARD_DATABASE_URL", database_url),
-        ("STEWARD_SECRET_KEY", app::crypto::SecretKey::generate_base64()),
+        (
+            "STEWARD_SECRET_KEY",
+            app::crypto::SecretKey::generate_base64(),
+        ),
         ("STEWARD_TRUST_FORWARDED_FOR", "true".to_owned()),
     ]
     .into_iter()
@@ -54,8 +63,13 @@ pub async fn test_env(extra: &[(&str, &str)]) -> (BTreeMap<String, String>, Path
 
 async fn fresh_postgres_database(admin_url: &str) -> String {
     let name = format!("steward_test_{}", app::crypto::short_reference());
-    let admin = sea_orm::Database::connect(admin_url).await.expect("connect to the test PostgreSQL");
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let admin = sea_orm::Database::connect(admin_url)
+        .await
+        .expect("connect to the test PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
     admin.close().await.ok();
     let (base, _) = admin_url.rsplit_once('/').unwrap();
     format!("{base}/{name}")
@@ -70,9 +84,14 @@ pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
     let (settings, _) = Settings::load(&env).expect("test settings");
     let database_url = settings.database_url.clone();
     let state = server::startup::build_state(settings).await.expect("state");
-    let router =
-        server::http::router(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-    TestApp { state, router, dir, database_url }
+    let router = server::http::router(state.clone())
+        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    TestApp {
+        state,
+        router,
+        dir,
+        database_url,
+    }
 }
 
 /// A browser: its session cookie and the client address it appears to come from.
@@ -84,13 +103,19 @@ pub struct Browser {
 
 impl Default for Browser {
     fn default() -> Self {
-        Self { cookie: None, address: "203.0.113.10".into() }
+        Self {
+            cookie: None,
+            address: "203.0.113.10".into(),
+        }
     }
 }
 
 impl Browser {
     pub fn from_address(address: &str) -> Self {
-        Self { cookie: None, address: address.into() }
+        Self {
+            cookie: None,
+            address: address.into(),
+        }
     }
 }
 
@@ -102,7 +127,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -111,8 +141,14 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20).await.unwrap();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     fn remember_cookie(browser: &mut Browser, reply: &Reply) {
@@ -125,7 +161,9 @@ impl TestApp {
     }
 
     pub async fn get(&self, browser: &mut Browser, path: &str) -> Reply {
-        let mut request = Request::get(path).header("x-forwarded-for", &browser.address).header(header::ACCEPT, "text/html");
+        let mut request = Request::get(path)
+            .header("x-forwarded-for", &browser.address)
+            .header(header::ACCEPT, "text/html");
         if let Some(cookie) = &browser.cookie {
             request = request.header(header::COOKIE, format!("steward_session={cookie}"));
         }
@@ -135,8 +173,16 @@ impl TestApp {
     }
 
     /// Posts a server function the way the hydrated app does.
-    pub async fn post_raw(&self, browser: &mut Browser, path: &str, form: &[(&str, &str)], extra: &[(&str, &str)]) -> Reply {
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    pub async fn post_raw(
+        &self,
+        browser: &mut Browser,
+        path: &str,
+        form: &[(&str, &str)],
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
         let mut request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json")
@@ -153,40 +199,80 @@ impl TestApp {
     }
 
     /// Calls server function `F` with form fields; decodes its result or its `AppError`.
-    pub async fn call<F: ServerFn>(&self, browser: &mut Browser, form: &[(&str, &str)]) -> Result<serde_json::Value, AppError> {
-        let reply = self.post_raw(browser, F::PATH, form, &[("sec-fetch-site", "same-origin")]).await;
+    pub async fn call<F: ServerFn>(
+        &self,
+        browser: &mut Browser,
+        form: &[(&str, &str)],
+    ) -> Result<serde_json::Value, AppError> {
+        let reply = self
+            .post_raw(browser, F::PATH, form, &[("sec-fetch-site", "same-origin")])
+            .await;
         if reply.status.is_success() {
             Ok(serde_json::from_str(&reply.body).unwrap_or(serde_json::Value::Null))
         } else {
-            let error: AppError = serde_json::from_str(&reply.body)
-                .unwrap_or_else(|_| panic!("{} answered {} with a body that is not an AppError: {}", F::PATH, reply.status, reply.body));
-            assert_eq!(reply.status, error.status_code(), "status matches the error for {}", F::PATH);
+            let error: AppError = serde_json::from_str(&reply.body).unwrap_or_else(|_| {
+                panic!(
+                    "{} answered {} with a body that is not an AppError: {}",
+                    F::PATH,
+                    reply.status,
+                    reply.body
+                )
+            });
+            assert_eq!(
+                reply.status,
+                error.status_code(),
+                "status matches the error for {}",
+                F::PATH
+            );
             Err(error)
         }
     }
 
     pub async fn org_id_of(&self, email: &str) -> i32 {
-        users::Entity::find().filter(users::Column::Email.eq(email)).one(&self.state.db).await.unwrap().unwrap().org_id
+        users::Entity::find()
+            .filter(users::Column::Email.eq(email))
+            .one(&self.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .org_id
     }
 
     pub async fn user(&self, email: &str) -> users::Model {
-        users::Entity::find().filter(users::Column::Email.eq(email)).one(&self.state.db).await.unwrap().unwrap()
+        users::Entity::find()
+            .filter(users::Column::Email.eq(email))
+            .one(&self.state.db)
+            .await
+            .unwrap()
+            .unwrap()
     }
 
     /// A new organisation whose administrator (CSM Manager) finished set-up and is signed in.
     pub async fn organisation_with_admin(&self, org_name: &str, email: &str) -> Browser {
-        let created = app::orgs::ssr::service::create_organisation(&self.state.db, &self.state.settings, org_name, email)
-            .await
-            .unwrap();
+        let created = app::orgs::ssr::service::create_organisation(
+            &self.state.db,
+            &self.state.settings,
+            org_name,
+            email,
+        )
+        .await
+        .unwrap();
         let token = token_of(&created.setup_link);
         let mut browser = Browser::default();
         self.call::<app::orgs::api::CompleteSetup>(
             &mut browser,
-            &[("token", &token), ("name", "Ada Admin"), ("password", PASSWORD)],
+            &[
+                ("token", &token),
+                ("name", "Ada Admin"),
+                ("password", PASSWORD),
+            ],
         )
         .await
         .expect("complete setup");
-        assert!(browser.cookie.is_some(), "set-up signs the administrator in");
+        assert!(
+            browser.cookie.is_some(),
+            "set-up signs the administrator in"
+        );
         browser
     }
 
@@ -204,7 +290,12 @@ impl TestApp {
     /// Adds an active user with `role_name` directly (the Users page arrives in a later issue).
     pub async fn add_user(&self, org_id: i32, role_name: &str, email: &str) -> users::Model {
         let role = self.role(org_id, role_name).await;
-        let hash = self.state.hasher.hash(SecretString::from(PASSWORD)).await.unwrap();
+        let hash = self
+            .state
+            .hasher
+            .hash(SecretString::from(PASSWORD))
+            .await
+            .unwrap();
         users::ActiveModel {
             org_id: Set(org_id),
             email: Set(email.to_owned()),
@@ -223,7 +314,12 @@ impl TestApp {
 
     pub async fn signed_in(&self, email: &str) -> Browser {
         let mut browser = Browser::default();
-        self.call::<app::auth::api::SignIn>(&mut browser, &[("email", email), ("password", PASSWORD)]).await.unwrap();
+        self.call::<app::auth::api::SignIn>(
+            &mut browser,
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await
+        .unwrap();
         browser
     }
 }
@@ -268,22 +364,41 @@ impl SmtpSink {
     pub async fn start() -> Self {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let python = root.join(".tools/venv/bin/python");
-        assert!(python.exists(), "aiosmtpd is missing: run `make test-tools` (it installs into .tools/venv)");
+        assert!(
+            python.exists(),
+            "aiosmtpd is missing: run `make test-tools` (it installs into .tools/venv)"
+        );
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap().port()
         };
-        let maildir = std::env::temp_dir().join(format!("steward-mail-{}", app::crypto::short_reference()));
+        let maildir =
+            std::env::temp_dir().join(format!("steward-mail-{}", app::crypto::short_reference()));
         let child = std::process::Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(&maildir)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start aiosmtpd");
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Self { port, maildir, child };
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Self {
+                    port,
+                    maildir,
+                    child,
+                };
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
@@ -292,8 +407,13 @@ impl SmtpSink {
 
     /// Raw messages received so far.
     pub fn messages(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else { return vec![] };
-        entries.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect()
+        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
+            return vec![];
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect()
     }
 }
 

@@ -34,7 +34,9 @@ async fn test_a_due_job_runs_once_across_instances() {
     for round in 0..5 {
         for (i, db) in instances.iter().enumerate() {
             let (db, job) = (db.clone(), job.clone());
-            handles.push(tokio::spawn(async move { run_if_due(&db, &format!("instance-{i}-{round}"), &job).await }));
+            handles.push(tokio::spawn(async move {
+                run_if_due(&db, &format!("instance-{i}-{round}"), &job).await
+            }));
         }
     }
     let mut ran = 0;
@@ -53,7 +55,9 @@ async fn test_a_due_job_runs_once_across_instances() {
     let mut handles = Vec::new();
     for (i, db) in instances.iter().enumerate() {
         let (db, job) = (db.clone(), job.clone());
-        handles.push(tokio::spawn(async move { run_if_due(&db, &format!("again-{i}"), &job).await }));
+        handles.push(tokio::spawn(async move {
+            run_if_due(&db, &format!("again-{i}"), &job).await
+        }));
     }
     let mut ran = 0;
     for handle in handles {
@@ -67,11 +71,38 @@ async fn test_a_due_job_runs_once_across_instances() {
 async fn test_a_crashed_holders_lease_runs_out() {
     let app = spawn().await;
     let now = app::time::now_ms();
-    assert!(app::jobs::lease::try_acquire(&app.state.db, "job", "dead-instance", 1000, 60_000, now).await.unwrap());
+    assert!(app::jobs::lease::try_acquire(
+        &app.state.db,
+        "job",
+        "dead-instance",
+        1000,
+        60_000,
+        now
+    )
+    .await
+    .unwrap());
     // The holder died without releasing: nobody may run it while the lease lives...
-    assert!(!app::jobs::lease::try_acquire(&app.state.db, "job", "other", 1000, 60_000, now + 30_000).await.unwrap());
+    assert!(!app::jobs::lease::try_acquire(
+        &app.state.db,
+        "job",
+        "other",
+        1000,
+        60_000,
+        now + 30_000
+    )
+    .await
+    .unwrap());
     // ...and someone may once it has run out.
-    assert!(app::jobs::lease::try_acquire(&app.state.db, "job", "other", 1000, 60_000, now + 61_000).await.unwrap());
+    assert!(app::jobs::lease::try_acquire(
+        &app.state.db,
+        "job",
+        "other",
+        1000,
+        60_000,
+        now + 61_000
+    )
+    .await
+    .unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,5 +118,9 @@ async fn test_housekeeping_removes_expired_sessions() {
     let jobs = app::jobs::housekeeping::jobs(&app.state);
     let expire = jobs.iter().find(|j| j.name == "expire_sessions").unwrap();
     assert!(run_if_due(&app.state.db, "me", expire).await);
-    assert!(sessions::Entity::find().all(&app.state.db).await.unwrap().is_empty());
+    assert!(sessions::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -14,12 +14,22 @@ async fn test_database_file_holds_no_secret_in_clear() {
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
     let (secret, recovery) = crate::two_factor::enable(&app, &mut admin).await;
     let mut browser = Browser::default();
-    app.call::<SignIn>(&mut browser, &[("email", "ada@acme.test"), ("password", PASSWORD)]).await.unwrap();
-    app.call::<VerifySecondFactor>(&mut browser, &[("code", &totp_code(&secret, 1))]).await.unwrap();
+    app.call::<SignIn>(
+        &mut browser,
+        &[("email", "ada@acme.test"), ("password", PASSWORD)],
+    )
+    .await
+    .unwrap();
+    app.call::<VerifySecondFactor>(&mut browser, &[("code", &totp_code(&secret, 1))])
+        .await
+        .unwrap();
     let session_token = browser.cookie.clone().unwrap();
     let mut api_keys = Vec::new();
     for kind in ["account", "event"] {
-        let key = app.call::<CreateApiKey>(&mut browser, &[("kind", kind), ("name", "Sync")]).await.unwrap();
+        let key = app
+            .call::<CreateApiKey>(&mut browser, &[("kind", kind), ("name", "Sync")])
+            .await
+            .unwrap();
         for field in ["api_key", "auth_key"] {
             if let Some(secret) = key[field].as_str() {
                 api_keys.push(secret.to_owned());
@@ -41,12 +51,18 @@ async fn test_database_file_holds_no_secret_in_clear() {
     assert!(!contains(seed_base32.as_bytes()), "TOTP seed (base32)");
     assert!(!contains(&base32_decode(&seed_base32)), "TOTP seed (raw)");
     for code in &recovery {
-        assert!(!contains(code.as_bytes()) && !contains(code.replace('-', "").as_bytes()), "recovery code");
+        assert!(
+            !contains(code.as_bytes()) && !contains(code.replace('-', "").as_bytes()),
+            "recovery code"
+        );
     }
     assert!(!contains(session_token.as_bytes()), "session token");
     for key in &api_keys {
         // The part after the `stw_<kind>_` prefix (it may itself contain '_').
         let random = key.splitn(3, '_').nth(2).unwrap();
-        assert!(!contains(key.as_bytes()) && !contains(random.as_bytes()), "API key");
+        assert!(
+            !contains(key.as_bytes()) && !contains(random.as_bytes()),
+            "API key"
+        );
     }
 }

@@ -25,14 +25,26 @@ fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     fields
 }
 
-async fn list(app: &TestApp, browser: &mut Browser, pairs: &[(&str, &str)]) -> Result<serde_json::Value, AppError> {
+async fn list(
+    app: &TestApp,
+    browser: &mut Browser,
+    pairs: &[(&str, &str)],
+) -> Result<serde_json::Value, AppError> {
     let fields = query(pairs);
-    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     app.call::<ListUsers>(browser, &borrowed).await
 }
 
 fn names(page: &serde_json::Value) -> Vec<String> {
-    page["rows"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect()
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn set_status(app: &TestApp, email: &str, status: &str) {
@@ -55,9 +67,15 @@ async fn test_users_page_needs_configure_users() {
     app.organisation_with_admin("Acme", "ada@acme.test").await;
     let org = app.org_id_of("ada@acme.test").await;
     app.add_user(org, "Guest", "guest@acme.test").await;
-    assert_eq!(list(&app, &mut Browser::default(), &[]).await.unwrap_err(), AppError::Unauthenticated);
+    assert_eq!(
+        list(&app, &mut Browser::default(), &[]).await.unwrap_err(),
+        AppError::Unauthenticated
+    );
     let mut guest = app.signed_in("guest@acme.test").await;
-    assert_eq!(list(&app, &mut guest, &[]).await.unwrap_err(), AppError::Forbidden);
+    assert_eq!(
+        list(&app, &mut guest, &[]).await.unwrap_err(),
+        AppError::Forbidden
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,7 +102,10 @@ async fn test_tabs_counts_search_filters_and_seats() {
         .await
         .unwrap();
     users::Entity::update_many()
-        .col_expr(users::Column::LastSignInAt, Expr::value(now - 40 * app::time::DAY_MS))
+        .col_expr(
+            users::Column::LastSignInAt,
+            Expr::value(now - 40 * app::time::DAY_MS),
+        )
         .filter(users::Column::Email.eq("carol@acme.test"))
         .exec(&app.state.db)
         .await
@@ -92,27 +113,93 @@ async fn test_tabs_counts_search_filters_and_seats() {
 
     let page = list(&app, &mut admin, &[]).await.unwrap();
     assert_eq!(page["counts"], serde_json::json!([4, 1, 0]));
-    assert_eq!(names(&page), ["Ada Admin", "Carol Csm", "Dan 100% Csm", "Gail Guest"]);
+    assert_eq!(
+        names(&page),
+        ["Ada Admin", "Carol Csm", "Dan 100% Csm", "Gail Guest"]
+    );
     // Admin (CSM Manager) + two CSMs hold seats; the inactive executive has none anyway.
     assert_eq!(page["seats_in_use"], 3);
-    let carol = page["rows"].as_array().unwrap().iter().find(|r| r["email"] == "carol@acme.test").unwrap();
+    let carol = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["email"] == "carol@acme.test")
+        .unwrap();
     assert_eq!(carol["csm_seat"], true);
     assert_eq!(carol["last_sign_in"]["relative"], "1 month ago");
-    assert!(carol["last_sign_in"]["exact"].as_str().unwrap().ends_with("UTC"));
+    assert!(carol["last_sign_in"]["exact"]
+        .as_str()
+        .unwrap()
+        .ends_with("UTC"));
 
-    assert_eq!(names(&list(&app, &mut admin, &[("search", "GUEST")]).await.unwrap()), ["Gail Guest"]);
-    assert_eq!(names(&list(&app, &mut admin, &[("search", "carol@")]).await.unwrap()), ["Carol Csm"]);
-    assert_eq!(names(&list(&app, &mut admin, &[("search", "100%")]).await.unwrap()), ["Dan 100% Csm"], "% is literal");
-    assert_eq!(names(&list(&app, &mut admin, &[("search", "%")]).await.unwrap()), ["Dan 100% Csm"]);
-    assert_eq!(names(&list(&app, &mut admin, &[("seat", "false")]).await.unwrap()), ["Gail Guest"]);
-    assert_eq!(names(&list(&app, &mut admin, &[("idle_days", "30")]).await.unwrap()), ["Carol Csm", "Gail Guest"]);
-    assert_eq!(names(&list(&app, &mut admin, &[("tab", "Inactive")]).await.unwrap()), ["Eve Exec"]);
+    assert_eq!(
+        names(
+            &list(&app, &mut admin, &[("search", "GUEST")])
+                .await
+                .unwrap()
+        ),
+        ["Gail Guest"]
+    );
+    assert_eq!(
+        names(
+            &list(&app, &mut admin, &[("search", "carol@")])
+                .await
+                .unwrap()
+        ),
+        ["Carol Csm"]
+    );
+    assert_eq!(
+        names(&list(&app, &mut admin, &[("search", "100%")]).await.unwrap()),
+        ["Dan 100% Csm"],
+        "% is literal"
+    );
+    assert_eq!(
+        names(&list(&app, &mut admin, &[("search", "%")]).await.unwrap()),
+        ["Dan 100% Csm"]
+    );
+    assert_eq!(
+        names(&list(&app, &mut admin, &[("seat", "false")]).await.unwrap()),
+        ["Gail Guest"]
+    );
+    assert_eq!(
+        names(
+            &list(&app, &mut admin, &[("idle_days", "30")])
+                .await
+                .unwrap()
+        ),
+        ["Carol Csm", "Gail Guest"]
+    );
+    assert_eq!(
+        names(
+            &list(&app, &mut admin, &[("tab", "Inactive")])
+                .await
+                .unwrap()
+        ),
+        ["Eve Exec"]
+    );
     let csm_role = app.user("carol@acme.test").await.role_id.to_string();
-    assert_eq!(names(&list(&app, &mut admin, &[("role_id", &csm_role)]).await.unwrap()), ["Carol Csm", "Dan 100% Csm"]);
-    let sorted = list(&app, &mut admin, &[("sort", "LastSignIn"), ("descending", "true")]).await.unwrap();
+    assert_eq!(
+        names(
+            &list(&app, &mut admin, &[("role_id", &csm_role)])
+                .await
+                .unwrap()
+        ),
+        ["Carol Csm", "Dan 100% Csm"]
+    );
+    let sorted = list(
+        &app,
+        &mut admin,
+        &[("sort", "LastSignIn"), ("descending", "true")],
+    )
+    .await
+    .unwrap();
     assert_eq!(names(&sorted)[0], "Dan 100% Csm");
     let by_role = list(&app, &mut admin, &[("sort", "Role")]).await.unwrap();
-    assert_eq!(names(&by_role), ["Carol Csm", "Dan 100% Csm", "Ada Admin", "Gail Guest"], "CSM < CSM Manager < Guest");
+    assert_eq!(
+        names(&by_role),
+        ["Carol Csm", "Dan 100% Csm", "Ada Admin", "Gail Guest"],
+        "CSM < CSM Manager < Guest"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,7 +224,11 @@ async fn test_pages_and_every_sort_on_the_pending_tab() {
             token_hash: Set(format!("hash-{i}")),
             created_by: Set(Some(admin_id)),
             created_at: Set(now - i as i64 * 1000),
-            expires_at: Set(if i == 0 { now - 1 } else { now + 7 * app::time::DAY_MS }),
+            expires_at: Set(if i == 0 {
+                now - 1
+            } else {
+                now + 7 * app::time::DAY_MS
+            }),
             used_at: Set(None),
             ..Default::default()
         }
@@ -154,20 +245,46 @@ async fn test_pages_and_every_sort_on_the_pending_tab() {
     assert_eq!(row["invited_by"], "Ada Admin");
     assert_eq!(row["invite_expired"], true);
     assert_eq!(first["rows"][1]["invite_expired"], false);
-    assert!(first["rows"][1]["invite_expires"]["relative"].as_str().unwrap().starts_with("in "));
-    let third = list(&app, &mut admin, &[("tab", "Pending"), ("page", "3")]).await.unwrap();
+    assert!(first["rows"][1]["invite_expires"]["relative"]
+        .as_str()
+        .unwrap()
+        .starts_with("in "));
+    let third = list(&app, &mut admin, &[("tab", "Pending"), ("page", "3")])
+        .await
+        .unwrap();
     assert_eq!(third["rows"].as_array().unwrap().len(), 20);
-    let beyond = list(&app, &mut admin, &[("tab", "Pending"), ("page", "99")]).await.unwrap();
+    let beyond = list(&app, &mut admin, &[("tab", "Pending"), ("page", "99")])
+        .await
+        .unwrap();
     assert_eq!(beyond["page"], 3, "a page past the end shows the last one");
 
     for sort in UserSort::ALL {
         for descending in ["false", "true"] {
             let key = format!("{sort:?}");
-            let page = list(&app, &mut admin, &[("tab", "Pending"), ("sort", &key), ("descending", descending)]).await;
+            let page = list(
+                &app,
+                &mut admin,
+                &[
+                    ("tab", "Pending"),
+                    ("sort", &key),
+                    ("descending", descending),
+                ],
+            )
+            .await;
             assert!(page.is_ok(), "sort {key} {descending}: {page:?}");
         }
     }
-    let newest_first = list(&app, &mut admin, &[("tab", "Pending"), ("sort", "InvitedAt"), ("descending", "true")]).await.unwrap();
+    let newest_first = list(
+        &app,
+        &mut admin,
+        &[
+            ("tab", "Pending"),
+            ("sort", "InvitedAt"),
+            ("descending", "true"),
+        ],
+    )
+    .await
+    .unwrap();
     assert_eq!(newest_first["rows"][0]["name"], "Pending 000");
     let _ = UserTab::Pending;
 }
@@ -187,5 +304,9 @@ async fn test_one_organisation_never_sees_anothers_users() {
     let b_role = app.user("carol@beta.test").await.role_id.to_string();
     let page = list(&app, &mut a, &[("role_id", &b_role)]).await.unwrap();
     assert_eq!(page["total"], 0);
-    assert!(page["roles"].as_array().unwrap().iter().all(|r| r["id"].as_i64().unwrap() != b_role.parse::<i64>().unwrap()));
+    assert!(page["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["id"].as_i64().unwrap() != b_role.parse::<i64>().unwrap()));
 }

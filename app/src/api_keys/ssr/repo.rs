@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
 
 use crate::api_keys::dto::ApiKeyKind;
 use crate::db::entities::{api_keys, organisations, users};
@@ -22,7 +25,10 @@ pub struct NewRow<'a> {
     pub now: i64,
 }
 
-pub async fn insert_key(db: &impl ConnectionTrait, row: NewRow<'_>) -> Result<api_keys::Model, AppError> {
+pub async fn insert_key(
+    db: &impl ConnectionTrait,
+    row: NewRow<'_>,
+) -> Result<api_keys::Model, AppError> {
     Ok(api_keys::ActiveModel {
         org_id: Set(row.org_id),
         kind: Set(row.kind.key().to_owned()),
@@ -67,7 +73,11 @@ pub async fn list_keys(
 }
 
 /// One key of the organisation.
-pub async fn find_key(db: &impl ConnectionTrait, org_id: i32, key_id: i32) -> Result<Option<api_keys::Model>, AppError> {
+pub async fn find_key(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    key_id: i32,
+) -> Result<Option<api_keys::Model>, AppError> {
     Ok(api_keys::Entity::find()
         .filter(api_keys::Column::OrgId.eq(org_id))
         .filter(api_keys::Column::Id.eq(key_id))
@@ -76,7 +86,11 @@ pub async fn find_key(db: &impl ConnectionTrait, org_id: i32, key_id: i32) -> Re
 }
 
 /// The key of `kind` whose (api) key hashes to `secret_hash`, in whichever organisation.
-pub async fn find_by_hash(db: &impl ConnectionTrait, kind: ApiKeyKind, secret_hash: &str) -> Result<Option<api_keys::Model>, AppError> {
+pub async fn find_by_hash(
+    db: &impl ConnectionTrait,
+    kind: ApiKeyKind,
+    secret_hash: &str,
+) -> Result<Option<api_keys::Model>, AppError> {
     Ok(api_keys::Entity::find()
         .filter(api_keys::Column::SecretHash.eq(secret_hash))
         .filter(api_keys::Column::Kind.eq(kind.key()))
@@ -85,7 +99,11 @@ pub async fn find_by_hash(db: &impl ConnectionTrait, kind: ApiKeyKind, secret_ha
 }
 
 /// Marks a key revoked now.
-pub async fn revoke(db: &impl ConnectionTrait, key: api_keys::Model, now: i64) -> Result<api_keys::Model, AppError> {
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    key: api_keys::Model,
+    now: i64,
+) -> Result<api_keys::Model, AppError> {
     let mut active: api_keys::ActiveModel = key.into();
     active.revoked_at = Set(Some(now));
     Ok(active.update(db).await?)
@@ -112,7 +130,12 @@ pub async fn replace(
 
 /// Sets `last_used_at` unless it was set less than `interval_ms` ago; one conditional
 /// UPDATE, so concurrent requests write at most once per interval.
-pub async fn touch(db: &impl ConnectionTrait, key_id: i32, now: i64, interval_ms: i64) -> Result<(), AppError> {
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    key_id: i32,
+    now: i64,
+    interval_ms: i64,
+) -> Result<(), AppError> {
     api_keys::Entity::update_many()
         .col_expr(api_keys::Column::LastUsedAt, Expr::value(now))
         .filter(api_keys::Column::Id.eq(key_id))
@@ -127,11 +150,17 @@ pub async fn touch(db: &impl ConnectionTrait, key_id: i32, now: i64, interval_ms
 }
 
 /// Organisations whose id is `ident` (when it is a number) or whose name is `ident`.
-pub async fn organisations_named(db: &impl ConnectionTrait, ident: &str) -> Result<Vec<organisations::Model>, AppError> {
+pub async fn organisations_named(
+    db: &impl ConnectionTrait,
+    ident: &str,
+) -> Result<Vec<organisations::Model>, AppError> {
     if let Ok(id) = ident.parse::<i32>() {
         if let Some(org) = organisations::Entity::find_by_id(id).one(db).await? {
             return Ok(vec![org]);
         }
     }
-    Ok(organisations::Entity::find().filter(organisations::Column::Name.eq(ident)).all(db).await?)
+    Ok(organisations::Entity::find()
+        .filter(organisations::Column::Name.eq(ident))
+        .all(db)
+        .await?)
 }

@@ -11,7 +11,8 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use crate::api_keys::dto::{
-    ApiKeyKind, ApiKeySummary, KeyStatus, NewApiKey, EVENT_AUTH_PREFIX, MAX_KEY_NAME_CHARS, MAX_OVERLAP_DAYS,
+    ApiKeyKind, ApiKeySummary, KeyStatus, NewApiKey, EVENT_AUTH_PREFIX, MAX_KEY_NAME_CHARS,
+    MAX_OVERLAP_DAYS,
 };
 use crate::api_keys::ssr::repo::{self, NewRow};
 use crate::audit::dto::AuditAction;
@@ -39,7 +40,8 @@ struct Generated {
 fn generate(kind: ApiKeyKind) -> Generated {
     Generated {
         api_key: format!("{}{}", kind.prefix(), random_token()),
-        auth_key: (kind == ApiKeyKind::Event).then(|| format!("{EVENT_AUTH_PREFIX}{}", random_token())),
+        auth_key: (kind == ApiKeyKind::Event)
+            .then(|| format!("{EVENT_AUTH_PREFIX}{}", random_token())),
     }
 }
 
@@ -58,7 +60,9 @@ pub fn parse_key_name(input: &str) -> Result<String, AppError> {
     let problem = if name.is_empty() {
         Some("Enter a name for the key.".to_owned())
     } else if name.chars().count() > MAX_KEY_NAME_CHARS {
-        Some(format!("Keep the name to {MAX_KEY_NAME_CHARS} characters or fewer."))
+        Some(format!(
+            "Keep the name to {MAX_KEY_NAME_CHARS} characters or fewer."
+        ))
     } else if name.chars().any(char::is_control) {
         Some("Remove line breaks and other control characters from the name.".to_owned())
     } else {
@@ -119,45 +123,87 @@ async fn insert_new(
         now,
     };
     let key = repo::insert_key(db, row).await?;
-    let changes = Changes::new().set("name", &key.name).set("kind", kind.key()).set("key", masked(&key));
-    audit::record(db, org_id, actor, AuditAction::ApiKeyCreated, &Target::api_key(&key), changes).await?;
-    let shown = NewApiKey { id: key.id, kind, name: key.name.clone(), api_key: generated.api_key, auth_key: generated.auth_key };
+    let changes = Changes::new()
+        .set("name", &key.name)
+        .set("kind", kind.key())
+        .set("key", masked(&key));
+    audit::record(
+        db,
+        org_id,
+        actor,
+        AuditAction::ApiKeyCreated,
+        &Target::api_key(&key),
+        changes,
+    )
+    .await?;
+    let shown = NewApiKey {
+        id: key.id,
+        kind,
+        name: key.name.clone(),
+        api_key: generated.api_key,
+        auth_key: generated.auth_key,
+    };
     Ok((key, shown))
 }
 
 /// Creates a key in the caller's organisation; the answer is the only time its secrets
 /// are shown.
-pub async fn create(state: &AppState, caller: &CurrentUser, kind: &str, name: &str) -> Result<NewApiKey, AppError> {
+pub async fn create(
+    state: &AppState,
+    caller: &CurrentUser,
+    kind: &str,
+    name: &str,
+) -> Result<NewApiKey, AppError> {
     let kind = parse_kind(kind);
     let name = parse_key_name(name);
     let (kind, name) = match (kind, name) {
         (Ok(kind), Ok(name)) => (kind, name),
         (kind, name) => {
-            let errors = [kind.err(), name.err()].into_iter().flatten().flat_map(|e| match e {
-                AppError::Validation(errors) => errors,
-                _ => vec![],
-            });
+            let errors = [kind.err(), name.err()]
+                .into_iter()
+                .flatten()
+                .flat_map(|e| match e {
+                    AppError::Validation(errors) => errors,
+                    _ => vec![],
+                });
             return Err(AppError::Validation(errors.collect()));
         }
     };
     let actor = Actor::user(caller, client(state).address);
     let txn = state.db.begin().await?;
-    let (_, shown) =
-        insert_new(&txn, caller.org_id, kind, &name, &actor, now_ms()).await?;
+    let (_, shown) = insert_new(&txn, caller.org_id, kind, &name, &actor, now_ms()).await?;
     txn.commit().await?;
     Ok(shown)
 }
 
 /// Creates a key from the command line. `org` is the organisation's id or its exact name.
-pub async fn create_from_command_line(db: &DatabaseConnection, org: &str, kind: &str, name: &str) -> Result<NewApiKey, AppError> {
-    let kind = ApiKeyKind::from_key(kind)
-        .ok_or_else(|| AppError::Invalid(format!("Unknown key kind \"{}\": use account or event.", kind.trim())))?;
-    let name = parse_key_name(name).map_err(|e| AppError::Invalid(e.field_message("name").unwrap_or_default().to_owned()))?;
+pub async fn create_from_command_line(
+    db: &DatabaseConnection,
+    org: &str,
+    kind: &str,
+    name: &str,
+) -> Result<NewApiKey, AppError> {
+    let kind = ApiKeyKind::from_key(kind).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "Unknown key kind \"{}\": use account or event.",
+            kind.trim()
+        ))
+    })?;
+    let name = parse_key_name(name)
+        .map_err(|e| AppError::Invalid(e.field_message("name").unwrap_or_default().to_owned()))?;
     let org = org.trim();
     let org = match repo::organisations_named(db, org).await?.as_slice() {
         [only] => only.clone(),
-        [] => return Err(AppError::Invalid(format!("No organisation has the id or name \"{org}\"."))),
-        _ => return Err(AppError::Invalid(format!("Several organisations are called \"{org}\"; give its id instead."))),
+        [] => {
+            return Err(AppError::Invalid(format!(
+                "No organisation has the id or name \"{org}\"."
+            )))
+        }
+        _ => {
+            return Err(AppError::Invalid(format!(
+                "Several organisations are called \"{org}\"; give its id instead."
+            )))
+        }
     };
     let txn = db.begin().await?;
     let (_, shown) =
@@ -193,39 +239,66 @@ pub async fn list(state: &AppState, caller: &CurrentUser) -> Result<Vec<ApiKeySu
 pub async fn revoke(state: &AppState, caller: &CurrentUser, key_id: i32) -> Result<(), AppError> {
     let now = now_ms();
     let txn = state.db.begin().await?;
-    let key = repo::find_key(&txn, caller.org_id, key_id).await?.ok_or(AppError::NotFound)?;
+    let key = repo::find_key(&txn, caller.org_id, key_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if key.revoked_at.is_some() {
         return Err(AppError::Conflict("This key is already revoked.".into()));
     }
     let key = repo::revoke(&txn, key, now).await?;
     let changes = Changes::new().field("status", Some("active"), Some("revoked"));
     let actor = Actor::user(caller, client(state).address);
-    audit::record(&txn, caller.org_id, &actor, AuditAction::ApiKeyRevoked, &Target::api_key(&key), changes).await?;
+    audit::record(
+        &txn,
+        caller.org_id,
+        &actor,
+        AuditAction::ApiKeyRevoked,
+        &Target::api_key(&key),
+        changes,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Replaces a working key of the caller's organisation with a new one of the same kind.
 /// The old key keeps working for `overlap_days` (0–30; 0 revokes it at once).
-pub async fn rotate(state: &AppState, caller: &CurrentUser, key_id: i32, overlap_days: i64) -> Result<NewApiKey, AppError> {
+pub async fn rotate(
+    state: &AppState,
+    caller: &CurrentUser,
+    key_id: i32,
+    overlap_days: i64,
+) -> Result<NewApiKey, AppError> {
     if !(0..=MAX_OVERLAP_DAYS).contains(&overlap_days) {
-        return Err(AppError::field("overlap_days", format!("Choose between 0 and {MAX_OVERLAP_DAYS} days.")));
+        return Err(AppError::field(
+            "overlap_days",
+            format!("Choose between 0 and {MAX_OVERLAP_DAYS} days."),
+        ));
     }
     let now = now_ms();
     let txn = state.db.begin().await?;
-    let old = repo::find_key(&txn, caller.org_id, key_id).await?.ok_or(AppError::NotFound)?;
+    let old = repo::find_key(&txn, caller.org_id, key_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if old.replaced_by.is_some() {
-        return Err(AppError::Conflict("This key was already rotated; rotate its replacement instead.".into()));
+        return Err(AppError::Conflict(
+            "This key was already rotated; rotate its replacement instead.".into(),
+        ));
     }
     if !status_of(&old, now).is_usable() {
-        return Err(AppError::Conflict("This key no longer works; create a new one instead.".into()));
+        return Err(AppError::Conflict(
+            "This key no longer works; create a new one instead.".into(),
+        ));
     }
     let kind = ApiKeyKind::from_key(&old.kind).ok_or(AppError::NotFound)?;
     let actor = Actor::user(caller, client(state).address);
     let name = rotated_name(&old.name);
-    let (new, shown) =
-        insert_new(&txn, caller.org_id, kind, &name, &actor, now).await?;
-    let (expires_at, revoked_at) = if overlap_days == 0 { (None, Some(now)) } else { (Some(now + overlap_days * DAY_MS), None) };
+    let (new, shown) = insert_new(&txn, caller.org_id, kind, &name, &actor, now).await?;
+    let (expires_at, revoked_at) = if overlap_days == 0 {
+        (None, Some(now))
+    } else {
+        (Some(now + overlap_days * DAY_MS), None)
+    };
     // A key already expiring earlier keeps its earlier end.
     let expires_at = match (expires_at, old.expires_at) {
         (Some(new_end), Some(old_end)) => Some(new_end.min(old_end)),
@@ -237,8 +310,18 @@ pub async fn rotate(state: &AppState, caller: &CurrentUser, key_id: i32, overlap
         (None, Some(at)) => format!("works until {}", exact_utc(at)),
         (None, None) => "active".to_owned(),
     };
-    let changes = Changes::new().set("replaced_by", masked(&new)).set("old key", works_until);
-    audit::record(&txn, caller.org_id, &actor, AuditAction::ApiKeyRotated, &Target::api_key(&old), changes).await?;
+    let changes = Changes::new()
+        .set("replaced_by", masked(&new))
+        .set("old key", works_until);
+    audit::record(
+        &txn,
+        caller.org_id,
+        &actor,
+        AuditAction::ApiKeyRotated,
+        &Target::api_key(&old),
+        changes,
+    )
+    .await?;
     txn.commit().await?;
     Ok(shown)
 }
@@ -246,7 +329,11 @@ pub async fn rotate(state: &AppState, caller: &CurrentUser, key_id: i32, overlap
 /// Checks a presented key: for `Account` the key itself, for `Event` the URL's
 /// `{authKey}/{apiKey}`. Answers the key's organisation and id when it exists, has the
 /// right kind, is not revoked and has not expired; records the use at most once a minute.
-pub async fn authenticate(db: &impl ConnectionTrait, kind: ApiKeyKind, presented: &str) -> Result<Option<(i32, i32)>, AppError> {
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    kind: ApiKeyKind,
+    presented: &str,
+) -> Result<Option<(i32, i32)>, AppError> {
     let presented = presented.trim();
     let (auth_key, api_key) = match kind {
         ApiKeyKind::Account => (None, presented),
@@ -255,10 +342,14 @@ pub async fn authenticate(db: &impl ConnectionTrait, kind: ApiKeyKind, presented
             None => return Ok(None),
         },
     };
-    if !api_key.starts_with(kind.prefix()) || auth_key.is_some_and(|a| !a.starts_with(EVENT_AUTH_PREFIX)) {
+    if !api_key.starts_with(kind.prefix())
+        || auth_key.is_some_and(|a| !a.starts_with(EVENT_AUTH_PREFIX))
+    {
         return Ok(None);
     }
-    let Some(key) = repo::find_by_hash(db, kind, &token_hash(api_key)).await? else { return Ok(None) };
+    let Some(key) = repo::find_by_hash(db, kind, &token_hash(api_key)).await? else {
+        return Ok(None);
+    };
     if let Some(auth_key) = auth_key {
         let stored = key.auth_key_hash.as_deref().unwrap_or_default();
         if !constant_time_eq(stored.as_bytes(), token_hash(auth_key).as_bytes()) {
@@ -269,7 +360,10 @@ pub async fn authenticate(db: &impl ConnectionTrait, kind: ApiKeyKind, presented
     if !status_of(&key, now).is_usable() {
         return Ok(None);
     }
-    if key.last_used_at.is_none_or(|at| at <= now - TOUCH_INTERVAL_MS) {
+    if key
+        .last_used_at
+        .is_none_or(|at| at <= now - TOUCH_INTERVAL_MS)
+    {
         repo::touch(db, key.id, now, TOUCH_INTERVAL_MS).await?;
     }
     Ok(Some((key.org_id, key.id)))
@@ -303,27 +397,55 @@ mod tests {
     fn test_keys_have_prefixes_and_enough_randomness() {
         let account = generate(ApiKeyKind::Account);
         assert!(account.api_key.starts_with(ACCOUNT_PREFIX) && account.auth_key.is_none());
-        assert!(account.api_key.len() - ACCOUNT_PREFIX.len() >= 22, "at least 128 bits of base64");
+        assert!(
+            account.api_key.len() - ACCOUNT_PREFIX.len() >= 22,
+            "at least 128 bits of base64"
+        );
         let event = generate(ApiKeyKind::Event);
         assert!(event.api_key.starts_with(EVENT_API_PREFIX));
-        assert!(event.auth_key.as_deref().unwrap().starts_with(EVENT_AUTH_PREFIX));
-        assert!(event.api_key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'), "URL-safe");
+        assert!(event
+            .auth_key
+            .as_deref()
+            .unwrap()
+            .starts_with(EVENT_AUTH_PREFIX));
+        assert!(
+            event
+                .api_key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+            "URL-safe"
+        );
         let (prefix, last) = visible_parts(ApiKeyKind::Account, "stw_acct_ABCDEFGHIJ1234");
-        assert_eq!((prefix.as_str(), last.as_str()), ("stw_acct_ABCDEF", "1234"));
+        assert_eq!(
+            (prefix.as_str(), last.as_str()),
+            ("stw_acct_ABCDEF", "1234")
+        );
     }
 
     #[test]
     fn test_status_follows_revocation_and_expiry() {
         assert_eq!(status_of(&key(None, None), 10), KeyStatus::Active);
-        assert!(matches!(status_of(&key(None, Some(20)), 10), KeyStatus::Expires(_)));
-        assert!(matches!(status_of(&key(None, Some(10)), 10), KeyStatus::Expired(_)));
-        assert!(matches!(status_of(&key(Some(5), Some(20)), 10), KeyStatus::Revoked(_)));
+        assert!(matches!(
+            status_of(&key(None, Some(20)), 10),
+            KeyStatus::Expires(_)
+        ));
+        assert!(matches!(
+            status_of(&key(None, Some(10)), 10),
+            KeyStatus::Expired(_)
+        ));
+        assert!(matches!(
+            status_of(&key(Some(5), Some(20)), 10),
+            KeyStatus::Revoked(_)
+        ));
     }
 
     #[test]
     fn test_names_are_checked_and_rotated_names_stay_short() {
         assert_eq!(parse_key_name("  Billing ").unwrap(), "Billing");
-        assert!(parse_key_name(" ").unwrap_err().field_message("name").is_some());
+        assert!(parse_key_name(" ")
+            .unwrap_err()
+            .field_message("name")
+            .is_some());
         assert!(parse_key_name(&"x".repeat(81)).is_err());
         assert!(parse_key_name("a\nb").is_err());
         assert_eq!(rotated_name("Billing"), "Billing (rotated)");

@@ -21,21 +21,37 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(user: &CurrentUser, address: Option<String>) -> Self {
-        Self { user_id: Some(user.id), label: display(&user.name, &user.email), address }
+        Self {
+            user_id: Some(user.id),
+            label: display(&user.name, &user.email),
+            address,
+        }
     }
 
     pub fn from_model(user: &users::Model, address: Option<String>) -> Self {
-        Self { user_id: Some(user.id), label: display(&user.name, &user.email), address }
+        Self {
+            user_id: Some(user.id),
+            label: display(&user.name, &user.email),
+            address,
+        }
     }
 
     /// The `steward` command line, run by an operator on the server.
     pub fn command_line() -> Self {
-        Self { user_id: None, label: "steward command line".to_owned(), address: None }
+        Self {
+            user_id: None,
+            label: "steward command line".to_owned(),
+            address: None,
+        }
     }
 
     /// Someone not signed in: a failed sign-in or a "forgot password" request.
     pub fn anonymous(label: &str, address: Option<String>) -> Self {
-        Self { user_id: None, label: label.to_owned(), address }
+        Self {
+            user_id: None,
+            label: label.to_owned(),
+            address,
+        }
     }
 }
 
@@ -57,16 +73,28 @@ pub struct Target {
 
 impl Target {
     pub fn user(user: &users::Model) -> Self {
-        Self { kind: "user", id: Some(user.id), label: user.email.clone() }
+        Self {
+            kind: "user",
+            id: Some(user.id),
+            label: user.email.clone(),
+        }
     }
 
     pub fn role(role: &roles::Model) -> Self {
-        Self { kind: "role", id: Some(role.id), label: role.name.clone() }
+        Self {
+            kind: "role",
+            id: Some(role.id),
+            label: role.name.clone(),
+        }
     }
 
     /// An API key, labelled with its name and its visible part (never the secret).
     pub fn api_key(key: &api_keys::Model) -> Self {
-        Self { kind: "api_key", id: Some(key.id), label: format!("{} ({}…{})", key.name, key.key_prefix, key.last_four) }
+        Self {
+            kind: "api_key",
+            id: Some(key.id),
+            label: format!("{} ({}…{})", key.name, key.key_prefix, key.last_four),
+        }
     }
 }
 
@@ -82,7 +110,12 @@ impl Changes {
         Self::default()
     }
 
-    pub fn field(mut self, name: &str, before: Option<impl ToString>, after: Option<impl ToString>) -> Self {
+    pub fn field(
+        mut self,
+        name: &str,
+        before: Option<impl ToString>,
+        after: Option<impl ToString>,
+    ) -> Self {
         let (before, after) = (before.map(|v| v.to_string()), after.map(|v| v.to_string()));
         if before != after {
             self.before.insert(name.to_owned(), before);

@@ -24,37 +24,64 @@ fn parts() -> Option<Parts> {
 
 /// The client address (from the socket, or X-Forwarded-For when configured) and user agent.
 pub fn client(state: &AppState) -> Client {
-    let Some(parts) = parts() else { return Client::default() };
+    let Some(parts) = parts() else {
+        return Client::default();
+    };
     let forwarded = state
         .settings
         .trust_forwarded_for
-        .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .then(|| {
+            parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+        })
         .flatten()
         .and_then(|v| v.split(',').next())
         .map(|v| v.trim().to_owned());
-    let socket = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let socket = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     Client {
         address: forwarded.or(socket),
-        user_agent: parts.headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+        user_agent: parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
     }
 }
 
 /// The session token sent with this request, if any.
 pub fn session_token() -> Option<String> {
     let parts = parts()?;
-    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session::token_from_cookie_header)
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session::token_from_cookie_header)
 }
 
 pub fn set_cookie(value: String) {
-    if let (Some(options), Ok(value)) = (use_context::<ResponseOptions>(), http::HeaderValue::from_str(&value)) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(&value),
+    ) {
         options.append_header(SET_COOKIE, value);
     }
 }
 
 /// Loads the signed-in user for a complete session token.
-pub async fn user_for_token(state: &AppState, token: &str) -> Result<Option<CurrentUser>, AppError> {
+pub async fn user_for_token(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<CurrentUser>, AppError> {
     let now = now_ms();
-    let Some(session) = session::find_live(&state.db, &state.settings, token, Stage::Complete, now).await? else {
+    let Some(session) =
+        session::find_live(&state.db, &state.settings, token, Stage::Complete, now).await?
+    else {
         return Ok(None);
     };
     let user = users::Entity::find_by_id(session.user_id)
@@ -69,7 +96,10 @@ pub async fn user_for_token(state: &AppState, token: &str) -> Result<Option<Curr
 }
 
 /// Builds the wire view of a user: organisation, role, permissions, landing page.
-pub async fn load_current_user(db: &impl ConnectionTrait, user: users::Model) -> Result<CurrentUser, AppError> {
+pub async fn load_current_user(
+    db: &impl ConnectionTrait,
+    user: users::Model,
+) -> Result<CurrentUser, AppError> {
     let org = organisations::Entity::find_by_id(user.org_id)
         .one(db)
         .await?
@@ -98,12 +128,16 @@ pub async fn load_current_user(db: &impl ConnectionTrait, user: users::Model) ->
 pub async fn require_user() -> Result<(AppState, CurrentUser), AppError> {
     let state = app_state()?;
     let token = session_token().ok_or(AppError::Unauthenticated)?;
-    let user = user_for_token(&state, &token).await?.ok_or(AppError::Unauthenticated)?;
+    let user = user_for_token(&state, &token)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     Ok((state, user))
 }
 
 /// The signed-in user holding `permission`, or `Forbidden`.
-pub async fn require_permission(permission: Permission) -> Result<(AppState, CurrentUser), AppError> {
+pub async fn require_permission(
+    permission: Permission,
+) -> Result<(AppState, CurrentUser), AppError> {
     let (state, user) = require_user().await?;
     if !user.can(permission) {
         return Err(AppError::Forbidden);

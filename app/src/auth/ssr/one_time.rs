@@ -11,7 +11,12 @@ use crate::time::now_ms;
 pub const PURPOSE_PASSWORD_RESET: &str = "password_reset";
 
 /// Marks the user's unused links of these purposes as spent, so they stop working.
-pub async fn retire(db: &impl ConnectionTrait, org_id: i32, user_id: i32, purposes: &[&str]) -> Result<u64, AppError> {
+pub async fn retire(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    user_id: i32,
+    purposes: &[&str],
+) -> Result<u64, AppError> {
     let result = one_time_tokens::Entity::update_many()
         .col_expr(one_time_tokens::Column::UsedAt, Expr::value(now_ms()))
         .filter(one_time_tokens::Column::OrgId.eq(org_id))
@@ -52,7 +57,11 @@ pub async fn issue(
 }
 
 /// The unused, unexpired link of this purpose, if the token is one.
-pub async fn find_usable(db: &impl ConnectionTrait, token: &str, purpose: &str) -> Result<Option<one_time_tokens::Model>, AppError> {
+pub async fn find_usable(
+    db: &impl ConnectionTrait,
+    token: &str,
+    purpose: &str,
+) -> Result<Option<one_time_tokens::Model>, AppError> {
     Ok(one_time_tokens::Entity::find()
         .filter(one_time_tokens::Column::TokenHash.eq(token_hash(token)))
         .filter(one_time_tokens::Column::Purpose.eq(purpose))

@@ -28,7 +28,11 @@ pub struct PasswordHasher {
 }
 
 fn argon2() -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid params"))
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(19 * 1024, 2, 1, None).expect("valid params"),
+    )
 }
 
 impl PasswordHasher {
@@ -59,28 +63,41 @@ impl PasswordHasher {
             .hash_password(crate::crypto::random_token().as_bytes(), &salt)
             .expect("hash dummy password")
             .to_string();
-        Self { jobs: tx, dummy_hash: Arc::new(dummy) }
+        Self {
+            jobs: tx,
+            dummy_hash: Arc::new(dummy),
+        }
     }
 
     /// One thread per available core.
     pub fn for_this_machine() -> Self {
-        Self::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+        Self::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        )
     }
 
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
         let (tx, rx) = oneshot::channel();
         self.jobs
             .send(Box::new(move || {
                 let _ = tx.send(f());
             }))
             .map_err(|_| AppError::internal("password", "hashing pool stopped"))?;
-        rx.await.map_err(|_| AppError::internal("password", "hashing job dropped"))
+        rx.await
+            .map_err(|_| AppError::internal("password", "hashing job dropped"))
     }
 
     pub async fn hash(&self, password: SecretString) -> Result<String, AppError> {
         self.run(move || {
             let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            argon2().hash_password(password.expose_secret().as_bytes(), &salt).map(|h| h.to_string())
+            argon2()
+                .hash_password(password.expose_secret().as_bytes(), &salt)
+                .map(|h| h.to_string())
         })
         .await?
         .map_err(|e| AppError::internal("password hash", e))
@@ -88,12 +105,18 @@ impl PasswordHasher {
 
     /// True when `password` matches `stored`. With no stored hash (unknown account or a user
     /// who never set a password) a dummy hash is verified so timing does not tell them apart.
-    pub async fn verify(&self, password: SecretString, stored: Option<String>) -> Result<bool, AppError> {
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        stored: Option<String>,
+    ) -> Result<bool, AppError> {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.as_str().to_owned());
         let matched = self
             .run(move || match PasswordHash::new(&hash) {
-                Ok(parsed) => argon2().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok(),
+                Ok(parsed) => argon2()
+                    .verify_password(password.expose_secret().as_bytes(), &parsed)
+                    .is_ok(),
                 Err(_) => false,
             })
             .await?;
@@ -120,7 +143,10 @@ fn lower_this_threads_priority() {}
 /// goes through `PasswordHasher`.
 pub fn hash_on_this_thread(password: &str) -> String {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    argon2().hash_password(password.as_bytes(), &salt).expect("hash").to_string()
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("hash")
+        .to_string()
 }
 
 /// Checks a new password: length limits, then a strength estimate that refuses common and
@@ -163,7 +189,9 @@ mod tests {
 
     #[test]
     fn test_short_and_common_passwords_are_refused_with_reasons() {
-        assert!(check_new_password("abc", &[]).unwrap_err().contains("at least 8"));
+        assert!(check_new_password("abc", &[])
+            .unwrap_err()
+            .contains("at least 8"));
         let common = check_new_password("password1", &[]).unwrap_err();
         assert!(common.contains("too easy to guess"), "{common}");
         assert!(check_new_password("ada@example.com!", &["ada@example.com"]).is_err());
@@ -175,16 +203,33 @@ mod tests {
         let sixty_four: String = "glacier ".repeat(8);
         assert_eq!(sixty_four.chars().count(), 64);
         assert!(check_new_password(&format!("{sixty_four}x7"), &[]).is_ok());
-        assert!(check_new_password(&"z".repeat(129), &[]).unwrap_err().contains("at most"));
+        assert!(check_new_password(&"z".repeat(129), &[])
+            .unwrap_err()
+            .contains("at most"));
     }
 
     #[tokio::test]
     async fn test_hash_then_verify_and_dummy_never_matches() {
         let hasher = PasswordHasher::new(1);
-        let hash = hasher.hash(SecretString::from("lantern orbit pickle meadow")).await.unwrap();
+        let hash = hasher
+            .hash(SecretString::from("lantern orbit pickle meadow"))
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(hasher.verify(SecretString::from("lantern orbit pickle meadow"), Some(hash.clone())).await.unwrap());
-        assert!(!hasher.verify(SecretString::from("wrong"), Some(hash)).await.unwrap());
-        assert!(!hasher.verify(SecretString::from("anything"), None).await.unwrap());
+        assert!(hasher
+            .verify(
+                SecretString::from("lantern orbit pickle meadow"),
+                Some(hash.clone())
+            )
+            .await
+            .unwrap());
+        assert!(!hasher
+            .verify(SecretString::from("wrong"), Some(hash))
+            .await
+            .unwrap());
+        assert!(!hasher
+            .verify(SecretString::from("anything"), None)
+            .await
+            .unwrap());
     }
 }

@@ -22,8 +22,16 @@ const LINK_UNUSABLE: &str =
     "This password reset link has expired or has already been used. Ask for a new one from the sign-in page.";
 
 /// Three requests for one address, then a growing wait; one client address gets twenty.
-const FORGOT_EMAIL: Policy = Policy { threshold: 3, first_wait_ms: MINUTE_MS, max_wait_ms: 15 * MINUTE_MS };
-const FORGOT_ADDRESS: Policy = Policy { threshold: 20, first_wait_ms: MINUTE_MS, max_wait_ms: 15 * MINUTE_MS };
+const FORGOT_EMAIL: Policy = Policy {
+    threshold: 3,
+    first_wait_ms: MINUTE_MS,
+    max_wait_ms: 15 * MINUTE_MS,
+};
+const FORGOT_ADDRESS: Policy = Policy {
+    threshold: 20,
+    first_wait_ms: MINUTE_MS,
+    max_wait_ms: 15 * MINUTE_MS,
+};
 
 pub fn reset_link(settings: &Settings, token: &str) -> String {
     format!("{}/reset-password/{token}", settings.base_url())
@@ -34,7 +42,10 @@ pub fn reset_link(settings: &Settings, token: &str) -> String {
 pub async fn request(state: &AppState, email: &str, client: &Client) -> Result<(), AppError> {
     let email = crate::validation::parse_email(email).map_err(|m| AppError::field("email", m))?;
     let address = client.address.clone().unwrap_or_else(|| "unknown".into());
-    let keys = [format!("forgot:{email}"), format!("forgot-address:{address}")];
+    let keys = [
+        format!("forgot:{email}"),
+        format!("forgot-address:{address}"),
+    ];
     let now = now_ms();
     if let Some(seconds) = throttle::blocked_for(&state.db, &keys, now).await? {
         return Err(AppError::Throttled(seconds));
@@ -51,7 +62,11 @@ pub async fn request(state: &AppState, email: &str, client: &Client) -> Result<(
     Ok(())
 }
 
-async fn send_reset_links(state: &AppState, email: &str, address: Option<String>) -> Result<(), AppError> {
+async fn send_reset_links(
+    state: &AppState,
+    email: &str,
+    address: Option<String>,
+) -> Result<(), AppError> {
     // The same address can be a user in several organisations: each gets its own link.
     let matches = users::Entity::find()
         .filter(users::Column::Email.eq(email))
@@ -60,21 +75,47 @@ async fn send_reset_links(state: &AppState, email: &str, address: Option<String>
         .await?;
     let hours = state.settings.password_reset_hours;
     for user in matches {
-        let org = organisations::Entity::find_by_id(user.org_id).one(&state.db).await?;
+        let org = organisations::Entity::find_by_id(user.org_id)
+            .one(&state.db)
+            .await?;
         let org_name = org.map(|o| o.name).unwrap_or_default();
         let txn = state.db.begin().await?;
-        let token = one_time::issue(&txn, user.org_id, user.id, PURPOSE_PASSWORD_RESET, None, hours * HOUR_MS).await?;
+        let token = one_time::issue(
+            &txn,
+            user.org_id,
+            user.id,
+            PURPOSE_PASSWORD_RESET,
+            None,
+            hours * HOUR_MS,
+        )
+        .await?;
         let actor = Actor::anonymous(email, address.clone());
-        audit::record(&txn, user.org_id, &actor, AuditAction::PasswordResetRequested, &Target::user(&user), Changes::new()).await?;
+        audit::record(
+            &txn,
+            user.org_id,
+            &actor,
+            AuditAction::PasswordResetRequested,
+            &Target::user(&user),
+            Changes::new(),
+        )
+        .await?;
         txn.commit().await?;
-        let mail = compose::password_reset(&user.email, &org_name, &reset_link(&state.settings, &token), hours, None);
+        let mail = compose::password_reset(
+            &user.email,
+            &org_name,
+            &reset_link(&state.settings, &token),
+            hours,
+            None,
+        );
         queue::enqueue(state, user.org_id, mail).await?;
     }
     Ok(())
 }
 
 async fn link_and_user(state: &AppState, token: &str) -> Result<(i32, users::Model), AppError> {
-    let link = one_time::find_usable(&state.db, token, PURPOSE_PASSWORD_RESET).await?.ok_or_else(|| AppError::invalid(LINK_UNUSABLE))?;
+    let link = one_time::find_usable(&state.db, token, PURPOSE_PASSWORD_RESET)
+        .await?
+        .ok_or_else(|| AppError::invalid(LINK_UNUSABLE))?;
     let (Some(org_id), Some(user_id)) = (link.org_id, link.user_id) else {
         return Err(AppError::invalid(LINK_UNUSABLE));
     };
@@ -89,15 +130,27 @@ async fn link_and_user(state: &AppState, token: &str) -> Result<(i32, users::Mod
 
 pub async fn info(state: &AppState, token: &str) -> Result<ResetInfo, AppError> {
     let (_, user) = link_and_user(state, token).await?;
-    let org = organisations::Entity::find_by_id(user.org_id).one(&state.db).await?.ok_or_else(|| AppError::invalid(LINK_UNUSABLE))?;
-    Ok(ResetInfo { email: user.email, org_name: org.name })
+    let org = organisations::Entity::find_by_id(user.org_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::invalid(LINK_UNUSABLE))?;
+    Ok(ResetInfo {
+        email: user.email,
+        org_name: org.name,
+    })
 }
 
 /// Sets the new password from a link: the link is spent, every session of the user ends
 /// (they sign in again with the new password) and they get a notification.
-pub async fn complete(state: &AppState, token: &str, password: String, client: &Client) -> Result<(), AppError> {
+pub async fn complete(
+    state: &AppState,
+    token: &str,
+    password: String,
+    client: &Client,
+) -> Result<(), AppError> {
     let (link_id, user) = link_and_user(state, token).await?;
-    check_new_password(&password, &[&user.email, &user.name]).map_err(|m| AppError::field("password", m))?;
+    check_new_password(&password, &[&user.email, &user.name])
+        .map_err(|m| AppError::field("password", m))?;
     let hash = state.hasher.hash(SecretString::from(password)).await?;
     let txn = state.db.begin().await?;
     if !one_time::spend(&txn, link_id).await? {
@@ -111,9 +164,21 @@ pub async fn complete(state: &AppState, token: &str, password: String, client: &
     active.password_hash = Set(Some(hash));
     active.updated_at = Set(now_ms());
     active.update(&txn).await?;
-    audit::record(&txn, org_id, &actor, AuditAction::PasswordChanged, &target, Changes::new().set("via", "reset link")).await?;
+    audit::record(
+        &txn,
+        org_id,
+        &actor,
+        AuditAction::PasswordChanged,
+        &target,
+        Changes::new().set("via", "reset link"),
+    )
+    .await?;
     txn.commit().await?;
-    let org_name = organisations::Entity::find_by_id(org_id).one(&state.db).await?.map(|o| o.name).unwrap_or_default();
+    let org_name = organisations::Entity::find_by_id(org_id)
+        .one(&state.db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
     let mail = compose::notice(
         &email,
         &org_name,

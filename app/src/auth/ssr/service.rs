@@ -30,7 +30,12 @@ pub fn normalise_email(email: &str) -> String {
 
 /// The password step. Unknown emails, pending or inactive users and wrong passwords all get
 /// the same answer after the same amount of hashing work.
-pub async fn sign_in(state: &AppState, email: &str, password: String, client: &Client) -> Result<SignInOutcome, AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: String,
+    client: &Client,
+) -> Result<SignInOutcome, AppError> {
     let email = normalise_email(email);
     if email.is_empty() || password.is_empty() {
         return Err(AppError::invalid("Enter your email and password."));
@@ -55,7 +60,10 @@ pub async fn sign_in(state: &AppState, email: &str, password: String, client: &C
         .one(&state.db)
         .await?;
     let stored = candidate.as_ref().and_then(|u| u.password_hash.clone());
-    let matched = state.hasher.verify(SecretString::from(password), stored).await?;
+    let matched = state
+        .hasher
+        .verify(SecretString::from(password), stored)
+        .await?;
 
     let Some(user) = candidate.clone().filter(|_| matched) else {
         // Recorded in the organisation of the user the email belongs to; an email that is
@@ -63,7 +71,15 @@ pub async fn sign_in(state: &AppState, email: &str, password: String, client: &C
         if let Some(known) = &candidate {
             let actor = Actor::anonymous(&email, client.address.clone());
             let changes = Changes::new().set("reason", "wrong password");
-            audit::record(&state.db, known.org_id, &actor, AuditAction::SignInFailed, &Target::user(known), changes).await?;
+            audit::record(
+                &state.db,
+                known.org_id,
+                &actor,
+                AuditAction::SignInFailed,
+                &Target::user(known),
+                changes,
+            )
+            .await?;
         }
         throttle::record_failure(&state.db, &keys[0], throttle::ACCOUNT_FROM_ADDRESS, now).await?;
         throttle::record_failure(&state.db, &keys[1], throttle::ACCOUNT, now).await?;
@@ -76,7 +92,15 @@ pub async fn sign_in(state: &AppState, email: &str, password: String, client: &C
     }
 
     if user.totp_secret.is_some() {
-        let token = session::create(&state.db, &state.settings, &user, Stage::SecondFactor, client, now).await?;
+        let token = session::create(
+            &state.db,
+            &state.settings,
+            &user,
+            Stage::SecondFactor,
+            client,
+            now,
+        )
+        .await?;
         return Ok(SignInOutcome::NeedsSecondFactor { token });
     }
     complete(state, user, client).await
@@ -91,13 +115,21 @@ pub async fn verify_second_factor(
     client: &Client,
 ) -> Result<SignInOutcome, AppError> {
     let now = now_ms();
-    let expired = || AppError::invalid("Your sign-in has expired. Enter your email and password again.");
+    let expired =
+        || AppError::invalid("Your sign-in has expired. Enter your email and password again.");
     let pending_token = pending_token.ok_or_else(expired)?;
-    let pending = session::find_live(&state.db, &state.settings, &pending_token, Stage::SecondFactor, now)
-        .await?
-        .ok_or_else(expired)?;
+    let pending = session::find_live(
+        &state.db,
+        &state.settings,
+        &pending_token,
+        Stage::SecondFactor,
+        now,
+    )
+    .await?
+    .ok_or_else(expired)?;
     let key = format!("second-factor:{}", pending.user_id);
-    if let Some(seconds) = throttle::blocked_for(&state.db, std::slice::from_ref(&key), now).await? {
+    if let Some(seconds) = throttle::blocked_for(&state.db, std::slice::from_ref(&key), now).await?
+    {
         return Err(AppError::Throttled(seconds));
     }
     let user = users::Entity::find_by_id(pending.user_id)
@@ -110,21 +142,57 @@ pub async fn verify_second_factor(
         throttle::record_failure(&state.db, &key, throttle::SECOND_FACTOR, now).await?;
         let actor = Actor::anonymous(&user.email, client.address.clone());
         let changes = Changes::new().set("reason", "wrong second-factor code");
-        audit::record(&state.db, user.org_id, &actor, AuditAction::SignInFailed, &Target::user(&user), changes).await?;
-        return Err(AppError::field("code", "That code is not valid. Codes work once; wait for the next one."));
+        audit::record(
+            &state.db,
+            user.org_id,
+            &actor,
+            AuditAction::SignInFailed,
+            &Target::user(&user),
+            changes,
+        )
+        .await?;
+        return Err(AppError::field(
+            "code",
+            "That code is not valid. Codes work once; wait for the next one.",
+        ));
     }
     throttle::clear(&state.db, &key).await?;
     session::delete_by_token(&state.db, &pending_token).await?;
     complete(state, user, client).await
 }
 
-async fn complete(state: &AppState, user: users::Model, client: &Client) -> Result<SignInOutcome, AppError> {
+async fn complete(
+    state: &AppState,
+    user: users::Model,
+    client: &Client,
+) -> Result<SignInOutcome, AppError> {
     let now = now_ms();
-    let token = session::create(&state.db, &state.settings, &user, Stage::Complete, client, now).await?;
-    let role = roles::Entity::find_by_id(user.role_id).filter(roles::Column::OrgId.eq(user.org_id)).one(&state.db).await?;
-    let landing = role.map(|r| LandingPage::from_key(&r.landing_page)).unwrap_or(LandingPage::Home);
+    let token = session::create(
+        &state.db,
+        &state.settings,
+        &user,
+        Stage::Complete,
+        client,
+        now,
+    )
+    .await?;
+    let role = roles::Entity::find_by_id(user.role_id)
+        .filter(roles::Column::OrgId.eq(user.org_id))
+        .one(&state.db)
+        .await?;
+    let landing = role
+        .map(|r| LandingPage::from_key(&r.landing_page))
+        .unwrap_or(LandingPage::Home);
     let actor = Actor::from_model(&user, client.address.clone());
-    audit::record(&state.db, user.org_id, &actor, AuditAction::SignedIn, &Target::user(&user), Changes::new()).await?;
+    audit::record(
+        &state.db,
+        user.org_id,
+        &actor,
+        AuditAction::SignedIn,
+        &Target::user(&user),
+        Changes::new(),
+    )
+    .await?;
     let mut active: users::ActiveModel = user.into();
     active.last_sign_in_at = Set(Some(now));
     active.update(&state.db).await?;

@@ -1,7 +1,9 @@
 //! Server-side sessions. The cookie holds 256 random bits; the database holds only their
 //! SHA-256. Every sign-in step issues a new token, so a token seen before sign-in (or
 //! before the second factor) is worthless afterwards.
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
 
 use crate::config::Settings;
 use crate::crypto::{random_token, token_hash};
@@ -61,7 +63,10 @@ pub async fn create(
         last_seen_at: Set(now),
         expires_at: Set(expires_at),
         client_address: Set(client.address.clone()),
-        user_agent: Set(client.user_agent.as_ref().map(|ua| ua.chars().take(300).collect())),
+        user_agent: Set(client
+            .user_agent
+            .as_ref()
+            .map(|ua| ua.chars().take(300).collect())),
         ..Default::default()
     }
     .insert(db)
@@ -87,7 +92,9 @@ pub async fn find_live(
         return Ok(None);
     };
     let idle_limit = settings.session_idle_minutes * MINUTE_MS;
-    if session.expires_at <= now || (stage == Stage::Complete && now - session.last_seen_at > idle_limit) {
+    if session.expires_at <= now
+        || (stage == Stage::Complete && now - session.last_seen_at > idle_limit)
+    {
         sessions::Entity::delete_by_id(session.id).exec(db).await?;
         return Ok(None);
     }
@@ -100,12 +107,19 @@ pub async fn find_live(
 }
 
 pub async fn delete_by_token(db: &impl ConnectionTrait, token: &str) -> Result<(), AppError> {
-    sessions::Entity::delete_many().filter(sessions::Column::TokenHash.eq(token_hash(token))).exec(db).await?;
+    sessions::Entity::delete_many()
+        .filter(sessions::Column::TokenHash.eq(token_hash(token)))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
 /// Ends every session of one user (after a password change or deactivation).
-pub async fn delete_all_for_user(db: &impl ConnectionTrait, org_id: i32, user_id: i32) -> Result<u64, AppError> {
+pub async fn delete_all_for_user(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    user_id: i32,
+) -> Result<u64, AppError> {
     let result = sessions::Entity::delete_many()
         .filter(sessions::Column::OrgId.eq(org_id))
         .filter(sessions::Column::UserId.eq(user_id))
@@ -115,7 +129,11 @@ pub async fn delete_all_for_user(db: &impl ConnectionTrait, org_id: i32, user_id
 }
 
 /// Removes expired and idle sessions; run by the background job.
-pub async fn delete_expired(db: &impl ConnectionTrait, settings: &Settings, now: i64) -> Result<u64, AppError> {
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    now: i64,
+) -> Result<u64, AppError> {
     let idle_cutoff = now - settings.session_idle_minutes * MINUTE_MS;
     let result = sessions::Entity::delete_many()
         .filter(
@@ -167,7 +185,10 @@ mod tests {
 
     #[test]
     fn test_token_is_read_from_among_other_cookies() {
-        assert_eq!(token_from_cookie_header("a=1; steward_session=abc; b=2").as_deref(), Some("abc"));
+        assert_eq!(
+            token_from_cookie_header("a=1; steward_session=abc; b=2").as_deref(),
+            Some("abc")
+        );
         assert_eq!(token_from_cookie_header("steward_session="), None);
         assert_eq!(token_from_cookie_header("other=1"), None);
     }

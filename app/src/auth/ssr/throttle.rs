@@ -23,10 +23,26 @@ pub struct Policy {
     pub max_wait_ms: i64,
 }
 
-pub const ACCOUNT_FROM_ADDRESS: Policy = Policy { threshold: 5, first_wait_ms: 30_000, max_wait_ms: 15 * MINUTE_MS };
-pub const ACCOUNT: Policy = Policy { threshold: 10, first_wait_ms: 5_000, max_wait_ms: 60_000 };
-pub const ADDRESS: Policy = Policy { threshold: 30, first_wait_ms: 60_000, max_wait_ms: 15 * MINUTE_MS };
-pub const SECOND_FACTOR: Policy = Policy { threshold: 5, first_wait_ms: 30_000, max_wait_ms: 5 * MINUTE_MS };
+pub const ACCOUNT_FROM_ADDRESS: Policy = Policy {
+    threshold: 5,
+    first_wait_ms: 30_000,
+    max_wait_ms: 15 * MINUTE_MS,
+};
+pub const ACCOUNT: Policy = Policy {
+    threshold: 10,
+    first_wait_ms: 5_000,
+    max_wait_ms: 60_000,
+};
+pub const ADDRESS: Policy = Policy {
+    threshold: 30,
+    first_wait_ms: 60_000,
+    max_wait_ms: 15 * MINUTE_MS,
+};
+pub const SECOND_FACTOR: Policy = Policy {
+    threshold: 5,
+    first_wait_ms: 30_000,
+    max_wait_ms: 5 * MINUTE_MS,
+};
 
 /// Failures older than this are forgotten (unless a wait is still running).
 pub const WINDOW_MS: i64 = 15 * MINUTE_MS;
@@ -37,7 +53,12 @@ pub fn wait_after(policy: Policy, failures: i32) -> Option<i64> {
         return None;
     }
     let doublings = (failures - policy.threshold).min(20) as u32;
-    Some(policy.first_wait_ms.saturating_mul(1 << doublings).min(policy.max_wait_ms))
+    Some(
+        policy
+            .first_wait_ms
+            .saturating_mul(1 << doublings)
+            .min(policy.max_wait_ms),
+    )
 }
 
 pub fn account_key(email: &str) -> String {
@@ -58,9 +79,20 @@ pub struct Standing {
     pub recorded: Vec<String>,
 }
 
-pub async fn standing(db: &impl ConnectionTrait, keys: &[String], now: i64) -> Result<Standing, AppError> {
-    let rows = Throttle::find().filter(sign_in_throttle::Column::Key.is_in(keys.iter().cloned())).all(db).await?;
-    let longest = rows.iter().map(|row| row.blocked_until - now).max().unwrap_or(0);
+pub async fn standing(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+    now: i64,
+) -> Result<Standing, AppError> {
+    let rows = Throttle::find()
+        .filter(sign_in_throttle::Column::Key.is_in(keys.iter().cloned()))
+        .all(db)
+        .await?;
+    let longest = rows
+        .iter()
+        .map(|row| row.blocked_until - now)
+        .max()
+        .unwrap_or(0);
     Ok(Standing {
         blocked_for: (longest > 0).then(|| ((longest + 999) / 1000) as u64),
         recorded: rows.into_iter().map(|row| row.key).collect(),
@@ -68,26 +100,45 @@ pub async fn standing(db: &impl ConnectionTrait, keys: &[String], now: i64) -> R
 }
 
 /// Seconds until every given key allows another attempt (None: go ahead).
-pub async fn blocked_for(db: &impl ConnectionTrait, keys: &[String], now: i64) -> Result<Option<u64>, AppError> {
+pub async fn blocked_for(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+    now: i64,
+) -> Result<Option<u64>, AppError> {
     Ok(standing(db, keys, now).await?.blocked_for)
 }
 
-pub async fn record_failure(db: &impl ConnectionTrait, key: &str, policy: Policy, now: i64) -> Result<(), AppError> {
+pub async fn record_failure(
+    db: &impl ConnectionTrait,
+    key: &str,
+    policy: Policy,
+    now: i64,
+) -> Result<(), AppError> {
     Throttle::insert(sign_in_throttle::ActiveModel {
         key: Set(key.to_owned()),
         failures: Set(0),
         window_started_at: Set(now),
         blocked_until: Set(0),
     })
-    .on_conflict(OnConflict::column(sign_in_throttle::Column::Key).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(sign_in_throttle::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     let Some(row) = Throttle::find_by_id(key.to_owned()).one(db).await? else {
         return Ok(());
     };
     let expired = now - row.window_started_at > WINDOW_MS && row.blocked_until <= now;
-    let (failures, window_started_at) = if expired { (1, now) } else { (row.failures + 1, row.window_started_at) };
-    let blocked_until = wait_after(policy, failures).map(|wait| now + wait).unwrap_or(0);
+    let (failures, window_started_at) = if expired {
+        (1, now)
+    } else {
+        (row.failures + 1, row.window_started_at)
+    };
+    let blocked_until = wait_after(policy, failures)
+        .map(|wait| now + wait)
+        .unwrap_or(0);
     let mut active: sign_in_throttle::ActiveModel = row.into();
     active.failures = Set(failures);
     active.window_started_at = Set(window_started_at);

@@ -29,10 +29,14 @@ impl MailKind {
 
     /// The label of a stored key; an unknown key (from a later version) is shown as it is.
     pub fn label_of(key: &str) -> String {
-        [MailKind::Invitation, MailKind::PasswordReset, MailKind::Notice]
-            .into_iter()
-            .find(|k| k.key() == key)
-            .map_or_else(|| key.to_owned(), |k| k.label().to_owned())
+        [
+            MailKind::Invitation,
+            MailKind::PasswordReset,
+            MailKind::Notice,
+        ]
+        .into_iter()
+        .find(|k| k.key() == key)
+        .map_or_else(|| key.to_owned(), |k| k.label().to_owned())
     }
 }
 
@@ -71,13 +75,18 @@ pub fn escape_html(text: &str) -> String {
 
 /// Header values must be one line: control characters become spaces.
 pub fn one_line(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn html_page(org_name: &str, paragraphs: &[String], link: Option<(&str, &str)>) -> String {
     let mut body = String::new();
     for p in paragraphs {
-        body.push_str(&format!("<p style=\"margin:0 0 14px\">{}</p>", escape_html(p)));
+        body.push_str(&format!(
+            "<p style=\"margin:0 0 14px\">{}</p>",
+            escape_html(p)
+        ));
     }
     if let Some((label, url)) = link {
         body.push_str(&format!(
@@ -105,16 +114,33 @@ pub fn invitation(to: &str, org_name: &str, inviter: &str, link: &str, valid_day
         kind: MailKind::Invitation,
         to: to.to_owned(),
         subject: one_line(&format!("You are invited to {org_name} on Steward")),
-        bodies: Bodies { text, html: html_page(org_name, &[intro, validity], Some(("Set up your account", link))) },
+        bodies: Bodies {
+            text,
+            html: html_page(
+                org_name,
+                &[intro, validity],
+                Some(("Set up your account", link)),
+            ),
+        },
         link: Some(link.to_owned()),
     }
 }
 
 /// A password reset link, asked for by the user ("Forgot password") or sent by an administrator.
-pub fn password_reset(to: &str, org_name: &str, link: &str, valid_hours: i64, sent_by: Option<&str>) -> Mail {
+pub fn password_reset(
+    to: &str,
+    org_name: &str,
+    link: &str,
+    valid_hours: i64,
+    sent_by: Option<&str>,
+) -> Mail {
     let intro = match sent_by {
-        Some(admin) => format!("{admin} asked Steward to send you a link to choose a new password for {org_name}."),
-        None => format!("Someone (hopefully you) asked to reset your password for {org_name} on Steward."),
+        Some(admin) => format!(
+            "{admin} asked Steward to send you a link to choose a new password for {org_name}."
+        ),
+        None => format!(
+            "Someone (hopefully you) asked to reset your password for {org_name} on Steward."
+        ),
     };
     let validity = format!(
         "The link works once and expires in {valid_hours} hours. Until you use it, your current password keeps working; if you did not ask for this, ignore this email."
@@ -124,36 +150,66 @@ pub fn password_reset(to: &str, org_name: &str, link: &str, valid_hours: i64, se
         kind: MailKind::PasswordReset,
         to: to.to_owned(),
         subject: one_line(&format!("Reset your password for {org_name} on Steward")),
-        bodies: Bodies { text, html: html_page(org_name, &[intro, validity], Some(("Choose a new password", link))) },
+        bodies: Bodies {
+            text,
+            html: html_page(
+                org_name,
+                &[intro, validity],
+                Some(("Choose a new password", link)),
+            ),
+        },
         link: Some(link.to_owned()),
     }
 }
 
 /// A plain notice without a link (password changed, two-factor turned off…).
 pub fn notice(to: &str, org_name: &str, subject: &str, lines: &[String]) -> Mail {
-    let text = format!("Hello,\n\n{}\n\n-- Steward for {org_name}\n", lines.join("\n\n"));
+    let text = format!(
+        "Hello,\n\n{}\n\n-- Steward for {org_name}\n",
+        lines.join("\n\n")
+    );
     Mail {
         kind: MailKind::Notice,
         to: to.to_owned(),
         subject: one_line(subject),
-        bodies: Bodies { text, html: html_page(org_name, lines, None) },
+        bodies: Bodies {
+            text,
+            html: html_page(org_name, lines, None),
+        },
         link: None,
     }
 }
 
 /// Builds the MIME message (multipart/alternative: text, then HTML).
-pub fn to_message(from: &str, to: &str, subject: &str, bodies: &Bodies) -> Result<lettre::Message, String> {
+pub fn to_message(
+    from: &str,
+    to: &str,
+    subject: &str,
+    bodies: &Bodies,
+) -> Result<lettre::Message, String> {
     use lettre::message::{header::ContentType, MultiPart, SinglePart};
-    let from: lettre::message::Mailbox = from.parse().map_err(|e| format!("the From address is not valid: {e}"))?;
-    let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("the recipient address is not valid: {e}"))?;
+    let from: lettre::message::Mailbox = from
+        .parse()
+        .map_err(|e| format!("the From address is not valid: {e}"))?;
+    let to: lettre::message::Mailbox = to
+        .parse()
+        .map_err(|e| format!("the recipient address is not valid: {e}"))?;
     lettre::Message::builder()
         .from(from)
         .to(to)
         .subject(one_line(subject))
         .multipart(
             MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(bodies.text.clone()))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(bodies.html.clone())),
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(bodies.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(bodies.html.clone()),
+                ),
         )
         .map_err(|e| format!("the message could not be built: {e}"))
 }
@@ -164,25 +220,62 @@ mod tests {
 
     #[test]
     fn test_names_cannot_add_headers() {
-        let mail = invitation("new@example.com", "Acme\r\nBcc: victim@evil.test", "Eve\nX-Evil: 1", "https://s.example/setup/t", 7);
+        let mail = invitation(
+            "new@example.com",
+            "Acme\r\nBcc: victim@evil.test",
+            "Eve\nX-Evil: 1",
+            "https://s.example/setup/t",
+            7,
+        );
         assert!(!mail.subject.contains('\n') && !mail.subject.contains('\r'));
-        let message = to_message("Steward <steward@example.com>", &mail.to, &mail.subject, &mail.bodies).unwrap();
+        let message = to_message(
+            "Steward <steward@example.com>",
+            &mail.to,
+            &mail.subject,
+            &mail.bodies,
+        )
+        .unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
         let headers = raw.split("\r\n\r\n").next().unwrap();
-        assert!(!headers.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")), "{headers}");
-        assert!(!headers.lines().any(|l| l.to_ascii_lowercase().starts_with("x-evil:")), "{headers}");
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{headers}"
+        );
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("x-evil:")),
+            "{headers}"
+        );
         assert_eq!(message.envelope().to().len(), 1);
     }
 
     #[test]
     fn test_addresses_with_line_breaks_are_refused() {
-        let bodies = Bodies { text: "t".into(), html: "h".into() };
-        assert!(to_message("steward@example.com", "a@example.com\r\nBcc: b@evil.test", "s", &bodies).is_err());
+        let bodies = Bodies {
+            text: "t".into(),
+            html: "h".into(),
+        };
+        assert!(to_message(
+            "steward@example.com",
+            "a@example.com\r\nBcc: b@evil.test",
+            "s",
+            &bodies
+        )
+        .is_err());
     }
 
     #[test]
     fn test_html_is_escaped_and_text_carries_the_link() {
-        let mail = invitation("new@example.com", "<script>Acme</script>", "Ada", "https://s.example/setup/t", 7);
+        let mail = invitation(
+            "new@example.com",
+            "<script>Acme</script>",
+            "Ada",
+            "https://s.example/setup/t",
+            7,
+        );
         assert!(!mail.bodies.html.contains("<script>"));
         assert!(mail.bodies.html.contains("&lt;script&gt;Acme"));
         assert!(mail.bodies.text.contains("https://s.example/setup/t"));

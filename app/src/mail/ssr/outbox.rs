@@ -1,11 +1,15 @@
 //! Reading the mail queue for the Outbox page, always within one organisation.
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::compose::MailKind;
 use super::queue::{open_bodies, STATUS_QUEUED};
 use crate::db::entities::outbound_mail;
 use crate::error::AppError;
-use crate::mail::dto::{MailStatus, OutboxMessage, OutboxPage, OutboxQuery, OutboxRow, OUTBOX_PAGE_SIZE};
+use crate::mail::dto::{
+    MailStatus, OutboxMessage, OutboxPage, OutboxQuery, OutboxRow, OUTBOX_PAGE_SIZE,
+};
 use crate::state::AppState;
 use crate::time::now_ms;
 use crate::time_label::TimeLabel;
@@ -29,7 +33,11 @@ fn row(m: outbound_mail::Model, now: i64) -> OutboxRow {
     }
 }
 
-pub async fn list(db: &impl ConnectionTrait, org_id: i32, query: &OutboxQuery) -> Result<OutboxPage, AppError> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    query: &OutboxQuery,
+) -> Result<OutboxPage, AppError> {
     let mut select = outbound_mail::Entity::find().filter(outbound_mail::Column::OrgId.eq(org_id));
     if let Some(status) = query.status {
         select = select.filter(outbound_mail::Column::Status.eq(status.key()));
@@ -46,7 +54,12 @@ pub async fn list(db: &impl ConnectionTrait, org_id: i32, query: &OutboxQuery) -
         .await?;
     let now = now_ms();
     let rows = models.into_iter().map(|m| row(m, now)).collect();
-    Ok(OutboxPage { rows, total, page, page_count })
+    Ok(OutboxPage {
+        rows,
+        total,
+        page,
+        page_count,
+    })
 }
 
 /// One message of the organisation with its text body; another organisation's id is NotFound.
@@ -57,5 +70,8 @@ pub async fn open(state: &AppState, org_id: i32, id: i32) -> Result<OutboxMessag
         .await?
         .ok_or(AppError::NotFound)?;
     let text = open_bodies(state, &model)?.text;
-    Ok(OutboxMessage { mail: row(model, now_ms()), text })
+    Ok(OutboxMessage {
+        mail: row(model, now_ms()),
+        text,
+    })
 }

@@ -1,6 +1,8 @@
 //! The mail queue: every message is recorded with its delivery status; failures are
 //! retried with backoff and keep their last error for the outbox page.
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use super::compose::{to_message, Bodies, Mail};
 use crate::db::entities::outbound_mail;
@@ -16,7 +18,13 @@ pub const STATUS_OUTBOX: &str = "outbox";
 
 const SEAL_PURPOSE: &str = "mail-body";
 /// Waits after the 1st, 2nd, … failed attempt; after the last one the message is failed.
-const BACKOFF_MS: [i64; 5] = [MINUTE_MS, 5 * MINUTE_MS, 15 * MINUTE_MS, 60 * MINUTE_MS, 180 * MINUTE_MS];
+const BACKOFF_MS: [i64; 5] = [
+    MINUTE_MS,
+    5 * MINUTE_MS,
+    15 * MINUTE_MS,
+    60 * MINUTE_MS,
+    180 * MINUTE_MS,
+];
 const BATCH: u64 = 50;
 
 pub fn backoff_after(attempts: i32) -> Option<i64> {
@@ -25,13 +33,22 @@ pub fn backoff_after(attempts: i32) -> Option<i64> {
 
 /// Records a message for delivery. Refuses an address lettre cannot parse.
 pub async fn enqueue(state: &AppState, org_id: i32, mail: Mail) -> Result<i32, AppError> {
-    to_message(&state.settings.mail.from, &mail.to, &mail.subject, &mail.bodies).map_err(AppError::Invalid)?;
+    to_message(
+        &state.settings.mail.from,
+        &mail.to,
+        &mail.subject,
+        &mail.bodies,
+    )
+    .map_err(AppError::Invalid)?;
     let relay = state.settings.mail.relay.is_some();
     if !relay {
         // First runs work without a mail server: the link goes to the log.
         tracing::info!(to = %mail.to, kind = mail.kind.key(), link = %mail.link.as_deref().unwrap_or("-"), "mail kept in the outbox (no relay configured)");
     }
-    let sealed = state.secrets.seal(SEAL_PURPOSE, &serde_json::to_vec(&mail.bodies).expect("bodies serialise"));
+    let sealed = state.secrets.seal(
+        SEAL_PURPOSE,
+        &serde_json::to_vec(&mail.bodies).expect("bodies serialise"),
+    );
     let now = now_ms();
     let row = outbound_mail::ActiveModel {
         org_id: Set(org_id),
@@ -54,7 +71,10 @@ pub async fn enqueue(state: &AppState, org_id: i32, mail: Mail) -> Result<i32, A
 
 /// The bodies of a stored message (for the outbox page and for sending).
 pub fn open_bodies(state: &AppState, row: &outbound_mail::Model) -> Result<Bodies, AppError> {
-    let bytes = state.secrets.open(SEAL_PURPOSE, &row.sealed_body).map_err(|e| AppError::internal("mail body", e))?;
+    let bytes = state
+        .secrets
+        .open(SEAL_PURPOSE, &row.sealed_body)
+        .map_err(|e| AppError::internal("mail body", e))?;
     serde_json::from_slice(&bytes).map_err(|e| AppError::internal("mail body", e))
 }
 
@@ -70,7 +90,9 @@ pub struct Delivery {
 /// database each message is attempted by one of them at a time.
 pub async fn deliver_due(state: &AppState) -> Result<Delivery, AppError> {
     let mut delivery = Delivery::default();
-    let Some(sender) = state.mailer.as_ref() else { return Ok(delivery) };
+    let Some(sender) = state.mailer.as_ref() else {
+        return Ok(delivery);
+    };
     let now = now_ms();
     let due = outbound_mail::Entity::find()
         .filter(outbound_mail::Column::Status.eq(STATUS_QUEUED))
@@ -81,7 +103,12 @@ pub async fn deliver_due(state: &AppState) -> Result<Delivery, AppError> {
         .await?;
     for row in due {
         let result = match open_bodies(state, &row) {
-            Ok(bodies) => match to_message(&state.settings.mail.from, &row.to_address, &row.subject, &bodies) {
+            Ok(bodies) => match to_message(
+                &state.settings.mail.from,
+                &row.to_address,
+                &row.subject,
+                &bodies,
+            ) {
                 Ok(message) => sender.send(message).await,
                 Err(e) => Err(e),
             },

@@ -15,21 +15,37 @@ pub struct SmtpSender {
 impl SmtpSender {
     /// None when no relay is configured (messages then stay in the outbox).
     pub fn from_settings(settings: &MailSettings) -> Result<Option<Self>, String> {
-        let Some(host) = settings.relay.as_deref() else { return Ok(None) };
-        let tls = || TlsParameters::new(host.to_owned()).map_err(|e| format!("mail TLS set-up failed: {e}"));
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(settings.port);
+        let Some(host) = settings.relay.as_deref() else {
+            return Ok(None);
+        };
+        let tls = || {
+            TlsParameters::new(host.to_owned()).map_err(|e| format!("mail TLS set-up failed: {e}"))
+        };
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(settings.port);
         builder = match settings.security {
             MailSecurity::None => builder.tls(Tls::None),
             MailSecurity::StartTls => builder.tls(Tls::Required(tls()?)),
             MailSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
         };
         if let (Some(user), Some(password)) = (&settings.username, &settings.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
+            builder = builder.credentials(Credentials::new(
+                user.clone(),
+                password.expose_secret().to_owned(),
+            ));
         }
-        Ok(Some(Self { transport: builder.timeout(Some(std::time::Duration::from_secs(20))).build() }))
+        Ok(Some(Self {
+            transport: builder
+                .timeout(Some(std::time::Duration::from_secs(20)))
+                .build(),
+        }))
     }
 
     pub async fn send(&self, message: lettre::Message) -> Result<(), String> {
-        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }

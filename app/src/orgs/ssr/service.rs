@@ -1,8 +1,8 @@
 //! Creating organisations, issuing setup links, and completing set-up from a link.
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 use secrecy::SecretString;
 
@@ -47,7 +47,8 @@ pub async fn create_organisation(
     name: &str,
     admin_email: &str,
 ) -> Result<NewOrganisation, AppError> {
-    let name = parse_name(name, "the organisation's name").map_err(|m| AppError::field("name", m))?;
+    let name =
+        parse_name(name, "the organisation's name").map_err(|m| AppError::field("name", m))?;
     let email = parse_email(admin_email).map_err(|m| AppError::field("admin_email", m))?;
     let now = now_ms();
     let token = random_token();
@@ -66,16 +67,36 @@ pub async fn create_organisation(
     }
     .insert(&txn)
     .await?;
-    insert_token(&txn, Some(org.id), Some(admin.id), PURPOSE_INVITATION, &token, now, now + settings.invitation_days * DAY_MS)
-        .await?;
+    insert_token(
+        &txn,
+        Some(org.id),
+        Some(admin.id),
+        PURPOSE_INVITATION,
+        &token,
+        now,
+        now + settings.invitation_days * DAY_MS,
+    )
+    .await?;
     txn.commit().await?;
-    Ok(NewOrganisation { org_id: org.id, admin_user_id: admin.id, setup_link: setup_link(settings, &token) })
+    Ok(NewOrganisation {
+        org_id: org.id,
+        admin_user_id: admin.id,
+        setup_link: setup_link(settings, &token),
+    })
 }
 
-async fn insert_organisation(db: &impl ConnectionTrait, name: &str, now: i64) -> Result<organisations::Model, AppError> {
-    Ok(organisations::ActiveModel { name: Set(name.to_owned()), created_at: Set(now), ..Default::default() }
-        .insert(db)
-        .await?)
+async fn insert_organisation(
+    db: &impl ConnectionTrait,
+    name: &str,
+    now: i64,
+) -> Result<organisations::Model, AppError> {
+    Ok(organisations::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
 }
 
 async fn insert_token(
@@ -105,17 +126,33 @@ async fn insert_token(
 
 /// With no organisation yet, issues a first-run link (valid 24 hours). Each start issues a
 /// fresh one; whichever is used first creates the organisation and retires the others.
-pub async fn issue_bootstrap_link(db: &impl ConnectionTrait, settings: &Settings) -> Result<Option<String>, AppError> {
+pub async fn issue_bootstrap_link(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+) -> Result<Option<String>, AppError> {
     if organisations::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
     let now = now_ms();
     let token = random_token();
-    insert_token(db, None, None, PURPOSE_BOOTSTRAP, &token, now, now + BOOTSTRAP_TTL_MS).await?;
+    insert_token(
+        db,
+        None,
+        None,
+        PURPOSE_BOOTSTRAP,
+        &token,
+        now,
+        now + BOOTSTRAP_TTL_MS,
+    )
+    .await?;
     Ok(Some(setup_link(settings, &token)))
 }
 
-async fn usable_token(db: &impl ConnectionTrait, token: &str, now: i64) -> Result<one_time_tokens::Model, AppError> {
+async fn usable_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: i64,
+) -> Result<one_time_tokens::Model, AppError> {
     one_time_tokens::Entity::find()
         .filter(one_time_tokens::Column::TokenHash.eq(token_hash(token)))
         .filter(one_time_tokens::Column::Purpose.is_in([PURPOSE_BOOTSTRAP, PURPOSE_INVITATION]))
@@ -126,7 +163,10 @@ async fn usable_token(db: &impl ConnectionTrait, token: &str, now: i64) -> Resul
         .ok_or_else(|| AppError::invalid(LINK_UNUSABLE))
 }
 
-async fn invited_user(db: &impl ConnectionTrait, link: &one_time_tokens::Model) -> Result<users::Model, AppError> {
+async fn invited_user(
+    db: &impl ConnectionTrait,
+    link: &one_time_tokens::Model,
+) -> Result<users::Model, AppError> {
     let (Some(org_id), Some(user_id)) = (link.org_id, link.user_id) else {
         return Err(AppError::invalid(LINK_UNUSABLE));
     };
@@ -144,8 +184,14 @@ pub async fn setup_info(db: &impl ConnectionTrait, token: &str) -> Result<SetupI
         return Ok(SetupInfo::NewOrganisation);
     }
     let user = invited_user(db, &link).await?;
-    let org = organisations::Entity::find_by_id(user.org_id).one(db).await?.ok_or_else(|| AppError::invalid(LINK_UNUSABLE))?;
-    Ok(SetupInfo::JoinOrganisation { org_name: org.name, email: user.email })
+    let org = organisations::Entity::find_by_id(user.org_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::invalid(LINK_UNUSABLE))?;
+    Ok(SetupInfo::JoinOrganisation {
+        org_name: org.name,
+        email: user.email,
+    })
 }
 
 /// The set-up form as submitted.
@@ -159,39 +205,66 @@ pub struct SetupForm {
 
 /// Completes set-up: creates the organisation and administrator (first-run link) or
 /// activates the invited user, then signs them in.
-pub async fn complete_setup(state: &AppState, token: &str, form: SetupForm, client: &Client) -> Result<SignInOutcome, AppError> {
+pub async fn complete_setup(
+    state: &AppState,
+    token: &str,
+    form: SetupForm,
+    client: &Client,
+) -> Result<SignInOutcome, AppError> {
     let now = now_ms();
     let link = usable_token(&state.db, token, now).await?;
     let bootstrap = link.purpose == PURPOSE_BOOTSTRAP;
-    let invited = if bootstrap { None } else { Some(invited_user(&state.db, &link).await?) };
+    let invited = if bootstrap {
+        None
+    } else {
+        Some(invited_user(&state.db, &link).await?)
+    };
 
     let mut errors = Vec::new();
     let mut check = |field: &str, result: Result<String, String>| match result {
         Ok(value) => value,
         Err(message) => {
-            errors.push(FieldError { field: field.into(), message });
+            errors.push(FieldError {
+                field: field.into(),
+                message,
+            });
             String::new()
         }
     };
     let organisation = if bootstrap {
-        check("organisation", parse_name(form.organisation.as_deref().unwrap_or_default(), "your organisation's name"))
+        check(
+            "organisation",
+            parse_name(
+                form.organisation.as_deref().unwrap_or_default(),
+                "your organisation's name",
+            ),
+        )
     } else {
         String::new()
     };
     let name = check("name", parse_name(&form.name, "your name"));
     let email = match &invited {
         Some(user) => user.email.clone(),
-        None => check("email", parse_email(form.email.as_deref().unwrap_or_default())),
+        None => check(
+            "email",
+            parse_email(form.email.as_deref().unwrap_or_default()),
+        ),
     };
     let title = match parse_optional(form.title, "your title") {
         Ok(title) => title,
         Err(message) => {
-            errors.push(FieldError { field: "title".into(), message });
+            errors.push(FieldError {
+                field: "title".into(),
+                message,
+            });
             None
         }
     };
     if let Err(message) = check_new_password(&form.password, &[&email, &name, &organisation]) {
-        errors.push(FieldError { field: "password".into(), message });
+        errors.push(FieldError {
+            field: "password".into(),
+            message,
+        });
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -200,7 +273,11 @@ pub async fn complete_setup(state: &AppState, token: &str, form: SetupForm, clie
 
     let txn = state.db.begin().await?;
     // Spend the link first: of two simultaneous submissions only one gets past here.
-    let spent_purpose = if bootstrap { PURPOSE_BOOTSTRAP } else { PURPOSE_INVITATION };
+    let spent_purpose = if bootstrap {
+        PURPOSE_BOOTSTRAP
+    } else {
+        PURPOSE_INVITATION
+    };
     let spent = one_time_tokens::Entity::update_many()
         .col_expr(one_time_tokens::Column::UsedAt, Expr::value(now))
         .filter(one_time_tokens::Column::Id.eq(link.id))
@@ -254,8 +331,25 @@ pub async fn complete_setup(state: &AppState, token: &str, form: SetupForm, clie
     signed_in.update(&txn).await?;
     let actor = Actor::from_model(&user, client.address.clone());
     let changes = Changes::new().field("status", Some("pending"), Some("active"));
-    audit::record(&txn, user.org_id, &actor, AuditAction::SetupCompleted, &Target::user(&user), changes).await?;
-    let landing = crate::auth::ssr::context::load_current_user(&txn, user).await?.landing;
+    audit::record(
+        &txn,
+        user.org_id,
+        &actor,
+        AuditAction::SetupCompleted,
+        &Target::user(&user),
+        changes,
+    )
+    .await?;
+    let landing = crate::auth::ssr::context::load_current_user(&txn, user)
+        .await?
+        .landing;
     txn.commit().await?;
-    Ok(SignInOutcome::SignedIn { token, landing: if bootstrap { LandingPage::ManagementCenter } else { landing } })
+    Ok(SignInOutcome::SignedIn {
+        token,
+        landing: if bootstrap {
+            LandingPage::ManagementCenter
+        } else {
+            landing
+        },
+    })
 }

@@ -2,7 +2,10 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 
 use crate::db::entities::{role_permissions, roles, users};
 use crate::error::AppError;
@@ -10,7 +13,11 @@ use crate::roles::dto::RoleSummary;
 use crate::roles::permission::{LandingPage, Permission, DEFAULT_ROLES};
 
 /// Creates the five default roles for a new organisation; returns name → id.
-pub async fn seed_default_roles(db: &impl ConnectionTrait, org_id: i32, now: i64) -> Result<HashMap<String, i32>, AppError> {
+pub async fn seed_default_roles(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    now: i64,
+) -> Result<HashMap<String, i32>, AppError> {
     let mut ids = HashMap::new();
     for (name, landing, permissions) in DEFAULT_ROLES {
         let role = insert_role(db, org_id, name, landing, permissions, now).await?;
@@ -41,7 +48,12 @@ pub async fn insert_role(
     Ok(role)
 }
 
-async fn insert_permissions(db: &impl ConnectionTrait, org_id: i32, role_id: i32, permissions: &[Permission]) -> Result<(), AppError> {
+async fn insert_permissions(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    role_id: i32,
+    permissions: &[Permission],
+) -> Result<(), AppError> {
     for permission in permissions {
         role_permissions::ActiveModel {
             org_id: Set(org_id),
@@ -72,7 +84,11 @@ pub async fn update_role(
     Ok(role)
 }
 
-async fn delete_permissions(db: &impl ConnectionTrait, org_id: i32, role_id: i32) -> Result<(), AppError> {
+async fn delete_permissions(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    role_id: i32,
+) -> Result<(), AppError> {
     role_permissions::Entity::delete_many()
         .filter(role_permissions::Column::OrgId.eq(org_id))
         .filter(role_permissions::Column::RoleId.eq(role_id))
@@ -82,7 +98,11 @@ async fn delete_permissions(db: &impl ConnectionTrait, org_id: i32, role_id: i32
 }
 
 /// Deletes a role and its permissions (callers check first that nobody holds it).
-pub async fn delete_role(db: &impl ConnectionTrait, org_id: i32, role_id: i32) -> Result<(), AppError> {
+pub async fn delete_role(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    role_id: i32,
+) -> Result<(), AppError> {
     delete_permissions(db, org_id, role_id).await?;
     roles::Entity::delete_many()
         .filter(roles::Column::OrgId.eq(org_id))
@@ -93,12 +113,22 @@ pub async fn delete_role(db: &impl ConnectionTrait, org_id: i32, role_id: i32) -
 }
 
 /// The role `role_id` if it belongs to the organisation.
-pub async fn find_role(db: &impl ConnectionTrait, org_id: i32, role_id: i32) -> Result<Option<roles::Model>, AppError> {
-    Ok(roles::Entity::find_by_id(role_id).filter(roles::Column::OrgId.eq(org_id)).one(db).await?)
+pub async fn find_role(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    role_id: i32,
+) -> Result<Option<roles::Model>, AppError> {
+    Ok(roles::Entity::find_by_id(role_id)
+        .filter(roles::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?)
 }
 
 /// The organisation's roles as (id, name).
-pub async fn role_names(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<(i32, String)>, AppError> {
+pub async fn role_names(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+) -> Result<Vec<(i32, String)>, AppError> {
     Ok(roles::Entity::find()
         .select_only()
         .column(roles::Column::Id)
@@ -111,8 +141,15 @@ pub async fn role_names(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<(i
 
 /// Users holding the role, whatever their status: the first `shown` emails (alphabetical)
 /// and how many there are in all.
-pub async fn holders(db: &impl ConnectionTrait, org_id: i32, role_id: i32, shown: u64) -> Result<(Vec<String>, u64), AppError> {
-    let select = users::Entity::find().filter(users::Column::OrgId.eq(org_id)).filter(users::Column::RoleId.eq(role_id));
+pub async fn holders(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    role_id: i32,
+    shown: u64,
+) -> Result<(Vec<String>, u64), AppError> {
+    let select = users::Entity::find()
+        .filter(users::Column::OrgId.eq(org_id))
+        .filter(users::Column::RoleId.eq(role_id));
     let total = select.clone().count(db).await?;
     let emails = select
         .select_only()
@@ -126,7 +163,11 @@ pub async fn holders(db: &impl ConnectionTrait, org_id: i32, role_id: i32, shown
 }
 
 /// Active and pending users holding the role (the ones that take a seat).
-pub async fn seated_holders(db: &impl ConnectionTrait, org_id: i32, role_id: i32) -> Result<u64, AppError> {
+pub async fn seated_holders(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    role_id: i32,
+) -> Result<u64, AppError> {
     Ok(users::Entity::find()
         .filter(users::Column::OrgId.eq(org_id))
         .filter(users::Column::RoleId.eq(role_id))
@@ -135,13 +176,20 @@ pub async fn seated_holders(db: &impl ConnectionTrait, org_id: i32, role_id: i32
         .await?)
 }
 
-pub async fn permissions_of_role(db: &impl ConnectionTrait, org_id: i32, role_id: i32) -> Result<Vec<Permission>, AppError> {
+pub async fn permissions_of_role(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    role_id: i32,
+) -> Result<Vec<Permission>, AppError> {
     let rows = role_permissions::Entity::find()
         .filter(role_permissions::Column::OrgId.eq(org_id))
         .filter(role_permissions::Column::RoleId.eq(role_id))
         .all(db)
         .await?;
-    let mut permissions: Vec<Permission> = rows.iter().filter_map(|r| Permission::from_key(&r.permission_key)).collect();
+    let mut permissions: Vec<Permission> = rows
+        .iter()
+        .filter_map(|r| Permission::from_key(&r.permission_key))
+        .collect();
     permissions.sort();
     Ok(permissions)
 }
@@ -151,8 +199,15 @@ pub async fn roles_with_permissions(
     db: &impl ConnectionTrait,
     org_id: i32,
 ) -> Result<Vec<(roles::Model, Vec<Permission>)>, AppError> {
-    let roles = roles::Entity::find().filter(roles::Column::OrgId.eq(org_id)).order_by_asc(roles::Column::Id).all(db).await?;
-    let grants = role_permissions::Entity::find().filter(role_permissions::Column::OrgId.eq(org_id)).all(db).await?;
+    let roles = roles::Entity::find()
+        .filter(roles::Column::OrgId.eq(org_id))
+        .order_by_asc(roles::Column::Id)
+        .all(db)
+        .await?;
+    let grants = role_permissions::Entity::find()
+        .filter(role_permissions::Column::OrgId.eq(org_id))
+        .all(db)
+        .await?;
     Ok(roles
         .into_iter()
         .map(|role| {
@@ -169,7 +224,10 @@ pub async fn roles_with_permissions(
 
 /// Every role of the organisation with its permissions and how many users hold it: three
 /// queries whatever the number of roles.
-pub async fn list_roles(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<RoleSummary>, AppError> {
+pub async fn list_roles(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+) -> Result<Vec<RoleSummary>, AppError> {
     let holders: Vec<(i32, i64)> = users::Entity::find()
         .select_only()
         .column(users::Column::RoleId)
@@ -184,7 +242,11 @@ pub async fn list_roles(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<Ro
         .await?
         .into_iter()
         .map(|(role, permissions)| RoleSummary {
-            user_count: holders.iter().find(|(id, _)| *id == role.id).map(|(_, n)| *n as u64).unwrap_or(0),
+            user_count: holders
+                .iter()
+                .find(|(id, _)| *id == role.id)
+                .map(|(_, n)| *n as u64)
+                .unwrap_or(0),
             id: role.id,
             permissions,
             name: role.name,

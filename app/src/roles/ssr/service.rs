@@ -27,13 +27,29 @@ pub struct RoleInput {
 }
 
 /// Checks the form's fields, answering every field that needs attention at once.
-pub fn parse_role_input(name: &str, landing: &str, permissions: &[String]) -> Result<RoleInput, AppError> {
+pub fn parse_role_input(
+    name: &str,
+    landing: &str,
+    permissions: &[String],
+) -> Result<RoleInput, AppError> {
     let mut errors = Vec::new();
-    let mut problem = |field: &str, message: String| errors.push(FieldError { field: field.to_owned(), message });
-    let name = parse_role_name(name).map_err(|message| problem("name", message)).ok();
-    let landing = LandingPage::ALL.into_iter().find(|l| l.key() == landing.trim());
+    let mut problem = |field: &str, message: String| {
+        errors.push(FieldError {
+            field: field.to_owned(),
+            message,
+        })
+    };
+    let name = parse_role_name(name)
+        .map_err(|message| problem("name", message))
+        .ok();
+    let landing = LandingPage::ALL
+        .into_iter()
+        .find(|l| l.key() == landing.trim());
     if landing.is_none() {
-        problem("landing", "Choose the page the role's users land on.".to_owned());
+        problem(
+            "landing",
+            "Choose the page the role's users land on.".to_owned(),
+        );
     }
     let mut chosen = Vec::new();
     for key in permissions {
@@ -45,7 +61,11 @@ pub fn parse_role_input(name: &str, landing: &str, permissions: &[String]) -> Re
     chosen.sort();
     chosen.dedup();
     match (name, landing) {
-        (Some(name), Some(landing)) if errors.is_empty() => Ok(RoleInput { name, landing, permissions: chosen }),
+        (Some(name), Some(landing)) if errors.is_empty() => Ok(RoleInput {
+            name,
+            landing,
+            permissions: chosen,
+        }),
         _ => Err(AppError::Validation(errors)),
     }
 }
@@ -55,7 +75,10 @@ pub fn refuse_ungranted(caller: &CurrentUser, permissions: &[Permission]) -> Res
     match permissions.iter().find(|p| !caller.can(**p)) {
         Some(missing) => Err(AppError::field(
             "permissions",
-            format!("You cannot give a role {}: you do not hold that permission yourself.", missing.label()),
+            format!(
+                "You cannot give a role {}: you do not hold that permission yourself.",
+                missing.label()
+            ),
         )),
         None => Ok(()),
     }
@@ -87,22 +110,50 @@ pub async fn save_role(
     let org_id = caller.org_id;
     let txn = state.db.begin().await?;
     let existing = match role_id {
-        Some(id) => Some(repo::find_role(&txn, org_id, id).await?.ok_or(AppError::NotFound)?),
+        Some(id) => Some(
+            repo::find_role(&txn, org_id, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
         None => None,
     };
     let lowered = input.name.to_lowercase();
-    if let Some((_, taken)) =
-        repo::role_names(&txn, org_id).await?.into_iter().find(|(id, name)| Some(*id) != role_id && name.to_lowercase() == lowered)
+    if let Some((_, taken)) = repo::role_names(&txn, org_id)
+        .await?
+        .into_iter()
+        .find(|(id, name)| Some(*id) != role_id && name.to_lowercase() == lowered)
     {
-        return Err(AppError::field("name", format!("There is already a role called {taken}. Choose another name.")));
+        return Err(AppError::field(
+            "name",
+            format!("There is already a role called {taken}. Choose another name."),
+        ));
     }
     let actor = Actor::user(caller, client(state).address);
     let after = permission_list(&input.permissions);
     let id = match existing {
         None => {
-            let role = repo::insert_role(&txn, org_id, &input.name, input.landing, &input.permissions, now_ms()).await?;
-            let changes = Changes::new().set("name", &input.name).set("landing", input.landing.label()).set("permissions", &after);
-            audit::record(&txn, org_id, &actor, AuditAction::RoleCreated, &Target::role(&role), changes).await?;
+            let role = repo::insert_role(
+                &txn,
+                org_id,
+                &input.name,
+                input.landing,
+                &input.permissions,
+                now_ms(),
+            )
+            .await?;
+            let changes = Changes::new()
+                .set("name", &input.name)
+                .set("landing", input.landing.label())
+                .set("permissions", &after);
+            audit::record(
+                &txn,
+                org_id,
+                &actor,
+                AuditAction::RoleCreated,
+                &Target::role(&role),
+                changes,
+            )
+            .await?;
             role.id
         }
         Some(role) => {
@@ -118,13 +169,27 @@ pub async fn save_role(
             }
             let changes = Changes::new()
                 .field("name", Some(&role.name), Some(&input.name))
-                .field("landing", Some(LandingPage::from_key(&role.landing_page).label()), Some(input.landing.label()))
+                .field(
+                    "landing",
+                    Some(LandingPage::from_key(&role.landing_page).label()),
+                    Some(input.landing.label()),
+                )
                 .field("permissions", Some(permission_list(&before)), Some(&after));
             if changes.is_empty() {
                 return Ok(role.id);
             }
-            let role = repo::update_role(&txn, role, &input.name, input.landing, &input.permissions).await?;
-            audit::record(&txn, org_id, &actor, AuditAction::RoleUpdated, &Target::role(&role), changes).await?;
+            let role =
+                repo::update_role(&txn, role, &input.name, input.landing, &input.permissions)
+                    .await?;
+            audit::record(
+                &txn,
+                org_id,
+                &actor,
+                AuditAction::RoleUpdated,
+                &Target::role(&role),
+                changes,
+            )
+            .await?;
             role.id
         }
     };
@@ -133,10 +198,16 @@ pub async fn save_role(
 }
 
 /// Deletes a role of the caller's organisation that nobody holds, whatever their status.
-pub async fn delete_role(state: &AppState, caller: &CurrentUser, role_id: i32) -> Result<(), AppError> {
+pub async fn delete_role(
+    state: &AppState,
+    caller: &CurrentUser,
+    role_id: i32,
+) -> Result<(), AppError> {
     let org_id = caller.org_id;
     let txn = state.db.begin().await?;
-    let role = repo::find_role(&txn, org_id, role_id).await?.ok_or(AppError::NotFound)?;
+    let role = repo::find_role(&txn, org_id, role_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (emails, total) = repo::holders(&txn, org_id, role.id, HOLDERS_SHOWN).await?;
     if total > 0 {
         return Err(AppError::Conflict(still_held(&role.name, &emails, total)));
@@ -145,10 +216,26 @@ pub async fn delete_role(state: &AppState, caller: &CurrentUser, role_id: i32) -
     repo::delete_role(&txn, org_id, role.id).await?;
     let changes = Changes::new()
         .field("name", Some(&role.name), None::<String>)
-        .field("landing", Some(LandingPage::from_key(&role.landing_page).label()), None::<String>)
-        .field("permissions", Some(permission_list(&permissions)), None::<String>);
+        .field(
+            "landing",
+            Some(LandingPage::from_key(&role.landing_page).label()),
+            None::<String>,
+        )
+        .field(
+            "permissions",
+            Some(permission_list(&permissions)),
+            None::<String>,
+        );
     let actor = Actor::user(caller, client(state).address);
-    audit::record(&txn, org_id, &actor, AuditAction::RoleDeleted, &Target::role(&role), changes).await?;
+    audit::record(
+        &txn,
+        org_id,
+        &actor,
+        AuditAction::RoleDeleted,
+        &Target::role(&role),
+        changes,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -175,30 +262,59 @@ mod tests {
     #[test]
     fn test_role_input_is_cleaned_and_every_field_checked() {
         let keys = |keys: &[&str]| keys.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
-        let input = parse_role_input("  Lead ", "management_center", &keys(&["view_all_accounts", "csm_seat", "csm_seat"])).unwrap();
+        let input = parse_role_input(
+            "  Lead ",
+            "management_center",
+            &keys(&["view_all_accounts", "csm_seat", "csm_seat"]),
+        )
+        .unwrap();
         assert_eq!(input.name, "Lead");
         assert_eq!(input.landing, LandingPage::ManagementCenter);
-        assert_eq!(input.permissions, vec![Permission::CsmSeat, Permission::ViewAllAccounts]);
+        assert_eq!(
+            input.permissions,
+            vec![Permission::CsmSeat, Permission::ViewAllAccounts]
+        );
         let err = parse_role_input(" ", "dashboard", &keys(&["root"])).unwrap_err();
         for field in ["name", "landing", "permissions"] {
             assert!(err.field_message(field).is_some(), "{field}: {err:?}");
         }
-        assert!(parse_role_input("Guests", "home", &[]).unwrap().permissions.is_empty());
+        assert!(parse_role_input("Guests", "home", &[])
+            .unwrap()
+            .permissions
+            .is_empty());
     }
 
     #[test]
     fn test_nobody_grants_what_they_lack() {
-        let analyst = caller(vec![Permission::ConfigureUsers, Permission::ViewAllAccounts]);
+        let analyst = caller(vec![
+            Permission::ConfigureUsers,
+            Permission::ViewAllAccounts,
+        ]);
         assert!(refuse_ungranted(&analyst, &[Permission::ViewAllAccounts]).is_ok());
-        let err = refuse_ungranted(&analyst, &[Permission::CsmSeat, Permission::ViewAllAccounts]).unwrap_err();
-        assert!(err.field_message("permissions").unwrap().contains("Customer Success Manager Seat"));
+        let err = refuse_ungranted(
+            &analyst,
+            &[Permission::CsmSeat, Permission::ViewAllAccounts],
+        )
+        .unwrap_err();
+        assert!(err
+            .field_message("permissions")
+            .unwrap()
+            .contains("Customer Success Manager Seat"));
     }
 
     #[test]
     fn test_holders_are_named_then_counted() {
-        let emails = |n: usize| (0..n).map(|i| format!("u{i}@acme.test")).collect::<Vec<_>>();
-        assert!(still_held("CSM", &emails(1), 1).starts_with("u0@acme.test still holds the CSM role."));
-        assert!(still_held("CSM", &emails(3), 3).starts_with("u0@acme.test, u1@acme.test and u2@acme.test still hold"));
-        assert!(still_held("CSM", &emails(3), 5).starts_with("u0@acme.test, u1@acme.test, u2@acme.test and 2 more still hold"));
+        let emails = |n: usize| {
+            (0..n)
+                .map(|i| format!("u{i}@acme.test"))
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            still_held("CSM", &emails(1), 1).starts_with("u0@acme.test still holds the CSM role.")
+        );
+        assert!(still_held("CSM", &emails(3), 3)
+            .starts_with("u0@acme.test, u1@acme.test and u2@acme.test still hold"));
+        assert!(still_held("CSM", &emails(3), 5)
+            .starts_with("u0@acme.test, u1@acme.test, u2@acme.test and 2 more still hold"));
     }
 }

@@ -7,13 +7,23 @@ pub const COUNT: usize = 10;
 pub fn new_code() -> String {
     let mut bytes = [0u8; 10];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let text = totp_rs::Secret::Raw(bytes.to_vec()).to_encoded().to_string();
-    text.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+    let text = totp_rs::Secret::Raw(bytes.to_vec())
+        .to_encoded()
+        .to_string();
+    text.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// What the user typed, reduced to the canonical form that was hashed, if it can be a code.
 pub fn normalise(input: &str) -> Option<String> {
-    let cleaned: String = input.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+    let cleaned: String = input
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
     (cleaned.len() == 16).then_some(cleaned)
 }
 
@@ -32,7 +42,10 @@ mod tests {
         assert_eq!(code.matches('-').count(), 3);
         let typed = code.to_lowercase().replace('-', " ");
         assert_eq!(normalise(&typed), normalise(&code));
-        assert_eq!(hash(&normalise(&typed).unwrap()), hash(&normalise(&code).unwrap()));
+        assert_eq!(
+            hash(&normalise(&typed).unwrap()),
+            hash(&normalise(&code).unwrap())
+        );
         assert_eq!(normalise("123456"), None);
     }
 }

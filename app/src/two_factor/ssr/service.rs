@@ -1,7 +1,8 @@
 //! Turning two-factor sign-in on and off, and checking codes at sign-in.
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 use secrecy::SecretString;
 
@@ -29,15 +30,27 @@ async fn load_user(state: &AppState, current: &CurrentUser) -> Result<users::Mod
 }
 
 /// Checks the password again before a security change; throttled like sign-in.
-async fn confirm_password(state: &AppState, user: &users::Model, password: String) -> Result<(), AppError> {
+async fn confirm_password(
+    state: &AppState,
+    user: &users::Model,
+    password: String,
+) -> Result<(), AppError> {
     let now = now_ms();
     let key = format!("reauth:{}", user.id);
-    if let Some(seconds) = throttle::blocked_for(&state.db, std::slice::from_ref(&key), now).await? {
+    if let Some(seconds) = throttle::blocked_for(&state.db, std::slice::from_ref(&key), now).await?
+    {
         return Err(AppError::Throttled(seconds));
     }
-    if !state.hasher.verify(SecretString::from(password), user.password_hash.clone()).await? {
+    if !state
+        .hasher
+        .verify(SecretString::from(password), user.password_hash.clone())
+        .await?
+    {
         throttle::record_failure(&state.db, &key, throttle::SECOND_FACTOR, now).await?;
-        return Err(AppError::field("current_password", "That is not your current password."));
+        return Err(AppError::field(
+            "current_password",
+            "That is not your current password.",
+        ));
     }
     throttle::clear(&state.db, &key).await
 }
@@ -50,12 +63,19 @@ pub async fn status(state: &AppState, current: &CurrentUser) -> Result<TwoFactor
         .filter(recovery_codes::Column::UsedAt.is_null())
         .count(&state.db)
         .await?;
-    Ok(TwoFactorStatus { enabled: user.totp_secret.is_some(), recovery_codes_left })
+    Ok(TwoFactorStatus {
+        enabled: user.totp_secret.is_some(),
+        recovery_codes_left,
+    })
 }
 
 /// Starts (or re-seeds) two-factor sign-in: a new seed waits, sealed, until confirmed with
 /// a code. An existing seed keeps working until then.
-pub async fn begin_setup(state: &AppState, current: &CurrentUser, password: String) -> Result<Enrolment, AppError> {
+pub async fn begin_setup(
+    state: &AppState,
+    current: &CurrentUser,
+    password: String,
+) -> Result<Enrolment, AppError> {
     let user = load_user(state, current).await?;
     confirm_password(state, &user, password).await?;
     let secret = totp::new_secret();
@@ -72,24 +92,45 @@ pub async fn begin_setup(state: &AppState, current: &CurrentUser, password: Stri
 
 /// Confirms the waiting seed with a code from the app, makes it the active one, and
 /// returns ten new recovery codes (the only time they are shown).
-pub async fn confirm_setup(state: &AppState, current: &CurrentUser, code: &str) -> Result<Vec<String>, AppError> {
+pub async fn confirm_setup(
+    state: &AppState,
+    current: &CurrentUser,
+    code: &str,
+) -> Result<Vec<String>, AppError> {
     let user = load_user(state, current).await?;
-    let sealed = user
-        .totp_pending_secret
-        .clone()
-        .ok_or_else(|| AppError::invalid("Start the set-up again: no new authenticator key is waiting."))?;
-    let secret = state.secrets.open(SEAL_PURPOSE, &sealed).map_err(|e| AppError::internal("totp seed", e))?;
+    let sealed = user.totp_pending_secret.clone().ok_or_else(|| {
+        AppError::invalid("Start the set-up again: no new authenticator key is waiting.")
+    })?;
+    let secret = state
+        .secrets
+        .open(SEAL_PURPOSE, &sealed)
+        .map_err(|e| AppError::internal("totp seed", e))?;
     let now = now_ms();
-    let step = totp::matching_step(&secret, code, (now / 1000) as u64)
-        .ok_or_else(|| AppError::field("code", "That code does not match. Check the time on your phone and try the newest code."))?;
+    let step = totp::matching_step(&secret, code, (now / 1000) as u64).ok_or_else(|| {
+        AppError::field(
+            "code",
+            "That code does not match. Check the time on your phone and try the newest code.",
+        )
+    })?;
     let codes: Vec<String> = (0..recovery::COUNT).map(|_| recovery::new_code()).collect();
-    let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(&recovery::normalise(c).expect("fresh code"))).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| recovery::hash(&recovery::normalise(c).expect("fresh code")))
+        .collect();
     let (org_id, user_id) = (user.org_id, user.id);
     let target = Target::user(&user);
     let txn = state.db.begin().await?;
     let actor = Actor::user(current, client(state).address);
     let changes = Changes::new().field("two_factor", Some("off"), Some("on"));
-    audit::record(&txn, org_id, &actor, AuditAction::TwoFactorEnabled, &target, changes).await?;
+    audit::record(
+        &txn,
+        org_id,
+        &actor,
+        AuditAction::TwoFactorEnabled,
+        &target,
+        changes,
+    )
+    .await?;
     let mut active: users::ActiveModel = user.into();
     active.totp_secret = Set(Some(sealed));
     active.totp_pending_secret = Set(None);
@@ -127,14 +168,26 @@ async fn replace_recovery_codes(
 }
 
 /// Turns two-factor sign-in off after the password is entered again.
-pub async fn disable(state: &AppState, current: &CurrentUser, password: String) -> Result<(), AppError> {
+pub async fn disable(
+    state: &AppState,
+    current: &CurrentUser,
+    password: String,
+) -> Result<(), AppError> {
     let user = load_user(state, current).await?;
     confirm_password(state, &user, password).await?;
     let target = Target::user(&user);
     remove_for_user(&state.db, user).await?;
     let changes = Changes::new().field("two_factor", Some("on"), Some("off"));
     let actor = Actor::user(current, client(state).address);
-    audit::record(&state.db, current.org_id, &actor, AuditAction::TwoFactorDisabled, &target, changes).await
+    audit::record(
+        &state.db,
+        current.org_id,
+        &actor,
+        AuditAction::TwoFactorDisabled,
+        &target,
+        changes,
+    )
+    .await
 }
 
 /// Removes the seed and recovery codes (also used by administrators in a later issue).
@@ -155,23 +208,41 @@ pub async fn remove_for_user(db: &DatabaseConnection, user: users::Model) -> Res
 /// Checks the second factor at sign-in: a TOTP code (accepted once: its time step must be
 /// newer than the last one used) or an unused recovery code (then spent). Both updates are
 /// conditional, so two simultaneous requests with the same code cannot both succeed.
-pub async fn check_sign_in_code(state: &AppState, user: &users::Model, code: &str, now: i64) -> Result<bool, AppError> {
+pub async fn check_sign_in_code(
+    state: &AppState,
+    user: &users::Model,
+    code: &str,
+    now: i64,
+) -> Result<bool, AppError> {
     let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if compact.len() == 6 && compact.bytes().all(|b| b.is_ascii_digit()) {
-        let Some(sealed) = &user.totp_secret else { return Ok(false) };
-        let secret = state.secrets.open(SEAL_PURPOSE, sealed).map_err(|e| AppError::internal("totp seed", e))?;
-        let Some(step) = totp::matching_step(&secret, &compact, (now / 1000) as u64) else { return Ok(false) };
+        let Some(sealed) = &user.totp_secret else {
+            return Ok(false);
+        };
+        let secret = state
+            .secrets
+            .open(SEAL_PURPOSE, sealed)
+            .map_err(|e| AppError::internal("totp seed", e))?;
+        let Some(step) = totp::matching_step(&secret, &compact, (now / 1000) as u64) else {
+            return Ok(false);
+        };
         let step = step as i64;
         let result = users::Entity::update_many()
             .col_expr(users::Column::TotpLastStep, Expr::value(step))
             .filter(users::Column::Id.eq(user.id))
             .filter(users::Column::OrgId.eq(user.org_id))
-            .filter(Condition::any().add(users::Column::TotpLastStep.is_null()).add(users::Column::TotpLastStep.lt(step)))
+            .filter(
+                Condition::any()
+                    .add(users::Column::TotpLastStep.is_null())
+                    .add(users::Column::TotpLastStep.lt(step)),
+            )
             .exec(&state.db)
             .await?;
         return Ok(result.rows_affected == 1);
     }
-    let Some(normalised) = recovery::normalise(code) else { return Ok(false) };
+    let Some(normalised) = recovery::normalise(code) else {
+        return Ok(false);
+    };
     let result = recovery_codes::Entity::update_many()
         .col_expr(recovery_codes::Column::UsedAt, Expr::value(now))
         .filter(recovery_codes::Column::OrgId.eq(user.org_id))

@@ -10,7 +10,15 @@ pub const STEP_SECS: u64 = 30;
 pub const SKEW_STEPS: u64 = 1;
 
 fn totp(secret: &[u8], issuer: Option<String>, account: String) -> TOTP {
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, STEP_SECS, secret.to_vec(), issuer, account)
+    TOTP::new_unchecked(
+        Algorithm::SHA1,
+        6,
+        1,
+        STEP_SECS,
+        secret.to_vec(),
+        issuer,
+        account,
+    )
 }
 
 /// 160 random bits, the RFC 4226 recommended seed length.
@@ -23,7 +31,12 @@ pub fn new_secret() -> Vec<u8> {
 /// Base32 as authenticator apps expect, in groups of four for typing.
 pub fn secret_for_display(secret: &[u8]) -> String {
     let encoded = Secret::Raw(secret.to_vec()).to_encoded().to_string();
-    encoded.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+    encoded
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn code_at_step(secret: &[u8], step: u64) -> String {
@@ -37,8 +50,9 @@ pub fn matching_step(secret: &[u8], code: &str, now_secs: u64) -> Option<u64> {
         return None;
     }
     let current = now_secs / STEP_SECS;
-    (current.saturating_sub(SKEW_STEPS)..=current + SKEW_STEPS)
-        .find(|step| crate::crypto::constant_time_eq(code_at_step(secret, *step).as_bytes(), code.as_bytes()))
+    (current.saturating_sub(SKEW_STEPS)..=current + SKEW_STEPS).find(|step| {
+        crate::crypto::constant_time_eq(code_at_step(secret, *step).as_bytes(), code.as_bytes())
+    })
 }
 
 pub fn otpauth_url(secret: &[u8], issuer: &str, account: &str) -> String {

@@ -18,7 +18,9 @@ pub async fn apply(
         return Err(AppError::invalid("Select at least one user."));
     }
     if user_ids.len() > MAX_BULK_USERS {
-        return Err(AppError::invalid(format!("Select at most {MAX_BULK_USERS} users at a time.")));
+        return Err(AppError::invalid(format!(
+            "Select at most {MAX_BULK_USERS} users at a time."
+        )));
     }
     if action == BulkAction::ChangeRole && role_id.is_none() {
         return Err(AppError::field("role_id", "Choose the role to give."));
@@ -33,19 +35,36 @@ pub async fn apply(
         match apply_one(state, caller, action, role_id, user_id).await {
             Ok(()) => outcome.succeeded += 1,
             Err(error) => {
-                let user = manage::load(state, caller, user_id).await.map(|u| u.email).unwrap_or_else(|_| format!("user {user_id}"));
+                let user = manage::load(state, caller, user_id)
+                    .await
+                    .map(|u| u.email)
+                    .unwrap_or_else(|_| format!("user {user_id}"));
                 let reason = match &error {
-                    AppError::Validation(fields) => fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
+                    AppError::Validation(fields) => fields
+                        .iter()
+                        .map(|f| f.message.clone())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     other => other.to_string(),
                 };
-                outcome.failures.push(BulkFailure { user_id, user, reason });
+                outcome.failures.push(BulkFailure {
+                    user_id,
+                    user,
+                    reason,
+                });
             }
         }
     }
     Ok(outcome)
 }
 
-async fn apply_one(state: &AppState, caller: &CurrentUser, action: BulkAction, role_id: Option<i32>, user_id: i32) -> Result<(), AppError> {
+async fn apply_one(
+    state: &AppState,
+    caller: &CurrentUser,
+    action: BulkAction,
+    role_id: Option<i32>,
+    user_id: i32,
+) -> Result<(), AppError> {
     match action {
         BulkAction::ChangeRole => {
             let user = manage::load(state, caller, user_id).await?;
@@ -60,6 +79,8 @@ async fn apply_one(state: &AppState, caller: &CurrentUser, action: BulkAction, r
         }
         BulkAction::Delete => manage::deactivate(state, caller, user_id).await,
         BulkAction::Reactivate => manage::reactivate(state, caller, user_id).await.map(|_| ()),
-        BulkAction::ResendInvitation => manage::renew_invitation(state, caller, user_id, true).await.map(|_| ()),
+        BulkAction::ResendInvitation => manage::renew_invitation(state, caller, user_id, true)
+            .await
+            .map(|_| ()),
     }
 }

@@ -13,7 +13,11 @@ use crate::roles::permission::Permission;
 use crate::roles::ssr::repo as roles_repo;
 
 /// Roles of the organisation that grant `permission`.
-pub async fn roles_granting(db: &impl ConnectionTrait, org_id: i32, permission: Permission) -> Result<Vec<i32>, AppError> {
+pub async fn roles_granting(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    permission: Permission,
+) -> Result<Vec<i32>, AppError> {
     Ok(roles_repo::roles_with_permissions(db, org_id)
         .await?
         .into_iter()
@@ -42,11 +46,18 @@ async fn remaining_administrators(
 
 /// Refuses when `user` is an active administrator and the change takes that away (deleting
 /// them, or giving them a role without Configure Users) from the last one.
-pub async fn keeps_an_administrator(db: &impl ConnectionTrait, user: &users::Model, new_role: Option<i32>) -> Result<(), AppError> {
+pub async fn keeps_an_administrator(
+    db: &impl ConnectionTrait,
+    user: &users::Model,
+    new_role: Option<i32>,
+) -> Result<(), AppError> {
     let admin_roles = roles_granting(db, user.org_id, Permission::ConfigureUsers).await?;
     let is_admin = user.status == "active" && admin_roles.contains(&user.role_id);
     let stays_admin = new_role.is_some_and(|role| admin_roles.contains(&role));
-    if is_admin && !stays_admin && remaining_administrators(db, user.org_id, &admin_roles, Some(user.id)).await? == 0 {
+    if is_admin
+        && !stays_admin
+        && remaining_administrators(db, user.org_id, &admin_roles, Some(user.id)).await? == 0
+    {
         return Err(AppError::Conflict(format!(
             "{} is the last active user who can Configure Users. Give that permission to someone else first.",
             user.email
@@ -56,8 +67,16 @@ pub async fn keeps_an_administrator(db: &impl ConnectionTrait, user: &users::Mod
 }
 
 /// Refuses taking Configure Users away from `role_id` when no other active user would keep it.
-pub async fn role_keeps_an_administrator(db: &impl ConnectionTrait, org_id: i32, role_id: i32) -> Result<(), AppError> {
-    let others: Vec<i32> = roles_granting(db, org_id, Permission::ConfigureUsers).await?.into_iter().filter(|r| *r != role_id).collect();
+pub async fn role_keeps_an_administrator(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    role_id: i32,
+) -> Result<(), AppError> {
+    let others: Vec<i32> = roles_granting(db, org_id, Permission::ConfigureUsers)
+        .await?
+        .into_iter()
+        .filter(|r| *r != role_id)
+        .collect();
     let holders_of_role = users::Entity::find()
         .filter(users::Column::OrgId.eq(org_id))
         .filter(users::Column::Status.eq("active"))
@@ -85,8 +104,15 @@ pub async fn seats_in_use(db: &impl ConnectionTrait, org_id: i32) -> Result<u64,
 }
 
 /// Refuses a change that would put `additional` more users on CSM seats past the limit.
-pub async fn seats_available(db: &impl ConnectionTrait, settings: &Settings, org_id: i32, additional: u64) -> Result<(), AppError> {
-    let Some(limit) = settings.seat_limit else { return Ok(()) };
+pub async fn seats_available(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    org_id: i32,
+    additional: u64,
+) -> Result<(), AppError> {
+    let Some(limit) = settings.seat_limit else {
+        return Ok(());
+    };
     if additional == 0 {
         return Ok(());
     }
@@ -106,7 +132,9 @@ pub async fn seats_available(db: &impl ConnectionTrait, settings: &Settings, org
 /// Refuses acting on yourself where that would lock you out.
 pub fn not_yourself(caller_id: i32, user: &users::Model, what: &str) -> Result<(), AppError> {
     if caller_id == user.id {
-        return Err(AppError::Conflict(format!("You cannot {what} yourself. Ask another administrator.")));
+        return Err(AppError::Conflict(format!(
+            "You cannot {what} yourself. Ask another administrator."
+        )));
     }
     Ok(())
 }

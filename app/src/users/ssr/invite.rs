@@ -13,17 +13,21 @@ use crate::mail::ssr::{compose, queue};
 use crate::orgs::ssr::service::{setup_link, PURPOSE_INVITATION};
 use crate::roles::permission::Permission;
 use crate::roles::ssr::repo as roles_repo;
-use crate::users::ssr::guard;
 use crate::state::AppState;
 use crate::time::{now_ms, DAY_MS};
 use crate::users::dto::{split_addresses, InviteOutcome, InviteResult, UserTab};
+use crate::users::ssr::guard;
 use crate::validation::parse_email;
 
 pub const MAX_ADDRESSES: usize = 200;
 
 /// The role `role_id` of the caller's organisation, if the caller may hand it out: nobody
 /// can give a role that grants a permission they do not hold themselves.
-pub async fn grantable_role(state: &AppState, caller: &CurrentUser, role_id: i32) -> Result<roles::Model, AppError> {
+pub async fn grantable_role(
+    state: &AppState,
+    caller: &CurrentUser,
+    role_id: i32,
+) -> Result<roles::Model, AppError> {
     let role = roles::Entity::find_by_id(role_id)
         .filter(roles::Column::OrgId.eq(caller.org_id))
         .one(&state.db)
@@ -33,7 +37,11 @@ pub async fn grantable_role(state: &AppState, caller: &CurrentUser, role_id: i32
     if let Some(missing) = granted.iter().find(|p| !caller.can(**p)) {
         return Err(AppError::field(
             "role_id",
-            format!("You cannot give the {} role: it grants {}, which you do not have.", role.name, missing.label()),
+            format!(
+                "You cannot give the {} role: it grants {}, which you do not have.",
+                role.name,
+                missing.label()
+            ),
         ));
     }
     Ok(role)
@@ -48,12 +56,20 @@ pub async fn invite_users(
     let role = grantable_role(state, caller, role_id).await?;
     let addresses = split_addresses(emails);
     if addresses.is_empty() {
-        return Err(AppError::field("emails", "Enter at least one email address."));
+        return Err(AppError::field(
+            "emails",
+            "Enter at least one email address.",
+        ));
     }
     if addresses.len() > MAX_ADDRESSES {
-        return Err(AppError::field("emails", format!("Invite at most {MAX_ADDRESSES} people at a time.")));
+        return Err(AppError::field(
+            "emails",
+            format!("Invite at most {MAX_ADDRESSES} people at a time."),
+        ));
     }
-    let takes_seat = roles_repo::permissions_of_role(&state.db, caller.org_id, role.id).await?.contains(&Permission::CsmSeat);
+    let takes_seat = roles_repo::permissions_of_role(&state.db, caller.org_id, role.id)
+        .await?
+        .contains(&Permission::CsmSeat);
     let mut results = Vec::with_capacity(addresses.len());
     for address in addresses {
         let outcome = match parse_email(&address) {
@@ -78,9 +94,19 @@ async fn invite_one(
         .one(&state.db)
         .await?
     {
-        return Ok(InviteOutcome::AlreadyUser { status: UserTab::from_key(&existing.status), user_id: existing.id });
+        return Ok(InviteOutcome::AlreadyUser {
+            status: UserTab::from_key(&existing.status),
+            user_id: existing.id,
+        });
     }
-    match guard::seats_available(&state.db, &state.settings, caller.org_id, u64::from(takes_seat)).await {
+    match guard::seats_available(
+        &state.db,
+        &state.settings,
+        caller.org_id,
+        u64::from(takes_seat),
+    )
+    .await
+    {
         Err(AppError::Conflict(reason)) => return Ok(InviteOutcome::Refused(reason)),
         other => other?,
     }
@@ -115,11 +141,31 @@ async fn invite_one(
     .insert(&txn)
     .await?;
     let actor = Actor::user(caller, client(state).address);
-    let changes = Changes::new().set("role", &role.name).set("status", "pending");
-    audit::record(&txn, caller.org_id, &actor, AuditAction::UserInvited, &Target::user(&user), changes).await?;
+    let changes = Changes::new()
+        .set("role", &role.name)
+        .set("status", "pending");
+    audit::record(
+        &txn,
+        caller.org_id,
+        &actor,
+        AuditAction::UserInvited,
+        &Target::user(&user),
+        changes,
+    )
+    .await?;
     txn.commit().await?;
-    let inviter = if caller.name.is_empty() { caller.email.clone() } else { caller.name.clone() };
-    let mail = compose::invitation(email, &caller.org_name, &inviter, &setup_link(&state.settings, &token), state.settings.invitation_days);
+    let inviter = if caller.name.is_empty() {
+        caller.email.clone()
+    } else {
+        caller.name.clone()
+    };
+    let mail = compose::invitation(
+        email,
+        &caller.org_name,
+        &inviter,
+        &setup_link(&state.settings, &token),
+        state.settings.invitation_days,
+    );
     queue::enqueue(state, caller.org_id, mail).await?;
     Ok(InviteOutcome::Invited)
 }

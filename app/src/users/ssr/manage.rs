@@ -24,7 +24,11 @@ use crate::users::ssr::invite::grantable_role;
 use crate::validation::{parse_email, parse_name, parse_optional, parse_phone};
 
 /// The user `user_id` of the caller's organisation; another organisation's id is NotFound.
-pub async fn load(state: &AppState, caller: &CurrentUser, user_id: i32) -> Result<users::Model, AppError> {
+pub async fn load(
+    state: &AppState,
+    caller: &CurrentUser,
+    user_id: i32,
+) -> Result<users::Model, AppError> {
     users::Entity::find_by_id(user_id)
         .filter(users::Column::OrgId.eq(caller.org_id))
         .one(&state.db)
@@ -54,7 +58,9 @@ async fn role_name(state: &AppState, org_id: i32, role_id: i32) -> Result<String
 }
 
 async fn has_seat(state: &AppState, org_id: i32, role_id: i32) -> Result<bool, AppError> {
-    Ok(roles_repo::permissions_of_role(&state.db, org_id, role_id).await?.contains(&Permission::CsmSeat))
+    Ok(roles_repo::permissions_of_role(&state.db, org_id, role_id)
+        .await?
+        .contains(&Permission::CsmSeat))
 }
 
 fn require_status(user: &users::Model, tab: UserTab, what: &str) -> Result<(), AppError> {
@@ -69,13 +75,21 @@ fn require_status(user: &users::Model, tab: UserTab, what: &str) -> Result<(), A
 }
 
 /// Edit: name, username (email), role, title and phone, checked field by field.
-pub async fn update(state: &AppState, caller: &CurrentUser, user_id: i32, edit: UserEdit) -> Result<(), AppError> {
+pub async fn update(
+    state: &AppState,
+    caller: &CurrentUser,
+    user_id: i32,
+    edit: UserEdit,
+) -> Result<(), AppError> {
     let user = load(state, caller, user_id).await?;
     let mut errors = Vec::new();
     let mut check = |field: &str, result: Result<Option<String>, String>| match result {
         Ok(value) => value,
         Err(message) => {
-            errors.push(FieldError { field: field.into(), message });
+            errors.push(FieldError {
+                field: field.into(),
+                message,
+            });
             None
         }
     };
@@ -97,7 +111,10 @@ pub async fn update(state: &AppState, caller: &CurrentUser, user_id: i32, edit: 
         if let Some(other) = taken {
             errors.push(FieldError {
                 field: "email".into(),
-                message: format!("{email} is already the username of another {} user.", UserTab::from_key(&other.status).label().to_lowercase()),
+                message: format!(
+                    "{email} is already the username of another {} user.",
+                    UserTab::from_key(&other.status).label().to_lowercase()
+                ),
             });
         }
     }
@@ -126,7 +143,11 @@ pub async fn update(state: &AppState, caller: &CurrentUser, user_id: i32, edit: 
     let changes = Changes::new()
         .field("name", Some(&user.name), Some(&name))
         .field("email", Some(&user.email), Some(&email))
-        .field("role", Some(role_name(state, caller.org_id, user.role_id).await?), Some(role_name(state, caller.org_id, edit.role_id).await?))
+        .field(
+            "role",
+            Some(role_name(state, caller.org_id, user.role_id).await?),
+            Some(role_name(state, caller.org_id, edit.role_id).await?),
+        )
         .field("title", user.title.as_ref(), title.as_ref())
         .field("phone", user.phone.as_ref(), phone.as_ref());
     if changes.is_empty() {
@@ -142,10 +163,20 @@ pub async fn update(state: &AppState, caller: &CurrentUser, user_id: i32, edit: 
     active.phone = Set(phone);
     active.updated_at = Set(now_ms());
     let updated = active.update(&txn).await.map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::field("email", "That email is already another user's username."),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::field("email", "That email is already another user's username.")
+        }
         _ => e.into(),
     })?;
-    audit::record(&txn, caller.org_id, &actor(state, caller), AuditAction::UserUpdated, &target, changes).await?;
+    audit::record(
+        &txn,
+        caller.org_id,
+        &actor(state, caller),
+        AuditAction::UserUpdated,
+        &target,
+        changes,
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(user_id = updated.id, "user edited");
     Ok(())
@@ -153,37 +184,66 @@ pub async fn update(state: &AppState, caller: &CurrentUser, user_id: i32, edit: 
 
 /// Delete: the user becomes Inactive, their sessions end at once and their links stop
 /// working. Their history and assignments stay.
-pub async fn deactivate(state: &AppState, caller: &CurrentUser, user_id: i32) -> Result<(), AppError> {
+pub async fn deactivate(
+    state: &AppState,
+    caller: &CurrentUser,
+    user_id: i32,
+) -> Result<(), AppError> {
     let user = load(state, caller, user_id).await?;
     guard::not_yourself(caller.id, &user, "delete")?;
     if user.status == UserTab::Inactive.key() {
-        return Err(AppError::Conflict(format!("{} is already inactive.", user.email)));
+        return Err(AppError::Conflict(format!(
+            "{} is already inactive.",
+            user.email
+        )));
     }
     guard::keeps_an_administrator(&state.db, &user, None).await?;
     let txn = state.db.begin().await?;
     let changes = Changes::new().field("status", Some(&user.status), Some("inactive"));
     let target = Target::user(&user);
     session::delete_all_for_user(&txn, user.org_id, user.id).await?;
-    one_time::retire(&txn, user.org_id, user.id, &[PURPOSE_INVITATION, PURPOSE_PASSWORD_RESET]).await?;
+    one_time::retire(
+        &txn,
+        user.org_id,
+        user.id,
+        &[PURPOSE_INVITATION, PURPOSE_PASSWORD_RESET],
+    )
+    .await?;
     let mut active: users::ActiveModel = user.into();
     active.status = Set(UserTab::Inactive.key().to_owned());
     active.updated_at = Set(now_ms());
     active.update(&txn).await?;
-    audit::record(&txn, caller.org_id, &actor(state, caller), AuditAction::UserDeactivated, &target, changes).await?;
+    audit::record(
+        &txn,
+        caller.org_id,
+        &actor(state, caller),
+        AuditAction::UserDeactivated,
+        &target,
+        changes,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Reactivate: back to Active, or to Pending with a fresh invitation when they never
 /// finished setting up. Returns the tab they are now on.
-pub async fn reactivate(state: &AppState, caller: &CurrentUser, user_id: i32) -> Result<UserTab, AppError> {
+pub async fn reactivate(
+    state: &AppState,
+    caller: &CurrentUser,
+    user_id: i32,
+) -> Result<UserTab, AppError> {
     let user = load(state, caller, user_id).await?;
     require_status(&user, UserTab::Inactive, "reactivate them")?;
     if has_seat(state, caller.org_id, user.role_id).await? {
         guard::seats_available(&state.db, &state.settings, caller.org_id, 1).await?;
     }
     let finished_setup = user.password_hash.is_some();
-    let next = if finished_setup { UserTab::Active } else { UserTab::Pending };
+    let next = if finished_setup {
+        UserTab::Active
+    } else {
+        UserTab::Pending
+    };
     let txn = state.db.begin().await?;
     let changes = Changes::new().field("status", Some("inactive"), Some(next.key()));
     let target = Target::user(&user);
@@ -195,9 +255,27 @@ pub async fn reactivate(state: &AppState, caller: &CurrentUser, user_id: i32) ->
     let token = if finished_setup {
         None
     } else {
-        Some(one_time::issue(&txn, user.org_id, user.id, PURPOSE_INVITATION, Some(caller.id), state.settings.invitation_days * DAY_MS).await?)
+        Some(
+            one_time::issue(
+                &txn,
+                user.org_id,
+                user.id,
+                PURPOSE_INVITATION,
+                Some(caller.id),
+                state.settings.invitation_days * DAY_MS,
+            )
+            .await?,
+        )
     };
-    audit::record(&txn, caller.org_id, &actor(state, caller), AuditAction::UserReactivated, &target, changes).await?;
+    audit::record(
+        &txn,
+        caller.org_id,
+        &actor(state, caller),
+        AuditAction::UserReactivated,
+        &target,
+        changes,
+    )
+    .await?;
     txn.commit().await?;
     if let Some(token) = token {
         send_invitation(state, caller, &email, &token).await?;
@@ -205,21 +283,65 @@ pub async fn reactivate(state: &AppState, caller: &CurrentUser, user_id: i32) ->
     Ok(next)
 }
 
-async fn send_invitation(state: &AppState, caller: &CurrentUser, email: &str, token: &str) -> Result<(), AppError> {
-    let mail = compose::invitation(email, &caller.org_name, &display_name(caller), &setup_link(&state.settings, token), state.settings.invitation_days);
+async fn send_invitation(
+    state: &AppState,
+    caller: &CurrentUser,
+    email: &str,
+    token: &str,
+) -> Result<(), AppError> {
+    let mail = compose::invitation(
+        email,
+        &caller.org_name,
+        &display_name(caller),
+        &setup_link(&state.settings, token),
+        state.settings.invitation_days,
+    );
     queue::enqueue(state, caller.org_id, mail).await?;
     Ok(())
 }
 
 /// A new invitation link for a pending user (the old one stops working): mailed (resend)
 /// or handed to the administrator to pass on (copy link). Returns the link.
-pub async fn renew_invitation(state: &AppState, caller: &CurrentUser, user_id: i32, send: bool) -> Result<String, AppError> {
+pub async fn renew_invitation(
+    state: &AppState,
+    caller: &CurrentUser,
+    user_id: i32,
+    send: bool,
+) -> Result<String, AppError> {
     let user = load(state, caller, user_id).await?;
-    require_status(&user, UserTab::Pending, if send { "resend an invitation" } else { "copy an invitation link" })?;
+    require_status(
+        &user,
+        UserTab::Pending,
+        if send {
+            "resend an invitation"
+        } else {
+            "copy an invitation link"
+        },
+    )?;
     let txn = state.db.begin().await?;
-    let token = one_time::issue(&txn, user.org_id, user.id, PURPOSE_INVITATION, Some(caller.id), state.settings.invitation_days * DAY_MS).await?;
-    let action = if send { AuditAction::InvitationResent } else { AuditAction::InvitationLinkCopied };
-    audit::record(&txn, caller.org_id, &actor(state, caller), action, &Target::user(&user), Changes::new()).await?;
+    let token = one_time::issue(
+        &txn,
+        user.org_id,
+        user.id,
+        PURPOSE_INVITATION,
+        Some(caller.id),
+        state.settings.invitation_days * DAY_MS,
+    )
+    .await?;
+    let action = if send {
+        AuditAction::InvitationResent
+    } else {
+        AuditAction::InvitationLinkCopied
+    };
+    audit::record(
+        &txn,
+        caller.org_id,
+        &actor(state, caller),
+        action,
+        &Target::user(&user),
+        Changes::new(),
+    )
+    .await?;
     txn.commit().await?;
     if send {
         send_invitation(state, caller, &user.email, &token).await?;
@@ -229,7 +351,11 @@ pub async fn renew_invitation(state: &AppState, caller: &CurrentUser, user_id: i
 
 /// Revoke: the invitation link stops working and the user moves to Inactive (reactivating
 /// them later sends a fresh invitation).
-pub async fn revoke_invitation(state: &AppState, caller: &CurrentUser, user_id: i32) -> Result<(), AppError> {
+pub async fn revoke_invitation(
+    state: &AppState,
+    caller: &CurrentUser,
+    user_id: i32,
+) -> Result<(), AppError> {
     let user = load(state, caller, user_id).await?;
     require_status(&user, UserTab::Pending, "revoke an invitation")?;
     let txn = state.db.begin().await?;
@@ -240,38 +366,87 @@ pub async fn revoke_invitation(state: &AppState, caller: &CurrentUser, user_id: 
     active.status = Set(UserTab::Inactive.key().to_owned());
     active.updated_at = Set(now_ms());
     active.update(&txn).await?;
-    audit::record(&txn, caller.org_id, &actor(state, caller), AuditAction::InvitationRevoked, &target, changes).await?;
+    audit::record(
+        &txn,
+        caller.org_id,
+        &actor(state, caller),
+        AuditAction::InvitationRevoked,
+        &target,
+        changes,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Sends an active user a password reset link (valid `password_reset_hours`). Their current
 /// password keeps working until the link is used.
-pub async fn send_password_reset(state: &AppState, caller: &CurrentUser, user_id: i32) -> Result<(), AppError> {
+pub async fn send_password_reset(
+    state: &AppState,
+    caller: &CurrentUser,
+    user_id: i32,
+) -> Result<(), AppError> {
     let user = load(state, caller, user_id).await?;
     require_status(&user, UserTab::Active, "reset their password")?;
     let hours = state.settings.password_reset_hours;
     let txn = state.db.begin().await?;
-    let token = one_time::issue(&txn, user.org_id, user.id, PURPOSE_PASSWORD_RESET, Some(caller.id), hours * HOUR_MS).await?;
-    audit::record(&txn, caller.org_id, &actor(state, caller), AuditAction::PasswordResetSent, &Target::user(&user), Changes::new()).await?;
+    let token = one_time::issue(
+        &txn,
+        user.org_id,
+        user.id,
+        PURPOSE_PASSWORD_RESET,
+        Some(caller.id),
+        hours * HOUR_MS,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        caller.org_id,
+        &actor(state, caller),
+        AuditAction::PasswordResetSent,
+        &Target::user(&user),
+        Changes::new(),
+    )
+    .await?;
     txn.commit().await?;
     let link = crate::auth::ssr::password_reset::reset_link(&state.settings, &token);
-    let mail = compose::password_reset(&user.email, &caller.org_name, &link, hours, Some(&display_name(caller)));
+    let mail = compose::password_reset(
+        &user.email,
+        &caller.org_name,
+        &link,
+        hours,
+        Some(&display_name(caller)),
+    );
     queue::enqueue(state, caller.org_id, mail).await?;
     Ok(())
 }
 
 /// Turns off a user's two-factor sign-in (seed and recovery codes removed) and tells them.
-pub async fn disable_two_factor(state: &AppState, caller: &CurrentUser, user_id: i32) -> Result<(), AppError> {
+pub async fn disable_two_factor(
+    state: &AppState,
+    caller: &CurrentUser,
+    user_id: i32,
+) -> Result<(), AppError> {
     let user = load(state, caller, user_id).await?;
     if user.totp_secret.is_none() {
-        return Err(AppError::Conflict(format!("{} does not use two-factor sign-in.", user.email)));
+        return Err(AppError::Conflict(format!(
+            "{} does not use two-factor sign-in.",
+            user.email
+        )));
     }
     let target = Target::user(&user);
     let email = user.email.clone();
     crate::two_factor::ssr::service::remove_for_user(&state.db, user).await?;
     let changes = Changes::new().field("two_factor", Some("on"), Some("off"));
-    audit::record(&state.db, caller.org_id, &actor(state, caller), AuditAction::TwoFactorDisabled, &target, changes).await?;
+    audit::record(
+        &state.db,
+        caller.org_id,
+        &actor(state, caller),
+        AuditAction::TwoFactorDisabled,
+        &target,
+        changes,
+    )
+    .await?;
     let mail = compose::notice(
         &email,
         &caller.org_name,

@@ -1,0 +1,2 @@
+//! Server side of API Status: writing the log (`recorder`).
+pub mod recorder;
