@@ -72,12 +72,22 @@ e2e() {
   record "browser (Playwright)" "$status" "$passed" "$failures"
 }
 
+# The HTTP-only integrator client (end2end/api_client.py) against the release build.
+api_client() {
+  echo "==> API client (HTTP only)"
+  [ -x target/release/steward ] || cargo leptos build --release 2>&1 | tail -n 5
+  bash scripts/api-client-test.sh 2>&1 | tee "$logs/api-client.log"
+  local status=${PIPESTATUS[0]}
+  record "API client (HTTP only)" "$status" "$(grep -c '^  ok ' "$logs/api-client.log")" "$(grep -c '^  FAIL ' "$logs/api-client.log")"
+}
+
 case "$what" in
   unit) unit ;;
   integration) integration ;;
   e2e) e2e ;;
-  all) unit; integration; e2e ;;
-  *) echo "usage: $0 all|unit|integration|e2e"; exit 2 ;;
+  api-client) api_client ;;
+  all) unit; integration; e2e; api_client ;;
+  *) echo "usage: $0 all|unit|integration|e2e|api-client"; exit 2 ;;
 esac
 
 echo
