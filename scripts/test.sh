@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Steward's test suites and ends with one summary line per suite.
-#   scripts/test.sh all|unit|integration|e2e
+#   scripts/test.sh all|unit|integration|e2e|api-client
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
