@@ -5,6 +5,8 @@
 
 mod common;
 
+mod account_api;
+mod account_api_people;
 mod api_keys;
 mod audit;
 mod auth;
