@@ -229,10 +229,12 @@ pub async fn put_record(
     let mut record = ctx.put_body().await?;
     for (property, value) in path_ids {
         match record.get(*property) {
-            Some(Json::String(given)) if given != value => return Err(Outcome::refused(format!(
+            Some(Json::String(given)) if given != value => {
+                return Err(Outcome::refused(format!(
                 "{property} in the body ('{given}') differs from the one in the path ('{value}')."
             ))
-            .received(1)),
+                .received(1))
+            }
             _ => {
                 record[*property] = Json::from(*value);
             }

@@ -703,4 +703,87 @@ mod tests {
                 .contains("custom_value_dimensions['seats']")
         );
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        fn any_json() -> impl Strategy<Value = Json> {
+            let leaf = prop_oneof![
+                Just(Json::Null),
+                any::<bool>().prop_map(Json::Bool),
+                any::<i64>().prop_map(Json::from),
+                any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+                    .map(Json::Number)
+                    .unwrap_or(Json::Null)),
+                ".{0,12}".prop_map(Json::String),
+            ];
+            leaf.prop_recursive(3, 24, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Json::Array),
+                    prop::collection::btree_map("[a-z_]{1,24}", inner, 0..6)
+                        .prop_map(|m| Json::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// Property names clients really send, and some they mistype.
+        fn property() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(
+                    ACCOUNTS
+                        .fields
+                        .iter()
+                        .map(|f| f.name.to_owned())
+                        .chain(
+                            [
+                                "custom_label_dimensions",
+                                "custom_value_dimensions",
+                                "custom_event_dimensions",
+                                "stage_history",
+                                "nps_history",
+                                "documents",
+                                "assigned_csms",
+                                "user_id",
+                                "email",
+                            ]
+                            .map(str::to_owned)
+                        )
+                        .collect::<Vec<_>>()
+                ),
+                "[a-z_]{1,16}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn prop_random_json_never_panics_and_errors_say_something(json in any_json()) {
+                for (table, extras) in [
+                    (&ACCOUNTS, Extras::Account),
+                    (&ACCOUNT_USERS, Extras::Person),
+                    (&ACCOUNT_CONTACTS, Extras::Person),
+                ] {
+                    if let Err(message) = parse_record(table, extras, &json) {
+                        prop_assert!(!message.is_empty());
+                    }
+                }
+            }
+
+            #[test]
+            fn prop_a_bad_property_is_named_in_the_message(name in property(), value in any_json()) {
+                let mut record = json!({"account_id": "a1", "name": "A", "join_date": 1});
+                record[&name] = value;
+                if let Err(message) = parse_record(&ACCOUNTS, Extras::Account, &record) {
+                    let shown = if name == "stage" { "stage" } else { name.as_str() };
+                    prop_assert!(
+                        message.contains(shown),
+                        "{} does not name {}", message, name
+                    );
+                }
+            }
+        }
+    }
 }

@@ -47,10 +47,14 @@ impl Answer {
 /// A key for a new organisation called `org` (created with its administrator).
 pub async fn key_for(app: &TestApp, org: &str, admin: &str) -> (String, i32) {
     app.organisation_with_admin(org, admin).await;
-    let created =
-        app::api_keys::ssr::service::create_from_command_line(&app.state.db, org, "account", "Sync")
-            .await
-            .unwrap();
+    let created = app::api_keys::ssr::service::create_from_command_line(
+        &app.state.db,
+        org,
+        "account",
+        "Sync",
+    )
+    .await
+    .unwrap();
     (created.api_key, app.org_id_of(admin).await)
 }
 
@@ -99,7 +103,8 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, records: Value) -> Answer {
-        self.call("POST", path, Some(json!({ "records": records }))).await
+        self.call("POST", path, Some(json!({ "records": records })))
+            .await
     }
 }
 
@@ -126,7 +131,11 @@ async fn test_authentication_by_query_or_basic_and_every_refusal() {
     // Missing.
     let answer = api.send(list(None, "")).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-    assert!(!answer.ok() && answer.message().contains("Missing API key"), "{}", answer.json);
+    assert!(
+        !answer.ok() && answer.message().contains("Missing API key"),
+        "{}",
+        answer.json
+    );
     // Basic with user api works, trailing slash too (the Ruby gem's `/accounts/?`).
     let answer = api.send(list(Some(basic("api", &api.key)), "/")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
@@ -134,11 +143,21 @@ async fn test_authentication_by_query_or_basic_and_every_refusal() {
     // Basic with another user.
     let answer = api.send(list(Some(basic("admin", &api.key)), "")).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-    assert!(answer.message().contains("user name 'api'"), "{}", answer.json);
+    assert!(
+        answer.message().contains("user name 'api'"),
+        "{}",
+        answer.json
+    );
     // Unknown key.
-    let answer = api.call_with_key("stw_acct_nope", "GET", "/api/v2/accounts", None).await;
+    let answer = api
+        .call_with_key("stw_acct_nope", "GET", "/api/v2/accounts", None)
+        .await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-    assert!(answer.message().contains("not recognised"), "{}", answer.json);
+    assert!(
+        answer.message().contains("not recognised"),
+        "{}",
+        answer.json
+    );
     // An Event API key.
     let event = app::api_keys::ssr::service::create_from_command_line(
         &api.app.state.db,
@@ -152,7 +171,11 @@ async fn test_authentication_by_query_or_basic_and_every_refusal() {
         .call_with_key(&event.api_key, "GET", "/api/v2/accounts", None)
         .await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-    assert!(answer.message().contains("Event API key"), "{}", answer.json);
+    assert!(
+        answer.message().contains("Event API key"),
+        "{}",
+        answer.json
+    );
     // A revoked key: refused, and the refusal shows in the organisation's API Status.
     let key_row = app::db::entities::api_keys::Entity::find()
         .filter(app::db::entities::api_keys::Column::Kind.eq("account"))
@@ -174,8 +197,16 @@ async fn test_authentication_by_query_or_basic_and_every_refusal() {
     assert_eq!(last.status, "failure");
     assert_eq!(last.key_name.as_deref(), Some("Sync"));
     for call in &calls {
-        assert!(!call.path.contains(&api.key), "key in API Status: {}", call.path);
-        assert!(!call.path.contains("stw_"), "key in API Status: {}", call.path);
+        assert!(
+            !call.path.contains(&api.key),
+            "key in API Status: {}",
+            call.path
+        );
+        assert!(
+            !call.path.contains("stw_"),
+            "key in API Status: {}",
+            call.path
+        );
     }
 }
 
@@ -218,16 +249,33 @@ async fn test_bulk_upsert_reports_failed_records_with_natero_messages_and_stores
     let failed = answer.failed();
     let by_record: Vec<(u64, &str)> = failed
         .iter()
-        .map(|f| (f["record"].as_u64().unwrap(), f["message"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["record"].as_u64().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         by_record,
         vec![
-            (1, "Missing/invalid required field(s) for Accounts insert: 'join_date'"),
-            (2, "Invalid type for property: join_date (expecting timestamp)"),
+            (
+                1,
+                "Missing/invalid required field(s) for Accounts insert: 'join_date'"
+            ),
+            (
+                2,
+                "Invalid type for property: join_date (expecting timestamp)"
+            ),
             (3, "Unknown property: 'nmae'"),
-            (4, "Missing/invalid required field(s) for Accounts insert: 'account_id'"),
-            (6, "Invalid type for property: custom_value_dimensions['seats'] (expecting number)"),
+            (
+                4,
+                "Missing/invalid required field(s) for Accounts insert: 'account_id'"
+            ),
+            (
+                6,
+                "Invalid type for property: custom_value_dimensions['seats'] (expecting number)"
+            ),
         ]
     );
     assert_eq!(failed[0]["account_id"], "a2");
@@ -245,8 +293,14 @@ async fn test_bulk_upsert_reports_failed_records_with_natero_messages_and_stores
     assert_eq!(six["tier"], "Gold");
     assert_eq!(six["is_active"], true);
     assert_ne!(six["id"], 999);
-    assert_eq!(six["custom_label_dimensions"], json!([{"key": "plan", "value": "Pro"}]));
-    assert_eq!(six["custom_value_dimensions"], json!([{"key": "seats", "value": 12.0}]));
+    assert_eq!(
+        six["custom_label_dimensions"],
+        json!([{"key": "plan", "value": "Pro"}])
+    );
+    assert_eq!(
+        six["custom_value_dimensions"],
+        json!([{"key": "seats", "value": 12.0}])
+    );
     assert_eq!(
         six["custom_event_dimensions"],
         json!([{"key": "trial_end", "value": 1_500_000_000_000i64}])
@@ -275,7 +329,10 @@ async fn test_bulk_upsert_reports_failed_records_with_natero_messages_and_stores
     assert_eq!(six["is_active"], true);
     // A required field cleared on update fails.
     let answer = api
-        .post("/api/v2/accounts", json!([{"account_id": "a6", "name": null}]))
+        .post(
+            "/api/v2/accounts",
+            json!([{"account_id": "a6", "name": null}]),
+        )
         .await;
     assert_eq!(
         answer.failed()[0]["message"],
@@ -291,7 +348,11 @@ async fn test_bulk_upsert_reports_failed_records_with_natero_messages_and_stores
     assert_eq!(first.status, "partial");
     assert_eq!((first.records_received, first.records_failed), (7, 5));
     assert_eq!(first.endpoint, "/api/v2/accounts");
-    assert!(first.failures.as_deref().unwrap().contains("Unknown property"));
+    assert!(first
+        .failures
+        .as_deref()
+        .unwrap()
+        .contains("Unknown property"));
     assert_eq!(first.path, "/api/v2/accounts?api_key=[redacted]");
 }
 
@@ -315,15 +376,28 @@ async fn test_first_level_validation_answers_200_with_status_false() {
         let answer = api.send(raw(body)).await;
         assert_eq!(answer.status, StatusCode::OK, "{body}");
         assert!(!answer.ok(), "{body}");
-        assert!(answer.message().contains(expected), "{body}: {}", answer.json);
+        assert!(
+            answer.message().contains(expected),
+            "{body}: {}",
+            answer.json
+        );
     }
-    let many: Vec<Value> = (0..10_001).map(|i| json!({"account_id": i.to_string()})).collect();
+    let many: Vec<Value> = (0..10_001)
+        .map(|i| json!({"account_id": i.to_string()}))
+        .collect();
     let answer = api.post("/api/v2/accounts", Value::Array(many)).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(!answer.ok());
-    assert!(answer.message().contains("at most 10000"), "{}", answer.json);
+    assert!(
+        answer.message().contains("at most 10000"),
+        "{}",
+        answer.json
+    );
     // Over 10 MB: 413 in the envelope; unknown encoding 415.
-    let big = format!("{{\"records\":[{{\"account_id\":\"{}\"}}]}}", "x".repeat(10 * 1024 * 1024));
+    let big = format!(
+        "{{\"records\":[{{\"account_id\":\"{}\"}}]}}",
+        "x".repeat(10 * 1024 * 1024)
+    );
     let answer = api.send(raw(&big)).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(!answer.ok() && answer.message().contains("10 MB"));
@@ -376,24 +450,43 @@ async fn test_put_get_delete_one_account_and_case_sensitive_encoded_ids() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
     assert_eq!(answer.results()[0]["tier"], "Gold");
     let answer = api
-        .call("PUT", "/api/v2/accounts/12345/", Some(json!({"industry": "Retail"})))
+        .call(
+            "PUT",
+            "/api/v2/accounts/12345/",
+            Some(json!({"industry": "Retail"})),
+        )
         .await;
     assert_eq!(answer.results()[0]["industry"], "Retail");
     assert_eq!(answer.results()[0]["tier"], "Gold");
     // PUT errors.
     let answer = api
-        .call("PUT", "/api/v2/accounts/nope", Some(json!({"data": {"tier": "x"}})))
+        .call(
+            "PUT",
+            "/api/v2/accounts/nope",
+            Some(json!({"data": {"tier": "x"}})),
+        )
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(answer.message(), "Account not found");
     let answer = api
-        .call("PUT", "/api/v2/accounts/12345", Some(json!({"data": {"join_date": "soon"}})))
+        .call(
+            "PUT",
+            "/api/v2/accounts/12345",
+            Some(json!({"data": {"join_date": "soon"}})),
+        )
         .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(!answer.ok());
-    assert_eq!(answer.message(), "Invalid type for property: join_date (expecting timestamp)");
+    assert_eq!(
+        answer.message(),
+        "Invalid type for property: join_date (expecting timestamp)"
+    );
     let answer = api
-        .call("PUT", "/api/v2/accounts/12345", Some(json!({"account_id": "other"})))
+        .call(
+            "PUT",
+            "/api/v2/accounts/12345",
+            Some(json!({"account_id": "other"})),
+        )
         .await;
     assert!(!answer.ok() && answer.message().contains("differs"));
     // DELETE deactivates: hidden from the list unless include_inactive.
@@ -401,17 +494,23 @@ async fn test_put_get_delete_one_account_and_case_sensitive_encoded_ids() {
     assert!(answer.ok(), "{}", answer.json);
     assert_eq!(api.get("/api/v2/accounts").await.results().len(), 2);
     for yes in ["true", "1", "7", "TRUE"] {
-        let all = api.get(&format!("/api/v2/accounts?include_inactive={yes}")).await;
+        let all = api
+            .get(&format!("/api/v2/accounts?include_inactive={yes}"))
+            .await;
         assert_eq!(all.results().len(), 3, "{yes}");
     }
     for no in ["false", "0", "maybe"] {
-        let all = api.get(&format!("/api/v2/accounts?include_inactive={no}")).await;
+        let all = api
+            .get(&format!("/api/v2/accounts?include_inactive={no}"))
+            .await;
         assert_eq!(all.results().len(), 2, "{no}");
     }
     let one = api.get("/api/v2/accounts/12345").await;
     assert_eq!(one.results()[0]["is_active"], false);
     assert_eq!(
-        api.call("DELETE", "/api/v2/accounts/nope", None).await.status,
+        api.call("DELETE", "/api/v2/accounts/nope", None)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     // Unknown endpoints answer a JSON 404.
@@ -434,7 +533,9 @@ async fn test_lists_page_by_1000_in_a_stable_order_and_echo_sort_parameters() {
     let mut seen = Vec::new();
     for page in 0.. {
         let answer = api
-            .get(&format!("/api/v2/accounts?page={page}&order_by=name&direction=desc"))
+            .get(&format!(
+                "/api/v2/accounts?page={page}&order_by=name&direction=desc"
+            ))
             .await;
         assert_eq!(answer.json["current_page"], page);
         assert_eq!(answer.json["max_page_size"], 1000);
@@ -458,7 +559,9 @@ async fn test_lists_page_by_1000_in_a_stable_order_and_echo_sort_parameters() {
     let answer = api.get("/api/v2/accounts?order_by=secret").await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(!answer.ok());
-    assert!(answer.message().starts_with("Unknown order_by 'secret'; use one of"));
+    assert!(answer
+        .message()
+        .starts_with("Unknown order_by 'secret'; use one of"));
     assert!(!api.get("/api/v2/accounts?direction=up").await.ok());
     assert!(!api.get("/api/v2/accounts?page=-1").await.ok());
     assert!(!api.get("/api/v2/accounts?include=everything").await.ok());
@@ -486,7 +589,9 @@ async fn test_assigned_csms_need_an_active_csm_seat_and_manual_assignments_win()
     bad["assigned_csms"] = json!([{"email": "anna@acme.test"}]);
     let mut unknown = account("a3");
     unknown["assigned_csms"] = json!([{"email": "nobody@acme.test"}]);
-    let answer = api.post("/api/v2/accounts", json!([record, bad, unknown])).await;
+    let answer = api
+        .post("/api/v2/accounts", json!([record, bad, unknown]))
+        .await;
     let failed = answer.failed();
     assert_eq!(failed.len(), 2, "{}", answer.json);
     assert_eq!(
@@ -518,22 +623,39 @@ async fn test_assigned_csms_need_an_active_csm_seat_and_manual_assignments_win()
     let answer = api.post("/api/v2/accounts", json!([again.clone()])).await;
     assert!(answer.failed().is_empty(), "{}", answer.json);
     let csms = &api.get("/api/v2/accounts/a1").await.results()[0]["assigned_csms"].clone();
-    assert_eq!(csms, &json!([{"email": "colin@acme.test", "source": "manual"}]));
+    assert_eq!(
+        csms,
+        &json!([{"email": "colin@acme.test", "source": "manual"}])
+    );
     // Deleting: a manual one is refused, an API one removed, a missing one 404.
     let answer = api
-        .call("DELETE", "/api/v2/accounts/a1/assigned_csms/colin%40acme.test", None)
+        .call(
+            "DELETE",
+            "/api/v2/accounts/a1/assigned_csms/colin%40acme.test",
+            None,
+        )
         .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(!answer.ok());
-    assert!(answer.message().contains("assigned by hand in Steward; unassign it there"));
+    assert!(answer
+        .message()
+        .contains("assigned by hand in Steward; unassign it there"));
     again["assigned_csms"] = json!([{"email": "carla@acme.test"}, {"email": "colin@acme.test"}]);
     api.post("/api/v2/accounts", json!([again])).await;
     let answer = api
-        .call("DELETE", "/api/v2/accounts/a1/assigned_csms/carla@acme.test", None)
+        .call(
+            "DELETE",
+            "/api/v2/accounts/a1/assigned_csms/carla@acme.test",
+            None,
+        )
         .await;
     assert!(answer.ok(), "{}", answer.json);
     let answer = api
-        .call("DELETE", "/api/v2/accounts/a1/assigned_csms/carla@acme.test", None)
+        .call(
+            "DELETE",
+            "/api/v2/accounts/a1/assigned_csms/carla@acme.test",
+            None,
+        )
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     let _ = csm;
@@ -543,12 +665,17 @@ async fn test_assigned_csms_need_an_active_csm_seat_and_manual_assignments_win()
 async fn test_sub_resource_deletes() {
     let api = Api::new().await;
     let mut record = account("a1");
-    record["stage_history"] = json!([{"name": "Trial", "start_date": 10}, {"name": "Paid", "start_date": 20}]);
+    record["stage_history"] =
+        json!([{"name": "Trial", "start_date": 10}, {"name": "Paid", "start_date": 20}]);
     record["nps_history"] = json!([{"nps_score": 7, "date": 30}]);
     record["custom_label_dimensions"] = json!([{"key": "plan", "value": "Pro"}]);
     record["custom_value_dimensions"] = json!([{"key": "seats", "value": 3}]);
     record["custom_event_dimensions"] = json!([{"key": "renewal", "value": 40}]);
-    assert!(api.post("/api/v2/accounts", json!([record])).await.failed().is_empty());
+    assert!(api
+        .post("/api/v2/accounts", json!([record]))
+        .await
+        .failed()
+        .is_empty());
     for path in [
         "/api/v2/accounts/a1/stage_history/Trial/10",
         "/api/v2/accounts/a1/nps_history/30/",
@@ -562,13 +689,19 @@ async fn test_sub_resource_deletes() {
         assert_eq!(again.status, StatusCode::NOT_FOUND, "{path}");
     }
     let one = api.get("/api/v2/accounts/a1").await.results()[0].clone();
-    assert_eq!(one["stage_history"], json!([{"name": "Paid", "start_date": 20, "end_date": null}]));
+    assert_eq!(
+        one["stage_history"],
+        json!([{"name": "Paid", "start_date": 20, "end_date": null}])
+    );
     assert_eq!(one["nps_history"], json!([]));
     assert_eq!(one["custom_label_dimensions"], json!([]));
     let answer = api
         .call("DELETE", "/api/v2/accounts/zz/stage_history/Trial/10", None)
         .await;
-    assert_eq!((answer.status, answer.message()), (StatusCode::NOT_FOUND, "Account not found"));
+    assert_eq!(
+        (answer.status, answer.message()),
+        (StatusCode::NOT_FOUND, "Account not found")
+    );
     let answer = api
         .call("DELETE", "/api/v2/accounts/a1/nps_history/soon", None)
         .await;
@@ -579,15 +712,20 @@ async fn test_sub_resource_deletes() {
 async fn test_one_organisations_key_never_reads_or_writes_another_organisations_data() {
     let api = Api::new().await;
     let (other_key, _) = key_for(&api.app, "Globex", "gil@globex.test").await;
-    api.post("/api/v2/accounts", json!([account("shared"), account("acme-only")]))
-        .await;
+    api.post(
+        "/api/v2/accounts",
+        json!([account("shared"), account("acme-only")]),
+    )
+    .await;
     api.post(
         "/api/v2/account_users",
         json!([{"user_id": "u1", "account_id": "shared"}]),
     )
     .await;
     // Globex sees none of it.
-    let theirs = api.call_with_key(&other_key, "GET", "/api/v2/accounts", None).await;
+    let theirs = api
+        .call_with_key(&other_key, "GET", "/api/v2/accounts", None)
+        .await;
     assert!(theirs.results().is_empty());
     for path in [
         "/api/v2/accounts/shared",
@@ -608,7 +746,12 @@ async fn test_one_organisations_key_never_reads_or_writes_another_organisations_
         .await;
     assert_eq!(answer.failed()[0]["message"], "Account not found");
     let answer = api
-        .call_with_key(&other_key, "PUT", "/api/v2/accounts/shared", Some(json!({"tier": "X"})))
+        .call_with_key(
+            &other_key,
+            "PUT",
+            "/api/v2/accounts/shared",
+            Some(json!({"tier": "X"})),
+        )
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     let answer = api
@@ -621,7 +764,9 @@ async fn test_one_organisations_key_never_reads_or_writes_another_organisations_
             &other_key,
             "POST",
             "/api/v2/accounts",
-            Some(json!({"records": [{"account_id": "shared", "name": "Globex's", "join_date": 1}]})),
+            Some(
+                json!({"records": [{"account_id": "shared", "name": "Globex's", "join_date": 1}]}),
+            ),
         )
         .await;
     assert!(answer.failed().is_empty());

@@ -11,8 +11,14 @@ async fn test_account_users_and_contacts_upsert_read_modify_deactivate() {
     api.post("/api/v2/accounts", json!([account("a1"), account("a2")]))
         .await;
     for (base, extra) in [
-        ("/api/v2/account_users", json!({"product_join_date": 5, "mobile_phone": "1"})),
-        ("/api/v2/account_contacts", json!({"is_primary": true, "email_opt_out": false})),
+        (
+            "/api/v2/account_users",
+            json!({"product_join_date": 5, "mobile_phone": "1"}),
+        ),
+        (
+            "/api/v2/account_contacts",
+            json!({"is_primary": true, "email_opt_out": false}),
+        ),
     ] {
         let mut u1 = json!({"user_id": "u1", "account_id": "a1", "email": "u1@c.test",
                             "custom_label_dimensions": [{"key": "team", "value": "Ops"}]});
@@ -47,9 +53,18 @@ async fn test_account_users_and_contacts_upsert_read_modify_deactivate() {
         assert_eq!(failed[0].0, 2);
         assert_eq!(failed[0].1, "Account not found");
         assert_eq!(failed[0].2, "u2");
-        assert!(failed[1].1.starts_with("Missing/invalid required field(s) for Account"));
-        assert!(failed[1].1.ends_with("insert: 'user_id'"), "{}", failed[1].1);
-        assert_eq!(failed[2].1, "Invalid type for property: first_name (expecting string)");
+        assert!(failed[1]
+            .1
+            .starts_with("Missing/invalid required field(s) for Account"));
+        assert!(
+            failed[1].1.ends_with("insert: 'user_id'"),
+            "{}",
+            failed[1].1
+        );
+        assert_eq!(
+            failed[2].1,
+            "Invalid type for property: first_name (expecting string)"
+        );
 
         // GET by user id answers every account of the user; with the account, one.
         let both = api.get(&format!("{base}/u1")).await;
@@ -61,21 +76,40 @@ async fn test_account_users_and_contacts_upsert_read_modify_deactivate() {
             one.results()[0]["custom_label_dimensions"],
             json!([{"key": "team", "value": "Ops"}])
         );
-        assert_eq!(api.get(&format!("{base}/nobody")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            api.get(&format!("{base}/nobody")).await.status,
+            StatusCode::NOT_FOUND
+        );
 
         // PUT needs the account when the user has several.
         let answer = api
-            .call("PUT", &format!("{base}/u1"), Some(json!({"data": {"title": "CTO"}})))
+            .call(
+                "PUT",
+                &format!("{base}/u1"),
+                Some(json!({"data": {"title": "CTO"}})),
+            )
             .await;
-        assert!(!answer.ok() && answer.message().contains("several accounts"), "{}", answer.json);
+        assert!(
+            !answer.ok() && answer.message().contains("several accounts"),
+            "{}",
+            answer.json
+        );
         let answer = api
-            .call("PUT", &format!("{base}/u1/a1"), Some(json!({"data": {"title": "CTO"}})))
+            .call(
+                "PUT",
+                &format!("{base}/u1/a1"),
+                Some(json!({"data": {"title": "CTO"}})),
+            )
             .await;
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
         assert_eq!(answer.results()[0]["title"], "CTO");
         assert_eq!(answer.results()[0]["email"], "u1@c.test");
         let answer = api
-            .call("PUT", &format!("{base}/u1"), Some(json!({"account_id": "a2", "title": "VP"})))
+            .call(
+                "PUT",
+                &format!("{base}/u1"),
+                Some(json!({"account_id": "a2", "title": "VP"})),
+            )
             .await;
         assert_eq!(answer.results()[0]["title"], "VP");
         assert_eq!(
@@ -86,15 +120,27 @@ async fn test_account_users_and_contacts_upsert_read_modify_deactivate() {
         );
 
         // Lists, with dimensions on request; deactivation.
-        let list = api.get(&format!("{base}?include_dimensions=true&order_by=account_id")).await;
+        let list = api
+            .get(&format!(
+                "{base}?include_dimensions=true&order_by=account_id"
+            ))
+            .await;
         assert_eq!(list.results().len(), 2);
         assert!(list.results()[0].get("custom_label_dimensions").is_some());
         let answer = api.call("DELETE", &format!("{base}/u1/a2"), None).await;
         assert!(answer.ok());
         assert_eq!(api.get(base).await.results().len(), 1);
-        assert_eq!(api.get(&format!("{base}?include_inactive=1")).await.results().len(), 2);
         assert_eq!(
-            api.call("DELETE", &format!("{base}/nobody"), None).await.status,
+            api.get(&format!("{base}?include_inactive=1"))
+                .await
+                .results()
+                .len(),
+            2
+        );
+        assert_eq!(
+            api.call("DELETE", &format!("{base}/nobody"), None)
+                .await
+                .status,
             StatusCode::NOT_FOUND
         );
     }
@@ -162,17 +208,30 @@ async fn test_custom_metrics_daily_values_read_modify_delete() {
             Some(json!({"data": {"account_id": "a1", "metrics": [{"timestamp": 12 * day, "value": 4}]}})),
         )
         .await;
-    assert_eq!(answer.results()[0]["metrics"].as_array().unwrap().len(), 3, "{}", answer.json);
+    assert_eq!(
+        answer.results()[0]["metrics"].as_array().unwrap().len(),
+        3,
+        "{}",
+        answer.json
+    );
     let answer = api
-        .call("PUT", "/api/v2/metrics/db.seats", Some(json!({"data": {"account_id": "zz", "metrics": []}})))
+        .call(
+            "PUT",
+            "/api/v2/metrics/db.seats",
+            Some(json!({"data": {"account_id": "zz", "metrics": []}})),
+        )
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
-    let answer = api.call("DELETE", "/api/v2/metrics/db.seats?account_id=a2", None).await;
+    let answer = api
+        .call("DELETE", "/api/v2/metrics/db.seats?account_id=a2", None)
+        .await;
     assert_eq!(answer.json["deleted"], 1);
     let answer = api.call("DELETE", "/api/v2/metrics/db.seats", None).await;
     assert_eq!(answer.json["deleted"], 3);
     assert_eq!(
-        api.call("DELETE", "/api/v2/metrics/db.seats", None).await.status,
+        api.call("DELETE", "/api/v2/metrics/db.seats", None)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -225,16 +284,27 @@ async fn test_interactions_upsert_by_client_id_read_modify_delete() {
     assert_eq!(one.results()[0]["description"], "Kick-off (moved)");
     assert_eq!(one.results()[0]["subject"], "Hello");
     let answer = api
-        .call("PUT", "/api/v2/interactions/m-1", Some(json!({"data": {"subject": null}})))
+        .call(
+            "PUT",
+            "/api/v2/interactions/m-1",
+            Some(json!({"data": {"subject": null}})),
+        )
         .await;
     assert!(answer.results()[0]["subject"].is_null(), "{}", answer.json);
     assert_eq!(
-        api.call("PUT", "/api/v2/interactions/nope", Some(json!({"data": {}})))
-            .await
-            .status,
+        api.call(
+            "PUT",
+            "/api/v2/interactions/nope",
+            Some(json!({"data": {}}))
+        )
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
-    assert!(api.call("DELETE", "/api/v2/interactions/m-1", None).await.ok());
+    assert!(api
+        .call("DELETE", "/api/v2/interactions/m-1", None)
+        .await
+        .ok());
     assert_eq!(
         api.get("/api/v2/interactions/m-1").await.status,
         StatusCode::NOT_FOUND
