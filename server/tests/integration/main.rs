@@ -5,6 +5,9 @@
 
 mod common;
 
+mod account_api;
+mod account_api_people;
+mod account_api_props;
 mod api_keys;
 mod audit;
 mod auth;

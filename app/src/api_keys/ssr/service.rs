@@ -326,6 +326,26 @@ pub async fn rotate(
     Ok(shown)
 }
 
+/// What `check` found for a presented key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// The key works: its organisation, id and name.
+    Valid {
+        org_id: i32,
+        key_id: i32,
+        name: String,
+    },
+    /// A key of this organisation that no longer works (revoked or expired): refused, but
+    /// the call can still be shown in that organisation's API Status.
+    Refused {
+        org_id: i32,
+        key_id: i32,
+        name: String,
+    },
+    /// Not a key of this kind that we know.
+    Unknown,
+}
+
 /// Checks a presented key: for `Account` the key itself, for `Event` the URL's
 /// `{authKey}/{apiKey}`. Answers the key's organisation and id when it exists, has the
 /// right kind, is not revoked and has not expired; records the use at most once a minute.
@@ -334,31 +354,48 @@ pub async fn authenticate(
     kind: ApiKeyKind,
     presented: &str,
 ) -> Result<Option<(i32, i32)>, AppError> {
+    Ok(match check(db, kind, presented).await? {
+        KeyCheck::Valid { org_id, key_id, .. } => Some((org_id, key_id)),
+        KeyCheck::Refused { .. } | KeyCheck::Unknown => None,
+    })
+}
+
+/// `authenticate` with the detail the APIs log: the key's name, and the organisation of a
+/// key that exists but no longer works.
+pub async fn check(
+    db: &impl ConnectionTrait,
+    kind: ApiKeyKind,
+    presented: &str,
+) -> Result<KeyCheck, AppError> {
     let presented = presented.trim();
     let (auth_key, api_key) = match kind {
         ApiKeyKind::Account => (None, presented),
         ApiKeyKind::Event => match presented.split_once('/') {
             Some((auth, api)) => (Some(auth), api),
-            None => return Ok(None),
+            None => return Ok(KeyCheck::Unknown),
         },
     };
     if !api_key.starts_with(kind.prefix())
         || auth_key.is_some_and(|a| !a.starts_with(EVENT_AUTH_PREFIX))
     {
-        return Ok(None);
+        return Ok(KeyCheck::Unknown);
     }
     let Some(key) = repo::find_by_hash(db, kind, &token_hash(api_key)).await? else {
-        return Ok(None);
+        return Ok(KeyCheck::Unknown);
     };
     if let Some(auth_key) = auth_key {
         let stored = key.auth_key_hash.as_deref().unwrap_or_default();
         if !constant_time_eq(stored.as_bytes(), token_hash(auth_key).as_bytes()) {
-            return Ok(None);
+            return Ok(KeyCheck::Unknown);
         }
     }
     let now = now_ms();
     if !status_of(&key, now).is_usable() {
-        return Ok(None);
+        return Ok(KeyCheck::Refused {
+            org_id: key.org_id,
+            key_id: key.id,
+            name: key.name,
+        });
     }
     if key
         .last_used_at
@@ -366,7 +403,11 @@ pub async fn authenticate(
     {
         repo::touch(db, key.id, now, TOUCH_INTERVAL_MS).await?;
     }
-    Ok(Some((key.org_id, key.id)))
+    Ok(KeyCheck::Valid {
+        org_id: key.org_id,
+        key_id: key.id,
+        name: key.name,
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,396 @@
+//! Account API bulk upsert: requests of 5,000 accounts, then of 10,000 product users, half
+//! of each request already stored, over HTTP on loopback; beside a raw multi-row SQL upsert
+//! of the same rows into a database of the same kind (the ceiling). SQLite, then
+//! PostgreSQL (a throwaway cluster; skipped with a note when PostgreSQL is not installed).
+//! Prints figures; asserts nothing.
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const ACCOUNTS_PER_REQUEST: usize = 5_000;
+const USERS_PER_REQUEST: usize = 10_000;
+/// Timed requests per resource (each after an untimed first one that seeds the "present" half).
+const ROUNDS: usize = 6;
+
+pub async fn run() {
+    println!();
+    println!(
+        "Account API bulk upsert ({ACCOUNTS_PER_REQUEST} accounts, then {USERS_PER_REQUEST} product users per request, half already present, {ROUNDS} requests each)"
+    );
+    let root = std::env::temp_dir().join(format!("steward-bench-upsert-{}", std::process::id()));
+    std::fs::create_dir_all(&root).expect("temp dir");
+    let sqlite = |name: &str| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            root.join(format!("{name}.db")).display()
+        )
+    };
+    compare("SQLite", &root, &sqlite("http"), &sqlite("raw")).await;
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-throwaway.sh");
+    let has_postgres = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if !has_postgres {
+        println!("  PostgreSQL: skipped (no /usr/lib/postgresql binaries on this machine)");
+    } else {
+        let dir = root.join("pg");
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .args(["start", &dir.display().to_string(), "55391"])
+            .output()
+            .expect("pg-throwaway.sh");
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if url.starts_with("postgres") {
+            let admin = sea_orm::Database::connect(&url).await.expect("postgres");
+            for name in ["bench_http", "bench_raw"] {
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create database");
+            }
+            admin.close().await.ok();
+            let (base, _) = url.rsplit_once('/').unwrap();
+            compare(
+                "PostgreSQL",
+                &root,
+                &format!("{base}/bench_http"),
+                &format!("{base}/bench_raw"),
+            )
+            .await;
+        } else {
+            println!(
+                "  PostgreSQL: skipped (the throwaway cluster did not start: {})",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        std::process::Command::new("bash")
+            .arg(&script)
+            .args(["stop", &dir.display().to_string()])
+            .output()
+            .ok();
+    }
+    std::fs::remove_dir_all(&root).ok();
+}
+
+async fn state_for(root: &Path, name: &str, database_url: &str) -> app::state::AppState {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("Leptos.toml"), "").expect("config");
+    let env: BTreeMap<String, String> = [
+        (
+            "STEWARD_CONFIG",
+            dir.join("Leptos.toml").display().to_string(),
+        ),
+        ("STEWARD_DATA_DIR", dir.display().to_string()),
+        ("STEWARD_DATABASE_URL", database_url.to_owned()),
+        ("STEWARD_LOG_FORMAT", "text".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let (settings, _) = app::config::Settings::load(&env).expect("settings");
+    server::startup::build_state(settings).await.expect("state")
+}
+
+async fn organisation(state: &app::state::AppState, name: &str) -> i32 {
+    let created = app::orgs::ssr::service::create_organisation(
+        &state.db,
+        &state.settings,
+        name,
+        "bench@example.com",
+    )
+    .await
+    .expect("organisation");
+    created.org_id
+}
+
+fn account_records(round: usize) -> Vec<Value> {
+    let first = round * ACCOUNTS_PER_REQUEST / 2;
+    (first..first + ACCOUNTS_PER_REQUEST)
+        .map(|i| {
+            let tier = ["Gold", "Silver", "Bronze"][i % 3];
+            json!({
+                "account_id": format!("acc-{i:07}"),
+                "name": format!("Account {i} r{round}"),
+                "join_date": 1_400_000_000_000i64 + i as i64,
+                "renewal_date": 1_700_000_000_000i64 + round as i64,
+                "tier": tier,
+                "industry": "Software",
+                "current_mrr": (i % 1000) as f64 * 1.5,
+                "employees": (i % 500) as i64,
+            })
+        })
+        .collect()
+}
+
+fn user_records(round: usize, accounts: usize) -> Vec<Value> {
+    let first = round * USERS_PER_REQUEST / 2;
+    (first..first + USERS_PER_REQUEST)
+        .map(|i| {
+            json!({
+                "user_id": format!("user-{i:07}"),
+                "account_id": format!("acc-{:07}", i % accounts),
+                "email": format!("user{i}@example.com"),
+                "first_name": "Grace",
+                "last_name": format!("Hopper r{round}"),
+                "title": "Engineer",
+                "product_join_date": 1_500_000_000_000i64 + i as i64,
+            })
+        })
+        .collect()
+}
+
+/// The accounts stored after all account rounds (ids 0 .. this).
+fn account_count() -> usize {
+    (ROUNDS + 2) * ACCOUNTS_PER_REQUEST / 2
+}
+
+async fn compare(label: &str, root: &Path, http_url: &str, raw_url: &str) {
+    // Steward over HTTP.
+    let state = state_for(root, &format!("{label}-http"), http_url).await;
+    organisation(&state, "Bench").await;
+    let key = app::api_keys::ssr::service::create_from_command_line(
+        &state.db, "Bench", "account", "bench",
+    )
+    .await
+    .expect("key")
+    .api_key;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().unwrap();
+    let router = server::http::router(state.clone());
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .ok();
+    });
+    let accounts_path = format!("/api/v2/accounts?api_key={key}");
+    let users_path = format!("/api/v2/account_users?api_key={key}");
+    let http_accounts = timed_rounds(account_records, |body| {
+        let path = accounts_path.clone();
+        async move { post(address, &path, body).await }
+    })
+    .await;
+    let http_users = timed_rounds(
+        |round| user_records(round, account_count()),
+        |body| {
+            let path = users_path.clone();
+            async move { post(address, &path, body).await }
+        },
+    )
+    .await;
+    server.abort();
+
+    // The ceiling: the same rows, raw multi-row upserts, one transaction per request.
+    let raw_state = state_for(root, &format!("{label}-raw"), raw_url).await;
+    let org = organisation(&raw_state, "Bench").await;
+    let db = raw_state.db.clone();
+    let raw_accounts = timed_rounds(account_records, |body| {
+        let db = db.clone();
+        async move { raw_accounts(&db, org, body).await }
+    })
+    .await;
+    let raw_users = timed_rounds(
+        |round| user_records(round, account_count()),
+        |body| {
+            let db = db.clone();
+            async move { raw_users(&db, org, body).await }
+        },
+    )
+    .await;
+
+    for (what, http, raw) in [
+        ("accounts", http_accounts, raw_accounts),
+        ("product users", http_users, raw_users),
+    ] {
+        println!(
+            "  {label:<10} {what:<14} HTTP {:>9.0} records/s   raw SQL upsert {:>9.0} records/s   ratio {:.2} (target >= 0.50)",
+            http,
+            raw,
+            http / raw
+        );
+    }
+}
+
+/// Runs the untimed seeding request, then `ROUNDS` timed ones; answers records per second.
+async fn timed_rounds<R, F, Fut>(records: R, send: F) -> f64
+where
+    R: Fn(usize) -> Vec<Value>,
+    F: Fn(Vec<Value>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    send(records(0)).await;
+    let mut total = Duration::ZERO;
+    let mut count = 0;
+    for round in 1..=ROUNDS {
+        let batch = records(round);
+        count += batch.len();
+        let started = Instant::now();
+        send(batch).await;
+        total += started.elapsed();
+    }
+    count as f64 / total.as_secs_f64()
+}
+
+async fn post(address: SocketAddr, path: &str, records: Vec<Value>) {
+    let body = json!({ "records": records }).to_string();
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(body.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response);
+    if !text.starts_with("HTTP/1.1 200") || !text.contains("\"failed_results\":[]") {
+        let shown: String = text.chars().take(400).collect();
+        eprintln!("unexpected upsert answer: {shown}");
+    }
+}
+
+fn text(record: &Value, field: &str) -> sea_orm::Value {
+    sea_orm::Value::String(record[field].as_str().map(str::to_owned))
+}
+
+fn int(record: &Value, field: &str) -> sea_orm::Value {
+    sea_orm::Value::BigInt(record[field].as_i64())
+}
+
+async fn raw_accounts(db: &DatabaseConnection, org: i32, records: Vec<Value>) {
+    let now = app::time::now_ms();
+    let columns = [
+        "org_id",
+        "account_id",
+        "name",
+        "join_date",
+        "renewal_date",
+        "tier",
+        "industry",
+        "current_mrr",
+        "employees",
+        "is_active",
+        "created_at",
+        "updated_at",
+    ];
+    let txn = db.begin().await.expect("begin");
+    for part in records.chunks(30_000 / columns.len()) {
+        let mut insert = Query::insert();
+        insert.into_table("accounts").columns(columns).on_conflict(
+            OnConflict::columns(["org_id", "account_id"])
+                .update_columns(columns[2..].iter().copied().filter(|c| *c != "created_at"))
+                .to_owned(),
+        );
+        for r in part {
+            insert.values_panic([
+                Expr::val(org),
+                Expr::val(text(r, "account_id")),
+                Expr::val(text(r, "name")),
+                Expr::val(int(r, "join_date")),
+                Expr::val(int(r, "renewal_date")),
+                Expr::val(text(r, "tier")),
+                Expr::val(text(r, "industry")),
+                Expr::val(r["current_mrr"].as_f64()),
+                Expr::val(int(r, "employees")),
+                Expr::val(true),
+                Expr::val(now),
+                Expr::val(now),
+            ]);
+        }
+        txn.execute(&insert).await.expect("raw upsert");
+    }
+    txn.commit().await.expect("commit");
+}
+
+async fn raw_users(db: &DatabaseConnection, org: i32, records: Vec<Value>) {
+    let now = app::time::now_ms();
+    let txn = db.begin().await.expect("begin");
+    // The account ids of the request → our ids (part of the work a real upsert does).
+    let ids: Vec<String> = records
+        .iter()
+        .map(|r| r["account_id"].as_str().unwrap().to_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut pks: HashMap<String, i32> = HashMap::new();
+    for part in ids.chunks(5000) {
+        let select = Query::select()
+            .from("accounts")
+            .columns(["id", "account_id"])
+            .and_where(Expr::col("org_id").eq(org))
+            .and_where(Expr::col("account_id").is_in(part.iter().cloned()))
+            .to_owned();
+        for row in txn.query_all(&select).await.expect("pks") {
+            pks.insert(
+                row.try_get_by_index(1).unwrap(),
+                row.try_get_by_index(0).unwrap(),
+            );
+        }
+    }
+    let columns = [
+        "org_id",
+        "account_pk",
+        "account_id",
+        "user_id",
+        "email",
+        "first_name",
+        "last_name",
+        "title",
+        "product_join_date",
+        "is_active",
+        "created_at",
+        "updated_at",
+    ];
+    for part in records.chunks(30_000 / columns.len()) {
+        let mut insert = Query::insert();
+        insert
+            .into_table("account_users")
+            .columns(columns)
+            .on_conflict(
+                OnConflict::columns(["org_id", "user_id", "account_id"])
+                    .update_columns([
+                        "account_pk",
+                        "email",
+                        "first_name",
+                        "last_name",
+                        "title",
+                        "product_join_date",
+                        "is_active",
+                        "updated_at",
+                    ])
+                    .to_owned(),
+            );
+        for r in part {
+            let pk = pks.get(r["account_id"].as_str().unwrap()).copied();
+            insert.values_panic([
+                Expr::val(org),
+                Expr::val(pk),
+                Expr::val(text(r, "account_id")),
+                Expr::val(text(r, "user_id")),
+                Expr::val(text(r, "email")),
+                Expr::val(text(r, "first_name")),
+                Expr::val(text(r, "last_name")),
+                Expr::val(text(r, "title")),
+                Expr::val(int(r, "product_join_date")),
+                Expr::val(true),
+                Expr::val(now),
+                Expr::val(now),
+            ]);
+        }
+        txn.execute(&insert).await.expect("raw upsert");
+    }
+    txn.commit().await.expect("commit");
+}
