@@ -5,6 +5,7 @@
 
 mod common;
 
+mod accounts;
 mod api_keys;
 mod audit;
 mod auth;

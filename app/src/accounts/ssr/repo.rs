@@ -158,7 +158,9 @@ pub async fn list_accounts(
         AccountSort::Name => {
             select.order_by(Func::lower(col(accounts::Column::Name)), order.clone())
         }
-        AccountSort::AccountId => select.order_by(accounts::Column::AccountId, order.clone()),
+        AccountSort::AccountId => {
+            select.order_by(Func::lower(col(accounts::Column::AccountId)), order.clone())
+        }
         AccountSort::Stage => select.order_by_with_nulls(
             Func::lower(col(accounts::Column::CurrentStage)),
             order.clone(),
