@@ -24,7 +24,8 @@ pub fn AccountPage() -> impl IntoView {
             .get("account_pk")
             .and_then(|v| v.parse::<i32>().ok())
     });
-    let tab = Memo::new(move |_| AccountTab::from_key(&query.read().get("tab").unwrap_or_default()));
+    let tab =
+        Memo::new(move |_| AccountTab::from_key(&query.read().get("tab").unwrap_or_default()));
     let assign = ServerAction::<AssignCsm>::new();
     let unassign = ServerAction::<UnassignCsm>::new();
     let toasts = use_toasts();
@@ -55,13 +56,17 @@ pub fn AccountPage() -> impl IntoView {
     );
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the account…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                // Read here, outside the future: switching tabs re-renders from the loaded account.
+                let tab = tab.get();
+                Suspend::new(async move {
                 match account.await {
-                    Ok(detail) => view! { <AccountView detail tab=tab.get_untracked() assign unassign /> }.into_any(),
+                    Ok(detail) => view! { <AccountView detail tab assign unassign /> }.into_any(),
                     Err(AppError::NotFound) => view! { <AccountNotFound /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
-            })}
+            })
+            }}
         </Transition>
     }
 }
@@ -124,7 +129,10 @@ fn AccountView(
             facts.push(("MRR", format_number(mrr)));
         }
         if let Some(renewal) = &detail.renewal {
-            facts.push(("Renewal", format!("{} ({})", renewal.date, renewal.relative)));
+            facts.push((
+                "Renewal",
+                format!("{} ({})", renewal.date, renewal.relative),
+            ));
         }
         facts
             .into_iter()
@@ -187,7 +195,7 @@ fn AccountView(
                 {facts}
             </p>
         </header>
-        <nav class="tabs" aria-label="Account sections">{tabs}</nav>
+        <nav class="tabs account-tabs" aria-label="Account sections">{tabs}</nav>
         {section}
     }
 }

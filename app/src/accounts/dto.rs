@@ -343,7 +343,10 @@ impl AccountTab {
 pub enum AssignmentSource {
     Api,
     /// By hand in Steward: who, and when (`YYYY-MM-DD`).
-    Manual { by: String, on: String },
+    Manual {
+        by: String,
+        on: String,
+    },
 }
 
 impl AssignmentSource {
@@ -572,8 +575,17 @@ mod tests {
     #[test]
     fn test_status_prefers_churned() {
         assert_eq!(AccountStatus::of(true, false, false), AccountStatus::Active);
-        assert_eq!(AccountStatus::of(false, true, false), AccountStatus::Churned);
-        assert_eq!(AccountStatus::of(false, false, false), AccountStatus::Inactive);
-        assert_eq!(AccountStatus::of(true, false, true), AccountStatus::Inactive);
+        assert_eq!(
+            AccountStatus::of(false, true, false),
+            AccountStatus::Churned
+        );
+        assert_eq!(
+            AccountStatus::of(false, false, false),
+            AccountStatus::Inactive
+        );
+        assert_eq!(
+            AccountStatus::of(true, false, true),
+            AccountStatus::Inactive
+        );
     }
 }

@@ -8,9 +8,15 @@ const BAR_GAP: usize = 2;
 const CHART_HEIGHT: u64 = 60;
 
 /// Sessions per day as SVG bars, drawn on the server (no chart library, no script). Each
-/// bar carries its figures as a tooltip; the table below the chart has them as text.
+/// bar carries its figures as a tooltip; "Daily figures" under the chart has them as text.
 fn chart(usage: &UsageSummary) -> impl IntoView {
-    let max = usage.days.iter().map(|d| d.sessions).max().unwrap_or(0).max(1);
+    let max = usage
+        .days
+        .iter()
+        .map(|d| d.sessions)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let width = usage.days.len() * BAR_WIDTH;
     let bars = usage
         .days
@@ -41,11 +47,17 @@ fn chart(usage: &UsageSummary) -> impl IntoView {
             }
         })
         .collect_view();
-    let label = format!(
-        "Sessions per day over the last {USAGE_DAYS} days, at most {max} a day"
-    );
-    let first = usage.days.first().map(|d| d.date.clone()).unwrap_or_default();
-    let last = usage.days.last().map(|d| d.date.clone()).unwrap_or_default();
+    let label = format!("Sessions per day over the last {USAGE_DAYS} days, at most {max} a day");
+    let first = usage
+        .days
+        .first()
+        .map(|d| d.date.clone())
+        .unwrap_or_default();
+    let last = usage
+        .days
+        .last()
+        .map(|d| d.date.clone())
+        .unwrap_or_default();
     view! {
         <figure class="usage-chart">
             <svg
@@ -58,7 +70,7 @@ fn chart(usage: &UsageSummary) -> impl IntoView {
             </svg>
             <figcaption class="usage-chart-axis muted small">
                 <span>{first}</span>
-                <span>"Sessions per day"</span>
+                <span>{format!("Sessions per day (highest {max})")}</span>
                 <span>{last}</span>
             </figcaption>
         </figure>

@@ -193,7 +193,12 @@ async fn test_views_counts_search_sort_and_pages() {
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
     let org = app.org_id_of("ada@acme.test").await;
     let ada = app.user("ada@acme.test").await;
-    let carol = rename(&app, app.add_user(org, "CSM", "carol@acme.test").await, "Carol").await;
+    let carol = rename(
+        &app,
+        app.add_user(org, "CSM", "carol@acme.test").await,
+        "Carol",
+    )
+    .await;
     let now = now_ms();
 
     let alpha = seed_account(&app, org, "A-1", "Alpha", |a| {
@@ -298,32 +303,57 @@ async fn test_views_counts_search_sort_and_pages() {
     // Sorts; missing values last either way.
     let sorted = |sort: &'static str, desc: &'static str| [("sort", sort), ("descending", desc)];
     assert_eq!(
-        names(&list(&app, &mut admin, &sorted("Mrr", "true")).await.unwrap()),
+        names(
+            &list(&app, &mut admin, &sorted("Mrr", "true"))
+                .await
+                .unwrap()
+        ),
         ["bravo", "Alpha", "Echo", "Charlie 100%", "Delta"]
     );
     assert_eq!(
-        names(&list(&app, &mut admin, &sorted("Mrr", "false")).await.unwrap()),
+        names(
+            &list(&app, &mut admin, &sorted("Mrr", "false"))
+                .await
+                .unwrap()
+        ),
         ["Echo", "Alpha", "bravo", "Charlie 100%", "Delta"]
     );
     assert_eq!(
-        names(&list(&app, &mut admin, &sorted("Renewal", "false")).await.unwrap()),
+        names(
+            &list(&app, &mut admin, &sorted("Renewal", "false"))
+                .await
+                .unwrap()
+        ),
         ["bravo", "Alpha", "Charlie 100%", "Delta", "Echo"]
     );
     assert_eq!(
-        names(&list(&app, &mut admin, &sorted("Stage", "false")).await.unwrap())[..2],
+        names(
+            &list(&app, &mut admin, &sorted("Stage", "false"))
+                .await
+                .unwrap()
+        )[..2],
         ["bravo", "Alpha"]
     );
     assert_eq!(
-        names(&list(&app, &mut admin, &sorted("Csms", "true")).await.unwrap())[..2],
+        names(
+            &list(&app, &mut admin, &sorted("Csms", "true"))
+                .await
+                .unwrap()
+        )[..2],
         ["Alpha", "bravo"]
     );
     assert_eq!(
-        names(&list(&app, &mut admin, &sorted("AccountId", "false")).await.unwrap()),
+        names(
+            &list(&app, &mut admin, &sorted("AccountId", "false"))
+                .await
+                .unwrap()
+        ),
         ["Alpha", "bravo", "Charlie 100%", "Delta", "Echo"],
         "account ids sort case-insensitively, like names"
     );
-    let renewal = &list(&app, &mut admin, &sorted("Renewal", "false")).await.unwrap()["rows"][0]
-        ["renewal"];
+    let renewal = &list(&app, &mut admin, &sorted("Renewal", "false"))
+        .await
+        .unwrap()["rows"][0]["renewal"];
     assert_eq!(renewal["relative"], "in 10 days");
     assert_eq!(
         renewal["date"].as_str().unwrap().len(),
@@ -339,8 +369,14 @@ async fn test_pages_do_not_overlap() {
     let org = app.org_id_of("ada@acme.test").await;
     for i in 0..120 {
         // Three accounts share each name: the id breaks ties.
-        seed_account(&app, org, &format!("acct-{i:03}"), &format!("Account {:02}", i / 3), |_| {})
-            .await;
+        seed_account(
+            &app,
+            org,
+            &format!("acct-{i:03}"),
+            &format!("Account {:02}", i / 3),
+            |_| {},
+        )
+        .await;
     }
     let mut seen = vec![];
     for page in 1..=3 {
@@ -391,7 +427,12 @@ async fn test_without_view_all_only_assigned_accounts() {
     assert_eq!(page["view_all"], false);
     assert_eq!(names(&page), ["Mine by API", "Mine by hand"]);
     assert_eq!(page["counts"], serde_json::json!([2, 1, 1, 0, 2]));
-    assert!(names(&list(&app, &mut csm, &[("view", "Unassigned")]).await.unwrap()).is_empty());
+    assert!(names(
+        &list(&app, &mut csm, &[("view", "Unassigned")])
+            .await
+            .unwrap()
+    )
+    .is_empty());
     assert_eq!(
         names(&list(&app, &mut csm, &[("search", "n")]).await.unwrap()),
         ["Mine by API", "Mine by hand"],
@@ -408,7 +449,9 @@ async fn test_without_view_all_only_assigned_accounts() {
             AppError::NotFound
         );
         assert_eq!(
-            assign(&app, &mut csm, hidden.id, carol.id).await.unwrap_err(),
+            assign(&app, &mut csm, hidden.id, carol.id)
+                .await
+                .unwrap_err(),
             AppError::NotFound,
             "a CSM cannot assign themselves to an account they cannot see"
         );
@@ -424,7 +467,12 @@ async fn test_manual_assignment_rules_and_audit() {
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
     let org = app.org_id_of("ada@acme.test").await;
     let ada = app.user("ada@acme.test").await;
-    let carol = rename(&app, app.add_user(org, "CSM", "carol@acme.test").await, "Carol").await;
+    let carol = rename(
+        &app,
+        app.add_user(org, "CSM", "carol@acme.test").await,
+        "Carol",
+    )
+    .await;
     let dan = rename(&app, app.add_user(org, "CSM", "dan@acme.test").await, "Dan").await;
     let gail = app.add_user(org, "Guest", "gail@acme.test").await;
     let eve = app.add_user(org, "Executive", "eve@acme.test").await;
@@ -444,15 +492,23 @@ async fn test_manual_assignment_rules_and_audit() {
         .map(|c| c["user_id"].as_i64().unwrap())
         .collect();
     assert!(choices.contains(&(carol.id as i64)));
-    assert!(choices.contains(&(ada.id as i64)), "the CSM Manager role has the seat");
+    assert!(
+        choices.contains(&(ada.id as i64)),
+        "the CSM Manager role has the seat"
+    );
     for absent in [dan.id, gail.id, eve.id, gone.id] {
-        assert!(!choices.contains(&(absent as i64)), "{absent} is not offered");
+        assert!(
+            !choices.contains(&(absent as i64)),
+            "{absent} is not offered"
+        );
     }
     assert_eq!(before["csms"][0]["source"], "Api");
 
     // Only active CSM-seat users can be assigned.
     for refused in [gail.id, eve.id, gone.id, 999_999] {
-        let error = assign(&app, &mut admin, account.id, refused).await.unwrap_err();
+        let error = assign(&app, &mut admin, account.id, refused)
+            .await
+            .unwrap_err();
         assert_eq!(
             error.field_message("user_id").as_deref(),
             Some("Choose an active user whose role has the CSM seat."),
@@ -464,11 +520,15 @@ async fn test_manual_assignment_rules_and_audit() {
     // Without Update Accounts: Forbidden, even with View All Accounts (Guest).
     let mut guest = app.signed_in("gail@acme.test").await;
     assert_eq!(
-        assign(&app, &mut guest, account.id, carol.id).await.unwrap_err(),
+        assign(&app, &mut guest, account.id, carol.id)
+            .await
+            .unwrap_err(),
         AppError::Forbidden
     );
     assert_eq!(
-        unassign(&app, &mut guest, account.id, dan.id).await.unwrap_err(),
+        unassign(&app, &mut guest, account.id, dan.id)
+            .await
+            .unwrap_err(),
         AppError::Forbidden
     );
     let seen_by_guest = detail(&app, &mut guest, account.id).await.unwrap();
@@ -476,22 +536,30 @@ async fn test_manual_assignment_rules_and_audit() {
     assert_eq!(seen_by_guest["csm_choices"], serde_json::json!([]));
 
     // Assign Carol by hand.
-    assign(&app, &mut admin, account.id, carol.id).await.unwrap();
+    assign(&app, &mut admin, account.id, carol.id)
+        .await
+        .unwrap();
     let carol_row = row(&app, account.id, carol.id).await.unwrap();
     assert_eq!(carol_row.source, "manual");
     assert!(carol_row.is_assigned);
     assert_eq!(carol_row.changed_by, Some(ada.id));
     // Again: nothing changes, nothing is audited twice.
-    assign(&app, &mut admin, account.id, carol.id).await.unwrap();
+    assign(&app, &mut admin, account.id, carol.id)
+        .await
+        .unwrap();
 
     // Unassign Dan (an API assignment): kept as a manual "not assigned" row.
-    unassign(&app, &mut admin, account.id, dan.id).await.unwrap();
+    unassign(&app, &mut admin, account.id, dan.id)
+        .await
+        .unwrap();
     let dan_row = row(&app, account.id, dan.id).await.unwrap();
     assert_eq!(dan_row.source, "manual");
     assert!(!dan_row.is_assigned);
     assert_eq!(dan_row.changed_by, Some(ada.id));
     assert_eq!(
-        unassign(&app, &mut admin, account.id, dan.id).await.unwrap_err(),
+        unassign(&app, &mut admin, account.id, dan.id)
+            .await
+            .unwrap_err(),
         AppError::Invalid("That user is not assigned to this account.".into())
     );
 
@@ -551,7 +619,9 @@ async fn test_manual_assignment_rules_and_audit() {
 async fn test_organisations_never_see_each_others_accounts() {
     let app = spawn().await;
     let mut admin_a = app.organisation_with_admin("Acme", "ada@acme.test").await;
-    let mut admin_b = app.organisation_with_admin("Initech", "bob@initech.test").await;
+    let mut admin_b = app
+        .organisation_with_admin("Initech", "bob@initech.test")
+        .await;
     let org_a = app.org_id_of("ada@acme.test").await;
     let org_b = app.org_id_of("bob@initech.test").await;
     let csm_a = app.add_user(org_a, "CSM", "carol@acme.test").await;
@@ -568,11 +638,15 @@ async fn test_organisations_never_see_each_others_accounts() {
         AppError::NotFound
     );
     assert_eq!(
-        assign(&app, &mut admin_b, account_a.id, csm_b.id).await.unwrap_err(),
+        assign(&app, &mut admin_b, account_a.id, csm_b.id)
+            .await
+            .unwrap_err(),
         AppError::NotFound
     );
     assert_eq!(
-        unassign(&app, &mut admin_b, account_a.id, csm_a.id).await.unwrap_err(),
+        unassign(&app, &mut admin_b, account_a.id, csm_a.id)
+            .await
+            .unwrap_err(),
         AppError::NotFound
     );
     // Another organisation's user is not a CSM choice here.
@@ -674,7 +748,11 @@ async fn test_account_page_shows_everything_that_is_set() {
     .await
     .unwrap();
     for (name, start, end) in [
-        ("Onboarding", 1_767_225_600_000_i64, Some(1_769_904_000_000_i64)),
+        (
+            "Onboarding",
+            1_767_225_600_000_i64,
+            Some(1_769_904_000_000_i64),
+        ),
         ("Adoption", 1_769_904_000_000, None),
     ] {
         stage_history::ActiveModel {
@@ -703,7 +781,12 @@ async fn test_account_page_shows_everything_that_is_set() {
     .await
     .unwrap();
     for (date, subject, added_by, by_user) in [
-        (now - 5 * DAY_MS, "Kick-off", Some("sales@globex.test"), None),
+        (
+            now - 5 * DAY_MS,
+            "Kick-off",
+            Some("sales@globex.test"),
+            None,
+        ),
         (now - DAY_MS, "QBR", None, Some(ada.id)),
     ] {
         interactions::ActiveModel {
@@ -768,7 +851,12 @@ async fn test_account_page_shows_everything_that_is_set() {
         .await
         .unwrap();
     }
-    for (user, at) in [("u-1", now - DAY_MS), ("u-2", now), ("u-1", now), ("u-3", now - 40 * DAY_MS)] {
+    for (user, at) in [
+        ("u-1", now - DAY_MS),
+        ("u-2", now),
+        ("u-1", now),
+        ("u-3", now - 40 * DAY_MS),
+    ] {
         usage_events::ActiveModel {
             org_id: Set(org),
             key_id: Set(None),
@@ -846,7 +934,10 @@ async fn test_account_page_shows_everything_that_is_set() {
     assert_eq!(usage["days"][28]["sessions"], 0);
     assert_eq!(usage["sessions"], 4);
     assert_eq!(usage["session_ms"], 2_400_000);
-    assert_eq!(usage["active_users"], 2, "distinct users, not a sum of days");
+    assert_eq!(
+        usage["active_users"], 2,
+        "distinct users, not a sum of days"
+    );
     assert_eq!(
         usage["top_features"],
         serde_json::json!([
@@ -859,7 +950,10 @@ async fn test_account_page_shows_everything_that_is_set() {
     let html = app.get(&mut admin, &format!("/accounts/{pk}")).await;
     assert!(html.status.is_success(), "{}", html.status);
     assert!(html.body.contains("Globex"));
-    assert!(html.body.contains("<svg"), "the usage chart is drawn on the server");
+    assert!(
+        html.body.contains("<svg"),
+        "the usage chart is drawn on the server"
+    );
     assert!(html.body.contains("Case/Sensitive ?#"));
     let people = app
         .get(&mut admin, &format!("/accounts/{pk}?tab=people"))

@@ -2,8 +2,7 @@
 //! with source manual (so the Account API leaves it alone: manual wins), who changed it
 //! and when, and an audit entry, in one transaction.
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 
 use crate::accounts::ssr::detail::{csm_candidates, SOURCE_MANUAL};
@@ -105,20 +104,16 @@ pub async fn assign(
     {
         return Ok(());
     }
-    let actor = Actor::user(caller, client(state).address);
-    let txn = db.begin().await?;
-    write_manual(&txn, caller, account.id, user_id, row, true).await?;
-    audit::record(
-        &txn,
-        caller.org_id,
-        &actor,
-        AuditAction::CsmAssigned,
-        &target(&account),
+    record_change(
+        state,
+        caller,
+        &account,
+        user_id,
+        row,
+        true,
         Changes::new().set("csm", &csm.email),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Unassigns `user_id` by hand: the row stays, as manual and not assigned, so the Account
@@ -136,16 +131,43 @@ pub async fn unassign(
         .filter(|r| r.is_assigned)
         .ok_or_else(|| AppError::invalid("That user is not assigned to this account."))?;
     let csm = find_user(db, caller.org_id, user_id).await?;
+    record_change(
+        state,
+        caller,
+        &account,
+        user_id,
+        Some(row),
+        false,
+        Changes::new().field("csm", Some(&csm.email), None::<String>),
+    )
+    .await
+}
+
+/// The manual row and its audit entry, in one transaction.
+async fn record_change(
+    state: &AppState,
+    caller: &CurrentUser,
+    account: &accounts::Model,
+    user_id: i32,
+    row: Option<csm_assignments::Model>,
+    is_assigned: bool,
+    changes: Changes,
+) -> Result<(), AppError> {
     let actor = Actor::user(caller, client(state).address);
-    let txn = db.begin().await?;
-    write_manual(&txn, caller, account.id, user_id, Some(row), false).await?;
+    let action = if is_assigned {
+        AuditAction::CsmAssigned
+    } else {
+        AuditAction::CsmUnassigned
+    };
+    let txn = state.db.begin().await?;
+    write_manual(&txn, caller, account.id, user_id, row, is_assigned).await?;
     audit::record(
         &txn,
         caller.org_id,
         &actor,
-        AuditAction::CsmUnassigned,
-        &target(&account),
-        Changes::new().field("csm", Some(&csm.email), None::<String>),
+        action,
+        &target(account),
+        changes,
     )
     .await?;
     txn.commit().await?;

@@ -1,14 +1,13 @@
 //! The account page: one account and its children, each list capped, every query scoped to
 //! the caller's organisation and to an account they may see.
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::accounts::dto::{
-    AccountDetail, AccountStatus, AssignmentSource, CsmAssignmentRow, CsmChoice, DateLabel,
-    DimensionRow, DocumentLink, Field, InteractionRow, NpsRow, PersonRow, StageRow,
-    format_number, SECTION_LIMIT,
+    format_number, AccountDetail, AccountStatus, AssignmentSource, CsmAssignmentRow, CsmChoice,
+    DateLabel, DimensionRow, DocumentLink, Field, InteractionRow, NpsRow, PersonRow, StageRow,
+    SECTION_LIMIT,
 };
 use crate::accounts::ssr::repo::{user_labels, visible_account};
 use crate::accounts::ssr::usage;
@@ -386,10 +385,7 @@ fn fields(a: &accounts::Model) -> Vec<Field> {
     text("Churn date", a.inactive_time.map(date));
     text("Churn reason", a.inactive_reason.clone());
     text("Deleted", yes_no(a.is_deleted).filter(|_| a.is_deleted));
-    text(
-        "Deactivated",
-        yes_no(!a.is_active).filter(|_| !a.is_active),
-    );
+    text("Deactivated", yes_no(!a.is_active).filter(|_| !a.is_active));
     text("First received", Some(exact_utc(a.created_at)));
     text("Last updated", Some(exact_utc(a.updated_at)));
     out

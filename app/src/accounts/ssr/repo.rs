@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{
-    Alias, CaseStatement, Expr, ExprTrait, Func, NullOrdering, Query, SimpleExpr,
-    SubQueryStatement,
+    Alias, CaseStatement, Expr, ExprTrait, Func, NullOrdering, Query, SimpleExpr, SubQueryStatement,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
@@ -14,8 +13,8 @@ use sea_orm::{
 };
 
 use crate::accounts::dto::{
-    AccountListPage, AccountQuery, AccountRow, AccountSort, AccountStatus, AccountView,
-    DateLabel, PAGE_SIZE,
+    AccountListPage, AccountQuery, AccountRow, AccountSort, AccountStatus, AccountView, DateLabel,
+    PAGE_SIZE,
 };
 use crate::auth::dto::CurrentUser;
 use crate::db::entities::{accounts, csm_assignments, users};
@@ -54,8 +53,8 @@ pub fn assigned_to(user_id: i32) -> SimpleExpr {
 /// The accounts `user` may see: all of the organisation's with View All Accounts,
 /// otherwise the ones assigned to them.
 pub fn visible_to(user: &CurrentUser) -> Condition {
-    let mut condition =
-        Condition::all().add(Expr::col((accounts::Entity, accounts::Column::OrgId)).eq(user.org_id));
+    let mut condition = Condition::all()
+        .add(Expr::col((accounts::Entity, accounts::Column::OrgId)).eq(user.org_id));
     if !user.can(Permission::ViewAllAccounts) {
         condition = condition.add(assigned_to(user.id));
     }
@@ -186,7 +185,12 @@ pub async fn list_accounts(
         .all(db)
         .await?;
 
-    let names = csm_names(db, user.org_id, &models.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
+    let names = csm_names(
+        db,
+        user.org_id,
+        &models.iter().map(|a| a.id).collect::<Vec<_>>(),
+    )
+    .await?;
     let rows = models
         .into_iter()
         .map(|account| AccountRow {
