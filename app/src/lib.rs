@@ -52,6 +52,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::accounts::{AccountPage, AccountsPage};
 use crate::api_keys::SourceOverviewPage;
 use crate::audit::AuditLogPage;
 use crate::auth::{
@@ -124,6 +125,8 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("setup/:token") view=SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("accounts/:account_pk") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=ManagementCenterPage ssr=SsrMode::Async />
                     <Route path=path!("settings/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("settings/users") view=UsersPage ssr=SsrMode::Async />

@@ -17,6 +17,8 @@ use tokio::net::TcpStream;
 
 #[path = "bench/account_upsert.rs"]
 mod account_upsert;
+#[path = "bench/accounts.rs"]
+mod accounts;
 
 const CLIENTS: usize = 8;
 const LOAD_SECONDS: u64 = 10;
@@ -170,6 +172,7 @@ async fn main() {
     );
 
     users_page(&state, address).await;
+    accounts::run(&state, address).await;
     std::fs::remove_dir_all(&dir).ok();
     account_upsert::run().await;
 }
@@ -222,19 +225,7 @@ async fn users_page(state: &app::state::AppState, address: SocketAddr) {
     }
     txn.commit().await.unwrap();
 
-    // Sign in as the administrator for a session cookie.
-    let token = match app::auth::ssr::service::sign_in(
-        state,
-        "bench@example.com",
-        PASSWORD.into(),
-        &Default::default(),
-    )
-    .await
-    .unwrap()
-    {
-        app::auth::ssr::service::SignInOutcome::SignedIn { token, .. } => token,
-        _ => unreachable!("no second factor in the benchmark"),
-    };
+    let token = admin_session(state).await;
     let html = format!("Accept: text/html\r\nCookie: steward_session={token}\r\n");
     let json = format!("Accept: application/json\r\nCookie: steward_session={token}\r\n");
     let list_path = app::users::api::ListUsers::PATH;
@@ -278,6 +269,22 @@ async fn users_page(state: &app::state::AppState, address: SocketAddr) {
             "  {label:<44} median {median:>6.2} ms  p95 {p95:>6.2} ms   p95 ratio {:.1}x (target p95 < 50 ms)",
             p95 / static_file.1.max(0.001)
         );
+    }
+}
+
+/// Signs in as the benchmark's administrator; answers the session token for a cookie.
+async fn admin_session(state: &app::state::AppState) -> String {
+    match app::auth::ssr::service::sign_in(
+        state,
+        "bench@example.com",
+        PASSWORD.into(),
+        &Default::default(),
+    )
+    .await
+    .unwrap()
+    {
+        app::auth::ssr::service::SignInOutcome::SignedIn { token, .. } => token,
+        _ => unreachable!("no second factor in the benchmark"),
     }
 }
 

@@ -29,10 +29,12 @@ pub enum AuditAction {
     ApiKeyCreated,
     ApiKeyRevoked,
     ApiKeyRotated,
+    CsmAssigned,
+    CsmUnassigned,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::UserInvited,
@@ -54,6 +56,8 @@ impl AuditAction {
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRevoked,
         AuditAction::ApiKeyRotated,
+        AuditAction::CsmAssigned,
+        AuditAction::CsmUnassigned,
     ];
 
     pub fn key(self) -> &'static str {
@@ -79,6 +83,8 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "api_key_created",
             AuditAction::ApiKeyRevoked => "api_key_revoked",
             AuditAction::ApiKeyRotated => "api_key_rotated",
+            AuditAction::CsmAssigned => "csm_assigned",
+            AuditAction::CsmUnassigned => "csm_unassigned",
         }
     }
 
@@ -105,6 +111,8 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "Created API key",
             AuditAction::ApiKeyRevoked => "Revoked API key",
             AuditAction::ApiKeyRotated => "Rotated API key",
+            AuditAction::CsmAssigned => "Assigned CSM",
+            AuditAction::CsmUnassigned => "Unassigned CSM",
         }
     }
 

@@ -30,6 +30,13 @@ pub fn TopNav(
             }
         }
     };
+    // The list and every account page under it.
+    let within = move |path: &'static str| {
+        move || {
+            let here = location.pathname.get();
+            (here == path || here.starts_with(&format!("{path}/"))).then_some("page")
+        }
+    };
     view! {
         <header class="topnav">
             <a href="/" class="brand">
@@ -41,6 +48,9 @@ pub fn TopNav(
             <nav class="topnav-links" aria-label="Main">
                 <a href="/" aria-current=current("/")>
                     "Home"
+                </a>
+                <a href="/accounts" aria-current=within("/accounts")>
+                    "Accounts"
                 </a>
             </nav>
             <div class="topnav-right">

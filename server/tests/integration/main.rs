@@ -8,6 +8,7 @@ mod common;
 mod account_api;
 mod account_api_people;
 mod account_api_props;
+mod accounts;
 mod api_keys;
 mod audit;
 mod auth;

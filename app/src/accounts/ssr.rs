@@ -1,0 +1,4 @@
+pub mod assign;
+pub mod detail;
+pub mod repo;
+pub mod usage;
