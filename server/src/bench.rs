@@ -15,12 +15,20 @@ use leptos::server_fn::ServerFn;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+#[path = "bench/event_ingest.rs"]
+mod event_ingest;
+
 const CLIENTS: usize = 8;
 const LOAD_SECONDS: u64 = 10;
 const PASSWORD: &str = "quiet lantern orbit meadow";
 
 #[tokio::main]
 async fn main() {
+    // `steward-bench event_ingest` runs only that section.
+    if std::env::args().nth(1).as_deref() == Some("event_ingest") {
+        event_ingest::run().await;
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("Leptos.toml"), "").expect("config");
@@ -163,6 +171,7 @@ async fn main() {
 
     users_page(&state, address).await;
     std::fs::remove_dir_all(&dir).ok();
+    event_ingest::run().await;
 }
 
 /// The Users page with 10,000 users in one organisation: the first server-rendered
