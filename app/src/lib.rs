@@ -23,6 +23,7 @@ pub mod shell;
 pub mod time_label;
 pub mod two_factor;
 pub mod ui;
+pub mod usage;
 pub mod users;
 pub mod validation;
 

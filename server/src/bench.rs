@@ -19,6 +19,8 @@ use tokio::net::TcpStream;
 mod account_upsert;
 #[path = "bench/accounts.rs"]
 mod accounts;
+#[path = "bench/event_ingest.rs"]
+mod event_ingest;
 
 const CLIENTS: usize = 8;
 const LOAD_SECONDS: u64 = 10;
@@ -26,10 +28,15 @@ const PASSWORD: &str = "quiet lantern orbit meadow";
 
 #[tokio::main]
 async fn main() {
-    // `steward-bench account_upsert` runs only that section.
-    if std::env::args().nth(1).as_deref() == Some("account_upsert") {
-        account_upsert::run().await;
-        return;
+    // `steward-bench SECTION` runs only that section (account_upsert, event_ingest).
+    match std::env::args().nth(1).as_deref() {
+        Some("account_upsert") => return account_upsert::run().await,
+        Some("event_ingest") => return event_ingest::run().await,
+        Some(other) => {
+            eprintln!("unknown section '{other}'; use account_upsert or event_ingest, or nothing for all");
+            std::process::exit(2);
+        }
+        None => {}
     }
     let dir = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -175,6 +182,7 @@ async fn main() {
     accounts::run(&state, address).await;
     std::fs::remove_dir_all(&dir).ok();
     account_upsert::run().await;
+    event_ingest::run().await;
 }
 
 /// The Users page with 10,000 users in one organisation: the first server-rendered

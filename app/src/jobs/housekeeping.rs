@@ -19,6 +19,7 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
     let mail_state = state.clone();
     let audit_state = state.clone();
     vec![
+        crate::usage::ssr::rollup::job(state.db.clone()),
         Job::new(
             "prune_audit_log",
             Duration::from_secs(6 * 3600),

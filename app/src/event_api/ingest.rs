@@ -1,0 +1,332 @@
+//! `POST /v1/{authKey}/{apiKey}`: checks the key pair, reads the body within the limits,
+//! validates it line by line, stores the valid events (committed before answering) and
+//! records the call in API Status.
+//!
+//! Answers (always JSON with `status_is_ok`):
+//! - 200 `{"status_is_ok":true,"received":N,"accepted":M,"failed_results":[{"line":n,"message":…}]}`
+//!   when at least one event was stored (failed lines, if any, are listed: Partial);
+//! - 400 the same shape with `status_is_ok:false` and a `message` when no line was valid;
+//! - 400 a JSON array, an empty body or bad gzip; 401 keys; 413 over 10 MB or over 10,000
+//!   events (nothing stored); 415 an unknown Content-Encoding; 500 with a reference.
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+};
+use serde_json::json;
+
+use crate::api_keys::dto::{ApiKeyKind, ACCOUNT_PREFIX, EVENT_API_PREFIX, EVENT_AUTH_PREFIX};
+use crate::api_keys::ssr::{repo as key_repo, service::authenticate};
+use crate::api_status::dto::{ApiKind, RecordFailure};
+use crate::api_status::ssr::recorder::{self, ApiCall};
+use crate::crypto::token_hash;
+use crate::db::entities::api_keys;
+use crate::error::AppError;
+use crate::event_api::parse::{parse_body, LineFailure, Parsed};
+use crate::event_api::store::{self, Origin};
+use crate::event_api::ENDPOINT;
+use crate::public_api::body::read_limited;
+use crate::public_api::redact::redact_path;
+use crate::state::AppState;
+use crate::time::now_ms;
+
+/// The outcome of checking the two keys of the path.
+enum KeyCheck {
+    Valid {
+        org_id: i32,
+        key_id: i32,
+        key_name: Option<String>,
+    },
+    /// 401; `org_id` when the presented key belongs to an organisation (its API Status
+    /// shows the refusal), `None` when nothing identifies one.
+    Refused {
+        org_id: Option<i32>,
+        key_id: Option<i32>,
+        key_name: Option<String>,
+        message: &'static str,
+    },
+}
+
+const NOT_RECOGNISED: &str = "The Event API keys are not recognised, or the key was revoked or has expired. Use the auth key and api key of a Usage Event API key from IT Administration → Source Overview: /v1/{authKey}/{apiKey}.";
+const ACCOUNT_KEY_HERE: &str = "This is an Account API key (stw_acct_…): it opens the Account API (/api/v2/). The Event API takes a Usage Event API key pair: /v1/{authKey}/{apiKey}.";
+const SWAPPED: &str = "The keys are in the wrong order: the path is /v1/{authKey}/{apiKey}, the auth key (stw_evauth_…) first, then the api key (stw_evapi_…).";
+
+/// What the handler answers and what API Status records about it.
+struct Outcome {
+    status: StatusCode,
+    body: serde_json::Value,
+    received: usize,
+    failures: Vec<LineFailure>,
+    message: Option<String>,
+}
+
+impl Outcome {
+    fn refused(status: u16, message: String, received: usize) -> Self {
+        Self {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            body: json!({"status_is_ok": false, "message": message}),
+            received,
+            failures: Vec::new(),
+            message: Some(message),
+        }
+    }
+
+    fn internal(error: impl std::fmt::Display) -> Self {
+        let message = match AppError::internal("event api", error) {
+            AppError::Internal(reference) => format!("Unexpected error (ref {reference})"),
+            other => other.to_string(),
+        };
+        Self::refused(500, message, 0)
+    }
+
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+pub async fn ingest(
+    State(state): State<AppState>,
+    Path((auth_key, api_key)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let path = redact_path(uri.path_and_query().map_or(uri.path(), |p| p.as_str()));
+    let key = match check_keys(&state.db, &auth_key, &api_key).await {
+        Ok(key) => key,
+        Err(error) => return Outcome::internal(error).into_response(),
+    };
+    let (org_id, key_id, key_name) = match key {
+        KeyCheck::Valid {
+            org_id,
+            key_id,
+            key_name,
+        } => (org_id, key_id, key_name),
+        KeyCheck::Refused {
+            org_id,
+            key_id,
+            key_name,
+            message,
+        } => {
+            let outcome = Outcome::refused(401, message.to_owned(), 0);
+            if let Some(org_id) = org_id {
+                record_call(
+                    &state.db, org_id, key_id, key_name, &path, started, &outcome,
+                )
+                .await;
+            } else {
+                tracing::info!(path = %path, "Event API call with unknown keys refused");
+            }
+            return outcome.into_response();
+        }
+    };
+
+    let outcome = match read_limited(&headers, body).await {
+        Err(error) => Outcome::refused(error.http_status(), error.message(), 0),
+        Ok(bytes) => {
+            let now = now_ms();
+            match parse_body(&bytes, now) {
+                Err(refusal) => {
+                    let received = match refusal {
+                        crate::event_api::parse::Refusal::TooMany(n) => n,
+                        _ => 0,
+                    };
+                    Outcome::refused(refusal.http_status(), refusal.message(), received)
+                }
+                Ok(parsed) => {
+                    let origin = Origin {
+                        org_id,
+                        key_id: Some(key_id),
+                        received_at: now,
+                    };
+                    // Writers queue here instead of in SQLite's busy handler (which sleeps).
+                    let _turn = store::write_turn(&state.db).await;
+                    let outcome = match store::store(&state.db, origin, &parsed.events).await {
+                        Ok(()) => answer(parsed),
+                        Err(error) => Outcome::internal(error),
+                    };
+                    record_call(
+                        &state.db,
+                        org_id,
+                        Some(key_id),
+                        key_name,
+                        &path,
+                        started,
+                        &outcome,
+                    )
+                    .await;
+                    return outcome.into_response();
+                }
+            }
+        }
+    };
+    record_call(
+        &state.db,
+        org_id,
+        Some(key_id),
+        key_name,
+        &path,
+        started,
+        &outcome,
+    )
+    .await;
+    outcome.into_response()
+}
+
+/// 200 when something was stored, 400 when every line failed.
+fn answer(parsed: Parsed) -> Outcome {
+    let accepted = parsed.events.len();
+    let failed: Vec<serde_json::Value> = parsed
+        .failures
+        .iter()
+        .map(|f| json!({"line": f.line, "message": f.message}))
+        .collect();
+    if accepted == 0 {
+        let message = format!(
+            "No event was stored: all {} lines failed validation (see failed_results).",
+            parsed.received
+        );
+        Outcome {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({
+                "status_is_ok": false,
+                "message": message,
+                "received": parsed.received,
+                "accepted": 0,
+                "failed_results": failed,
+            }),
+            received: parsed.received,
+            failures: parsed.failures,
+            message: Some(message),
+        }
+    } else {
+        Outcome {
+            status: StatusCode::OK,
+            body: json!({
+                "status_is_ok": true,
+                "received": parsed.received,
+                "accepted": accepted,
+                "failed_results": failed,
+            }),
+            received: parsed.received,
+            failures: parsed.failures,
+            message: None,
+        }
+    }
+}
+
+/// Checks `/v1/{authKey}/{apiKey}`. Keys are hashed before any lookup and never logged.
+async fn check_keys(
+    db: &DatabaseConnection,
+    auth_key: &str,
+    api_key: &str,
+) -> Result<KeyCheck, AppError> {
+    let (auth_key, api_key) = (auth_key.trim(), api_key.trim());
+    // An Account API key in either place: say so, in its organisation's API Status.
+    if let Some(account_key) = [auth_key, api_key]
+        .into_iter()
+        .find(|k| k.starts_with(ACCOUNT_PREFIX))
+    {
+        let owner =
+            key_repo::find_by_hash(db, ApiKeyKind::Account, &token_hash(account_key)).await?;
+        return Ok(KeyCheck::Refused {
+            org_id: owner.as_ref().map(|k| k.org_id),
+            key_id: owner.as_ref().map(|k| k.id),
+            key_name: owner.map(|k| k.name),
+            message: ACCOUNT_KEY_HERE,
+        });
+    }
+    if auth_key.starts_with(EVENT_API_PREFIX) && api_key.starts_with(EVENT_AUTH_PREFIX) {
+        let owner = key_repo::find_by_hash(db, ApiKeyKind::Event, &token_hash(auth_key)).await?;
+        return Ok(KeyCheck::Refused {
+            org_id: owner.as_ref().map(|k| k.org_id),
+            key_id: owner.as_ref().map(|k| k.id),
+            key_name: owner.map(|k| k.name),
+            message: SWAPPED,
+        });
+    }
+    match authenticate(db, ApiKeyKind::Event, &format!("{auth_key}/{api_key}")).await? {
+        Some((org_id, key_id)) => {
+            let key_name: Option<String> = api_keys::Entity::find()
+                .select_only()
+                .column(api_keys::Column::Name)
+                .filter(api_keys::Column::Id.eq(key_id))
+                .into_tuple()
+                .one(db)
+                .await?;
+            Ok(KeyCheck::Valid {
+                org_id,
+                key_id,
+                key_name,
+            })
+        }
+        None => {
+            // A known api key with a wrong auth key, or a revoked/expired one: the
+            // refusal shows in that organisation's API Status.
+            let owner = if api_key.starts_with(EVENT_API_PREFIX) {
+                key_repo::find_by_hash(db, ApiKeyKind::Event, &token_hash(api_key)).await?
+            } else {
+                None
+            };
+            Ok(KeyCheck::Refused {
+                org_id: owner.as_ref().map(|k| k.org_id),
+                key_id: owner.as_ref().map(|k| k.id),
+                key_name: owner.map(|k| k.name),
+                message: NOT_RECOGNISED,
+            })
+        }
+    }
+}
+
+/// The one place the Event API writes to API Status. A failure to record is logged; the
+/// client's answer does not depend on it.
+async fn record_call(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    key_id: Option<i32>,
+    key_name: Option<String>,
+    path: &str,
+    started: Instant,
+    outcome: &Outcome,
+) {
+    let call = ApiCall {
+        org_id,
+        api: ApiKind::Event,
+        method: "POST".to_owned(),
+        path: path.to_owned(),
+        endpoint: ENDPOINT.to_owned(),
+        http_status: outcome.status.as_u16(),
+        ok: outcome.status.is_success(),
+        records_received: u32::try_from(outcome.received).unwrap_or(u32::MAX),
+        records_failed: if outcome.status.is_success() {
+            u32::try_from(outcome.failures.len()).unwrap_or(u32::MAX)
+        } else {
+            u32::try_from(outcome.received).unwrap_or(u32::MAX)
+        },
+        failures: outcome
+            .failures
+            .iter()
+            .map(|f| RecordFailure {
+                record: f.line,
+                id: None,
+                message: f.message.clone(),
+            })
+            .collect(),
+        message: outcome.message.clone(),
+        key_id,
+        key_name,
+        duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+    };
+    if let Err(error) = recorder::record(db, call).await {
+        tracing::warn!(%error, "could not record an Event API call in API Status");
+    }
+}
