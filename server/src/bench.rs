@@ -15,12 +15,20 @@ use leptos::server_fn::ServerFn;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod api_status;
+
 const CLIENTS: usize = 8;
 const LOAD_SECONDS: u64 = 10;
 const PASSWORD: &str = "quiet lantern orbit meadow";
 
 #[tokio::main]
 async fn main() {
+    // `steward-bench api_status` runs only that section.
+    let only = std::env::args().nth(1);
+    if matches!(only.as_deref(), Some("api_status" | "api-status")) {
+        api_status::run().await;
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("Leptos.toml"), "").expect("config");
@@ -163,6 +171,7 @@ async fn main() {
 
     users_page(&state, address).await;
     std::fs::remove_dir_all(&dir).ok();
+    api_status::run().await;
 }
 
 /// The Users page with 10,000 users in one organisation: the first server-rendered

@@ -5,7 +5,9 @@
 
 mod common;
 
+mod api_docs;
 mod api_keys;
+mod api_status;
 mod audit;
 mod auth;
 mod cli;
