@@ -19,8 +19,5 @@ use crate::state::AppState;
 /// The route serving the OpenAPI document.
 #[cfg(feature = "ssr")]
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        dto::OPENAPI_PATH,
-        axum::routing::get(ssr::openapi_json),
-    )
+    Router::new().route(dto::OPENAPI_PATH, axum::routing::get(ssr::openapi_json))
 }

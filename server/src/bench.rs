@@ -15,6 +15,8 @@ use leptos::server_fn::ServerFn;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+// A crate root finds modules beside it (src/), hence the path.
+#[path = "bench/api_status.rs"]
 mod api_status;
 
 const CLIENTS: usize = 8;

@@ -32,8 +32,9 @@ fn ApiDocs(info: ApiPageInfo) -> impl IntoView {
         .iter()
         .map(|example| {
             let heading_id = format!("example-{}", example.id);
+            let labelled_by = heading_id.clone();
             view! {
-                <section class="api-example" aria-labelledby=heading_id.clone()>
+                <section class="api-example" aria-labelledby=labelled_by>
                     <div class="api-example-header">
                         <h3 id=heading_id>{example.title.clone()}</h3>
                         <CopyButton text=example.command.clone() />

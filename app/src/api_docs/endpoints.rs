@@ -52,7 +52,13 @@ pub const TAG_INTERACTIONS: &str = "Interactions";
 pub const TAG_EVENTS: &str = "Event API";
 
 const LIST: &[&str] = &["page", "order_by", "direction", "include_inactive"];
-const ACCOUNT_LIST: &[&str] = &["page", "order_by", "direction", "include_inactive", "include"];
+const ACCOUNT_LIST: &[&str] = &[
+    "page",
+    "order_by",
+    "direction",
+    "include_inactive",
+    "include",
+];
 const CONTACT_LIST: &[&str] = &[
     "page",
     "order_by",
@@ -199,7 +205,12 @@ mod tests {
     fn test_endpoints_are_unique_and_well_formed() {
         let mut seen = std::collections::BTreeSet::new();
         for e in ENDPOINTS {
-            assert!(seen.insert((e.method, e.path)), "{} {} twice", e.method, e.path);
+            assert!(
+                seen.insert((e.method, e.path)),
+                "{} {} twice",
+                e.method,
+                e.path
+            );
             assert!(matches!(e.method, "GET" | "POST" | "PUT" | "DELETE"));
             assert!(e.path.starts_with("/api/v2/") || e.path.starts_with("/v1/"));
             assert!(!e.path.ends_with('/'));

@@ -35,7 +35,9 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
             (
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 [(header::CONTENT_TYPE, "application/json")],
-                format!("{{\"status_is_ok\":false,\"message\":\"Unexpected error (ref {reference})\"}}"),
+                format!(
+                    "{{\"status_is_ok\":false,\"message\":\"Unexpected error (ref {reference})\"}}"
+                ),
             )
                 .into_response()
         }

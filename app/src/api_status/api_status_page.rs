@@ -152,7 +152,11 @@ fn ApiCallsTable(page: ApiCallsPage, query: ApiStatusQuery) -> impl IntoView {
         view! { <p><a href=href>"← All calls"</a></p> }
     });
     if page.rows.is_empty() {
-        let filtered = query != ApiStatusQuery { page: query.page, ..Default::default() };
+        let filtered = query
+            != ApiStatusQuery {
+                page: query.page,
+                ..Default::default()
+            };
         return view! {
             {back}
             <p class="muted result-count">{summary}</p>
@@ -178,10 +182,12 @@ fn ApiCallsTable(page: ApiCallsPage, query: ApiStatusQuery) -> impl IntoView {
         }
         .into_any();
     }
-    let columns = ["", "Time", "API", "Request", "Status", "Records", "Duration", "Key"]
-        .into_iter()
-        .map(Column::plain)
-        .collect::<Vec<_>>();
+    let columns = [
+        "", "Time", "API", "Request", "Status", "Records", "Duration", "Key",
+    ]
+    .into_iter()
+    .map(Column::plain)
+    .collect::<Vec<_>>();
     let pages = pagination(
         page.page,
         page.page_count,
@@ -299,13 +305,19 @@ fn ApiCallRowView(row: ApiCallRow, href: String, open: bool) -> impl IntoView {
             </p>
         }
     });
-    let message = row.message.clone().map(|message| view! { <p class="call-message">{message}</p> });
+    let message = row
+        .message
+        .clone()
+        .map(|message| view! { <p class="call-message">{message}</p> });
     let records = if row.records_received == 0 && row.records_failed == 0 {
         "—".to_owned()
     } else if row.records_failed == 0 {
         format!("{} received", row.records_received)
     } else {
-        format!("{} received · {} failed", row.records_received, row.records_failed)
+        format!(
+            "{} received · {} failed",
+            row.records_received, row.records_failed
+        )
     };
     view! {
         <tr class="api-call" data-status=row.status.key()>

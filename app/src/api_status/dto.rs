@@ -144,7 +144,10 @@ impl ApiStatusQuery {
                 parts.push(format!("{k}={}", crate::users::dto::encode(v)));
             }
         };
-        push("status", self.status.map(CallStatus::key).unwrap_or_default());
+        push(
+            "status",
+            self.status.map(CallStatus::key).unwrap_or_default(),
+        );
         push("api", self.api.map(ApiKind::key).unwrap_or_default());
         push("endpoint", &self.endpoint);
         if let Some(call) = self.call {

@@ -40,7 +40,10 @@ async fn target(log: bool) -> Target {
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("Leptos.toml"), "").expect("config");
     let env: BTreeMap<String, String> = [
-        ("STEWARD_CONFIG", dir.join("Leptos.toml").display().to_string()),
+        (
+            "STEWARD_CONFIG",
+            dir.join("Leptos.toml").display().to_string(),
+        ),
         ("STEWARD_DATA_DIR", dir.display().to_string()),
         ("STEWARD_API_STATUS_LOG", log.to_string()),
     ]
@@ -48,9 +51,7 @@ async fn target(log: bool) -> Target {
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     let (settings, _) = app::config::Settings::load(&env).expect("settings");
-    let state = server::startup::build_state(settings)
-        .await
-        .expect("state");
+    let state = server::startup::build_state(settings).await.expect("state");
     let created = app::orgs::ssr::service::create_organisation(
         &state.db,
         &state.settings,
@@ -60,7 +61,10 @@ async fn target(log: bool) -> Target {
     .await
     .expect("organisation");
     let key = app::api_keys::ssr::service::create_from_command_line(
-        &state.db, "Bench", "event", "Bench events",
+        &state.db,
+        "Bench",
+        "event",
+        "Bench events",
     )
     .await
     .expect("event key");

@@ -58,6 +58,9 @@ mod tests {
             loggable_path("/reset-password/abcdef?x=1"),
             "/reset-password/[token]?x=1"
         );
-        assert_eq!(loggable_path("/settings/users?q=ada"), "/settings/users?q=ada");
+        assert_eq!(
+            loggable_path("/settings/users?q=ada"),
+            "/settings/users?q=ada"
+        );
     }
 }

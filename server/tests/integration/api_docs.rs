@@ -13,7 +13,11 @@ use crate::common::{spawn, spawn_with, Browser, TestApp};
 
 async fn openapi(app: &TestApp) -> serde_json::Value {
     let reply = app
-        .send(Request::get("/api/openapi.json").body(Body::empty()).unwrap())
+        .send(
+            Request::get("/api/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(reply.status, 200);
     assert!(reply.headers[header::CONTENT_TYPE]
@@ -164,7 +168,11 @@ async fn keys(app: &TestApp, admin: &mut Browser) -> (String, String, String) {
 
 async fn apis_present(app: &TestApp) -> bool {
     let reply = app
-        .send(Request::get("/api/v2/accounts").body(Body::empty()).unwrap())
+        .send(
+            Request::get("/api/v2/accounts")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     reply
         .headers
@@ -261,7 +269,10 @@ async fn test_curl_examples_work_against_a_running_steward() {
     let examples = curl_examples(&base);
     assert_eq!(
         shown,
-        examples.iter().map(|e| e.command.clone()).collect::<Vec<_>>()
+        examples
+            .iter()
+            .map(|e| e.command.clone())
+            .collect::<Vec<_>>()
     );
     for example in examples {
         assert!(example.command.contains(&base));
@@ -298,7 +309,9 @@ async fn test_api_page_shows_this_servers_addresses_and_needs_configure_data_con
     let page = app.get(&mut admin, "/settings/it/api").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("https://steward.example.com/api/v2"));
-    assert!(page.body.contains("https://steward.example.com/api/openapi.json"));
+    assert!(page
+        .body
+        .contains("https://steward.example.com/api/openapi.json"));
     assert!(page.body.contains("curl --fail-with-body"));
     assert!(page.body.contains("Content-Encoding: gzip"));
 

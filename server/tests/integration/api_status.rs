@@ -52,10 +52,13 @@ async fn list(
     browser: &mut Browser,
     pairs: &[(&str, &str)],
 ) -> Result<serde_json::Value, AppError> {
-    let fields: Vec<(String, String)> = pairs
+    let mut fields: Vec<(String, String)> = pairs
         .iter()
         .map(|(k, v)| (format!("query[{k}]"), (*v).to_owned()))
         .collect();
+    if !pairs.iter().any(|(k, _)| *k == "page") {
+        fields.push(("query[page]".into(), "1".into()));
+    }
     let borrowed: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -78,7 +81,12 @@ fn paths(page: &serde_json::Value) -> Vec<String> {
 async fn three_calls(app: &TestApp, org_id: i32) {
     record_if_enabled(
         &app.state,
-        call(org_id, ApiKind::Account, "/api/v2/accounts", "/api/v2/accounts?api_key=[redacted]"),
+        call(
+            org_id,
+            ApiKind::Account,
+            "/api/v2/accounts",
+            "/api/v2/accounts?api_key=[redacted]",
+        ),
     )
     .await;
     let mut partial = call(
@@ -148,7 +156,9 @@ async fn test_api_status_filters_by_status_api_and_endpoint() {
     let org_id = app.org_id_of("ada@acme.test").await;
     three_calls(&app, org_id).await;
 
-    let partial = list(&app, &mut admin, &[("status", "Partial")]).await.unwrap();
+    let partial = list(&app, &mut admin, &[("status", "Partial")])
+        .await
+        .unwrap();
     assert_eq!(paths(&partial), ["/api/v2/account_users"]);
     let events = list(&app, &mut admin, &[("api", "Event")]).await.unwrap();
     assert_eq!(paths(&events), ["/v1/{authKey}/{apiKey}"]);
@@ -176,7 +186,12 @@ async fn test_one_call_view_shows_all_its_kept_failures() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
     let org_id = app.org_id_of("ada@acme.test").await;
-    let mut many = call(org_id, ApiKind::Account, "/api/v2/accounts", "/api/v2/accounts");
+    let mut many = call(
+        org_id,
+        ApiKind::Account,
+        "/api/v2/accounts",
+        "/api/v2/accounts",
+    );
     many.records_received = 2000;
     many.records_failed = 1500;
     many.failures = failures(1500);
@@ -198,11 +213,18 @@ async fn test_api_status_keeps_the_last_1000_calls_per_organisation() {
     let app = spawn().await;
     let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
     let org_id = app.org_id_of("ada@acme.test").await;
-    let mut other = app.organisation_with_admin("Globex", "gus@globex.test").await;
+    let mut other = app
+        .organisation_with_admin("Globex", "gus@globex.test")
+        .await;
     let other_org = app.org_id_of("gus@globex.test").await;
     record_if_enabled(
         &app.state,
-        call(other_org, ApiKind::Event, "/v1/{authKey}/{apiKey}", "/v1/{authKey}/{apiKey}"),
+        call(
+            other_org,
+            ApiKind::Event,
+            "/v1/{authKey}/{apiKey}",
+            "/v1/{authKey}/{apiKey}",
+        ),
     )
     .await;
     // Submitted concurrently, as requests would: the writer batches them.
@@ -214,7 +236,12 @@ async fn test_api_status_keeps_the_last_1000_calls_per_organisation() {
                 let n = chunk * 101 + i;
                 record_if_enabled(
                     &state,
-                    call(org_id, ApiKind::Account, "/api/v2/accounts", &format!("/api/v2/accounts?n={n}")),
+                    call(
+                        org_id,
+                        ApiKind::Account,
+                        "/api/v2/accounts",
+                        &format!("/api/v2/accounts?n={n}"),
+                    ),
                 )
                 .await;
             }
@@ -225,7 +252,10 @@ async fn test_api_status_keeps_the_last_1000_calls_per_organisation() {
     }
     app.state.api_status.flush().await;
     assert_eq!(app.state.api_status.failed_writes(), 0);
-    let stored = api_calls::Entity::find().count(&app.state.db).await.unwrap();
+    let stored = api_calls::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
     assert_eq!(stored, 1001, "1000 of Acme's 1010 calls, and Globex's one");
 
     let page = list(&app, &mut admin, &[]).await.unwrap();
@@ -256,7 +286,9 @@ async fn test_api_status_needs_configure_data_connectors_and_stays_in_its_organi
     let mut analyst = app.signed_in("ann@acme.test").await;
     assert_eq!(list(&app, &mut analyst, &[]).await.unwrap()["total"], 3);
 
-    let mut other = app.organisation_with_admin("Globex", "gus@globex.test").await;
+    let mut other = app
+        .organisation_with_admin("Globex", "gus@globex.test")
+        .await;
     let theirs = list(&app, &mut other, &[]).await.unwrap();
     assert_eq!(theirs["total"], 0);
     assert_eq!(theirs["endpoints"], serde_json::json!([]));
@@ -265,7 +297,10 @@ async fn test_api_status_needs_configure_data_connectors_and_stays_in_its_organi
         .unwrap()
         .to_string();
     let peek = list(&app, &mut other, &[("call", &id)]).await.unwrap();
-    assert_eq!(peek["total"], 0, "another organisation's call id shows nothing");
+    assert_eq!(
+        peek["total"], 0,
+        "another organisation's call id shows nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -277,7 +312,10 @@ async fn test_api_status_log_can_be_turned_off() {
     three_calls(&app, org_id).await;
     assert_eq!(list(&app, &mut admin, &[]).await.unwrap()["total"], 0);
     assert_eq!(
-        api_calls::Entity::find().count(&app.state.db).await.unwrap(),
+        api_calls::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
         0
     );
 }
@@ -390,14 +428,21 @@ fn assert_no_key(text: &str, keys: &[&str], what: &str) {
     // The random part alone (after the prefix) must not appear either.
     for key in keys {
         let random = key.splitn(3, '_').nth(2).unwrap_or(key);
-        assert!(!text.contains(random), "{what} contains a key's secret part");
+        assert!(
+            !text.contains(random),
+            "{what} contains a key's secret part"
+        );
     }
 }
 
 /// Whether the Account and Event APIs are wired in (they answer JSON even without a key).
 async fn apis_present(app: &TestApp) -> bool {
     let reply = app
-        .send(Request::get("/api/v2/accounts").body(Body::empty()).unwrap())
+        .send(
+            Request::get("/api/v2/accounts")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     reply
         .headers
@@ -445,7 +490,15 @@ async fn test_api_status_rows_never_contain_keys() {
     let stored = api_calls::Entity::find().all(&app.state.db).await.unwrap();
     assert!(stored.len() >= 4, "the calls were recorded: {stored:?}");
     assert!(stored.iter().any(|c| c.status == "partial"));
-    assert_no_key(&format!("{stored:?}"), &[&account, &auth, &api], "API Status");
+    assert_no_key(
+        &format!("{stored:?}"),
+        &[&account, &auth, &api],
+        "API Status",
+    );
     let page = list(&app, &mut admin, &[]).await.unwrap();
-    assert_no_key(&page.to_string(), &[&account, &auth, &api], "the API Status page");
+    assert_no_key(
+        &page.to_string(),
+        &[&account, &auth, &api],
+        "the API Status page",
+    );
 }

@@ -94,8 +94,16 @@ const ACCOUNT: &[Field] = &[
 ];
 
 const PERSON_COMMON: &[Field] = &[
-    ("user_id", F::Str, "Required. Your id of the person; a case-sensitive string."),
-    ("account_id", F::Str, "Required. The account, which must exist (else `Account not found`)."),
+    (
+        "user_id",
+        F::Str,
+        "Required. Your id of the person; a case-sensitive string.",
+    ),
+    (
+        "account_id",
+        F::Str,
+        "Required. The account, which must exist (else `Account not found`).",
+    ),
     ("first_name", F::Str, ""),
     ("last_name", F::Str, ""),
     ("email", F::Str, ""),
@@ -119,29 +127,53 @@ const PERSON_COMMON: &[Field] = &[
 
 const USER_EXTRA: &[Field] = &[
     ("mobile_phone", F::Str, ""),
-    ("contact_user_id", F::Str, "The matching CRM contact's user_id."),
+    (
+        "contact_user_id",
+        F::Str,
+        "The matching CRM contact's user_id.",
+    ),
     ("product_join_date", F::Ms, ""),
 ];
 
 const CONTACT_EXTRA: &[Field] = &[
     ("is_primary", F::Bool, ""),
     ("email_opt_out", F::Bool, ""),
-    ("crm_account_user_id", F::Str, "The contact's id in the CRM (e.g. Salesforce Contact.Id)."),
+    (
+        "crm_account_user_id",
+        F::Str,
+        "The contact's id in the CRM (e.g. Salesforce Contact.Id).",
+    ),
 ];
 
 const METRIC: &[Field] = &[
     ("account_id", F::Str, "Required."),
-    ("name", F::Str, "Required. The metric's name, e.g. `product_db.num_invited_users`."),
-    ("metrics", F::MetricPoints, "The values; or give one value flat with `timestamp` and `value`."),
+    (
+        "name",
+        F::Str,
+        "Required. The metric's name, e.g. `product_db.num_invited_users`.",
+    ),
+    (
+        "metrics",
+        F::MetricPoints,
+        "The values; or give one value flat with `timestamp` and `value`.",
+    ),
     ("timestamp", F::Ms, "Flat form: the day of the value."),
     ("value", F::Num, "Flat form: the value."),
 ];
 
 const INTERACTION: &[Field] = &[
-    ("interaction_id", F::Str, "Your id of the interaction; upserts by it when given."),
+    (
+        "interaction_id",
+        F::Str,
+        "Your id of the interaction; upserts by it when given.",
+    ),
     ("account_id", F::Str, "Required."),
     ("date", F::Ms, "Required."),
-    ("type", F::Str, "Required. Free text, e.g. `email`, `phone`, `meeting`."),
+    (
+        "type",
+        F::Str,
+        "Required. Free text, e.g. `email`, `phone`, `meeting`.",
+    ),
     ("description", F::Str, "Required."),
     ("subject", F::Str, ""),
     ("contact_email", F::Str, ""),
@@ -168,11 +200,9 @@ fn string() -> ObjectBuilder {
 }
 
 fn integer() -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::Integer)
-        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-            utoipa::openapi::KnownFormat::Int64,
-        )))
+    ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+        utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64),
+    ))
 }
 
 fn number() -> ObjectBuilder {
@@ -230,9 +260,13 @@ fn field_schema(kind: F, description: &str) -> RefOr<Schema> {
         F::LabelDims => key_values(string()).description(description).into(),
         F::ValueDims => key_values(number()).description(description).into(),
         F::EventDims => key_values(integer()).description(description).into(),
-        F::Csms => array_of(ObjectBuilder::new().property("email", string()).required("email"))
-            .description(description)
-            .into(),
+        F::Csms => array_of(
+            ObjectBuilder::new()
+                .property("email", string())
+                .required("email"),
+        )
+        .description(description)
+        .into(),
         F::Stages => array_of(schema_ref("StageHistoryEntry"))
             .description(description)
             .into(),
@@ -287,7 +321,10 @@ fn components() -> utoipa::openapi::Components {
             "user_id",
             string().description(Some("For product users and contacts.")),
         )
-        .property("message", string().description(Some("Why the record failed.")))
+        .property(
+            "message",
+            string().description(Some("Why the record failed.")),
+        )
         .required("record")
         .required("message");
     let line_failure = ObjectBuilder::new()
@@ -428,10 +465,7 @@ fn results_schema(answer: Answer) -> RefOr<Schema> {
                     "Most results a page holds ({MAX_PAGE_SIZE}); a shorter page is the last."
                 ))),
             )
-            .property(
-                "order_by",
-                string().description(Some("Echoed when given.")),
-            )
+            .property("order_by", string().description(Some("Echoed when given.")))
             .property(
                 "direction",
                 string().description(Some("Echoed when given.")),
@@ -527,7 +561,9 @@ fn operation(endpoint: &Endpoint) -> utoipa::openapi::path::Operation {
             op = op.request_body(Some(
                 RequestBodyBuilder::new()
                     .required(Some(Required::True))
-                    .description(Some("`{\"data\":{…}}` or the bare object; only the fields given change."))
+                    .description(Some(
+                        "`{\"data\":{…}}` or the bare object; only the fields given change.",
+                    ))
                     .content(
                         "application/json",
                         json_content(
@@ -587,12 +623,23 @@ fn operation(endpoint: &Endpoint) -> utoipa::openapi::path::Operation {
         );
     }
     if !path_parameters(endpoint.path).is_empty() && !is_event {
-        op = op.response("404", error_response("No such record (e.g. `Account not found`)."));
+        op = op.response(
+            "404",
+            error_response("No such record (e.g. `Account not found`)."),
+        );
     }
     if endpoint.body != Body::None {
         op = op
-            .response("413", error_response("The body is over 10 MB (after gzip decoding too), or has too many records."))
-            .response("415", error_response("Content-Encoding other than gzip or identity."));
+            .response(
+                "413",
+                error_response(
+                    "The body is over 10 MB (after gzip decoding too), or has too many records.",
+                ),
+            )
+            .response(
+                "415",
+                error_response("Content-Encoding other than gzip or identity."),
+            );
         // Gzip request bodies are accepted.
     }
     if is_event {
@@ -651,10 +698,16 @@ pub fn document(base_url: &str) -> OpenApi {
     let mut tags = Vec::new();
     for (name, text) in [
         (TAG_ACCOUNTS, "Accounts and what hangs off them."),
-        (TAG_USERS, "Product users: the people who use your product, as in the event data."),
+        (
+            TAG_USERS,
+            "Product users: the people who use your product, as in the event data.",
+        ),
         (TAG_CONTACTS, "CRM contacts of accounts."),
         (TAG_METRICS, "Daily numeric time series per account."),
-        (TAG_INTERACTIONS, "Emails, calls and meetings with an account (Steward's addition)."),
+        (
+            TAG_INTERACTIONS,
+            "Emails, calls and meetings with an account (Steward's addition).",
+        ),
         (TAG_EVENTS, "Usage events from your product."),
     ] {
         tags.push(TagBuilder::new().name(name).description(Some(text)).build());
