@@ -31,6 +31,7 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("audit_retention_days", "400", false, "Audit log entries are kept this many days (at least 365)."),
     ("trust_forwarded_for", "false", false, "Take the client address from X-Forwarded-For (only behind a proxy you run)."),
     ("log_format", "text", false, "`text` or `json`."),
+    ("api_status_log", "true", false, "Record every Account/Event API call in API Status (IT Administration). `false` turns the log off."),
     ("mail_relay", "", false, "SMTP host. Empty: mail goes to the outbox in the database and links are logged."),
     ("mail_port", "587", false, "SMTP port."),
     ("mail_security", "starttls", false, "`none`, `starttls` or `tls`."),
@@ -72,6 +73,8 @@ pub struct Settings {
     pub audit_retention_days: i64,
     pub trust_forwarded_for: bool,
     pub log_format: String,
+    /// Record API calls in API Status (`api_status_log`).
+    pub api_status_log: bool,
     pub mail: MailSettings,
     pub mail_delivery_seconds: u64,
     /// Raw secret-key material, resolved into a `SecretBox` by `secret_box()`.
@@ -242,6 +245,15 @@ impl Settings {
             },
             trust_forwarded_for: matches!(get("trust_forwarded_for").as_str(), "true" | "1" | "yes"),
             log_format: get("log_format"),
+            api_status_log: match get("api_status_log").as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                other => {
+                    return Err(ConfigError(format!(
+                        "`api_status_log` must be true or false, not `{other}`"
+                    )))
+                }
+            },
             mail,
             mail_delivery_seconds: number("mail_delivery_seconds")? as u64,
             secret_key: non_empty("secret_key").map(SecretString::from),

@@ -54,7 +54,9 @@ use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::accounts::{AccountPage, AccountsPage};
+use crate::api_docs::ApiPage;
 use crate::api_keys::SourceOverviewPage;
+use crate::api_status::ApiStatusPage;
 use crate::audit::AuditLogPage;
 use crate::auth::{
     provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage,
@@ -135,6 +137,8 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("settings/outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/source-overview") view=SourceOverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/api-status") view=ApiStatusPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/api") view=ApiPage ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>
         </Routes>

@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
+use crate::api_status::ssr::recorder::ApiStatusLog;
 use crate::auth::ssr::password::PasswordHasher;
 use crate::config::Settings;
 use crate::crypto::SecretBox;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// None when no SMTP relay is configured: mail stays in the outbox.
     pub mailer: Option<SmtpSender>,
+    /// The API Status writer (a no-op when `api_status_log` is false).
+    pub api_status: ApiStatusLog,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -15,10 +15,13 @@ use leptos::server_fn::ServerFn;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+// A crate root finds modules beside it (src/), hence the paths.
 #[path = "bench/account_upsert.rs"]
 mod account_upsert;
 #[path = "bench/accounts.rs"]
 mod accounts;
+#[path = "bench/api_status.rs"]
+mod api_status;
 #[path = "bench/event_ingest.rs"]
 mod event_ingest;
 
@@ -28,12 +31,13 @@ const PASSWORD: &str = "quiet lantern orbit meadow";
 
 #[tokio::main]
 async fn main() {
-    // `steward-bench SECTION` runs only that section (account_upsert, event_ingest).
+    // `steward-bench SECTION` runs only that section.
     match std::env::args().nth(1).as_deref() {
         Some("account_upsert") => return account_upsert::run().await,
         Some("event_ingest") => return event_ingest::run().await,
+        Some("api_status") => return api_status::run().await,
         Some(other) => {
-            eprintln!("unknown section '{other}'; use account_upsert or event_ingest, or nothing for all");
+            eprintln!("unknown section '{other}'; use account_upsert, event_ingest or api_status, or nothing for all");
             std::process::exit(2);
         }
         None => {}
@@ -183,6 +187,7 @@ async fn main() {
     std::fs::remove_dir_all(&dir).ok();
     account_upsert::run().await;
     event_ingest::run().await;
+    api_status::run().await;
 }
 
 /// The Users page with 10,000 users in one organisation: the first server-rendered

@@ -84,8 +84,14 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
             "no mail relay configured: messages go to the outbox and their links to this log"
         ),
     }
+    let api_status = if settings.api_status_log {
+        app::api_status::ssr::recorder::ApiStatusLog::start(db.clone())
+    } else {
+        app::api_status::ssr::recorder::ApiStatusLog::disabled()
+    };
     Ok(AppState {
         leptos_options: leptos_options(&settings),
+        api_status,
         db,
         settings: Arc::new(settings),
         secrets: Arc::new(secrets),
@@ -132,13 +138,17 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
     })?;
     tracing::info!(%address, public_url = %state.settings.public_url, "Steward is serving");
     println!("Steward is running at {}", state.settings.base_url());
-    axum::serve(
+    let api_status = state.api_status.clone();
+    let served = axum::serve(
         listener,
         crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|e| StartError(format!("server error: {e}")))
+    .map_err(|e| StartError(format!("server error: {e}")));
+    // Calls answered just before shutdown are still in the API Status queue.
+    api_status.flush().await;
+    served
 }
 
 async fn shutdown_signal() {

@@ -364,11 +364,10 @@ where
     (outcome.status, axum::Json(outcome.body)).into_response()
 }
 
-/// The one place the Account API writes to API Status (gate it on `api_status_log` here).
+/// The one place the Account API writes to API Status (queued; off when `api_status_log`
+/// is false).
 async fn record_in_api_status(state: &AppState, call: ApiCall) {
-    if let Err(error) = recorder::record(&state.db, call).await {
-        tracing::error!(error = %error, "API Status: could not record an Account API call");
-    }
+    recorder::record_if_enabled(state, call).await;
 }
 
 /// `page`, `order_by`, `direction` and `include_inactive` of a list.

@@ -1,2 +1,3 @@
-//! Server side of API Status: writing the log (`recorder`).
+//! Server side of API Status: writing the log (`recorder`) and reading it (`repo`).
 pub mod recorder;
+pub mod repo;

@@ -14,9 +14,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 
 use crate::api_keys::dto::{ApiKeyKind, ACCOUNT_PREFIX, EVENT_API_PREFIX, EVENT_AUTH_PREFIX};
@@ -119,10 +117,7 @@ pub async fn ingest(
         } => {
             let outcome = Outcome::refused(401, message.to_owned(), 0);
             if let Some(org_id) = org_id {
-                record_call(
-                    &state.db, org_id, key_id, key_name, &path, started, &outcome,
-                )
-                .await;
+                record_call(&state, org_id, key_id, key_name, &path, started, &outcome).await;
             } else {
                 tracing::info!(path = %path, "Event API call with unknown keys refused");
             }
@@ -155,7 +150,7 @@ pub async fn ingest(
                         Err(error) => Outcome::internal(error),
                     };
                     record_call(
-                        &state.db,
+                        &state,
                         org_id,
                         Some(key_id),
                         key_name,
@@ -170,7 +165,7 @@ pub async fn ingest(
         }
     };
     record_call(
-        &state.db,
+        &state,
         org_id,
         Some(key_id),
         key_name,
@@ -290,7 +285,7 @@ async fn check_keys(
 /// The one place the Event API writes to API Status. A failure to record is logged; the
 /// client's answer does not depend on it.
 async fn record_call(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     org_id: i32,
     key_id: Option<i32>,
     key_name: Option<String>,
@@ -326,7 +321,5 @@ async fn record_call(
         key_name,
         duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
     };
-    if let Err(error) = recorder::record(db, call).await {
-        tracing::warn!(%error, "could not record an Event API call in API Status");
-    }
+    recorder::record_if_enabled(state, call).await;
 }

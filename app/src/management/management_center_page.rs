@@ -54,6 +54,14 @@ pub fn ManagementCenterPage() -> impl IntoView {
                                         <h2>"IT Administration: Source Overview"</h2>
                                         <p class="muted">"The Account API key and the Usage Event API keys."</p>
                                     </a>
+                                    <a class="card card-link" href="/settings/it/api-status">
+                                        <h2>"IT Administration: API Status"</h2>
+                                        <p class="muted">"The last 1000 calls to the Account and Event APIs, with their failed records."</p>
+                                    </a>
+                                    <a class="card card-link" href="/settings/it/api">
+                                        <h2>"IT Administration: API"</h2>
+                                        <p class="muted">"How to call the Account and Event APIs: addresses, authentication, examples, OpenAPI."</p>
+                                    </a>
                                 }
                             })}
                     </section>

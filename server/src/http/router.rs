@@ -8,7 +8,7 @@ use tower_http::trace::TraceLayer;
 use app::state::AppState;
 use app::{shell, App};
 
-use super::{error_status, health, security};
+use super::{error_status, health, request_log, security};
 
 /// The whole application as one axum router.
 pub fn router(state: AppState) -> Router {
@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
             security::security_layer,
         ))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // The request span logs the redacted path, never the raw URI or headers.
+        .layer(TraceLayer::new_for_http().make_span_with(request_log::make_span))
         .with_state(state)
 }

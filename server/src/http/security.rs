@@ -27,6 +27,7 @@ pub async fn security_layer(
             .any(|p| path.starts_with(p))
         && is_cross_site(request.headers())
     {
+        let path = super::request_log::loggable_path(&path);
         tracing::warn!(%path, "refused a cross-site request");
         return (
             StatusCode::FORBIDDEN,

@@ -1,13 +1,43 @@
-//! Writes one API call into the API Status log and keeps only the newest
-//! `KEPT_CALLS_PER_ORG` rows of the organisation. The APIs call `record` after answering
-//! the request's work; the path given must already be redacted (`public_api::redact`).
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+//! Writes API calls into the API Status log and keeps only the newest
+//! `KEPT_CALLS_PER_ORG` rows of each organisation. The path given must already be redacted
+//! (`public_api::redact`).
+//!
+//! The APIs call [`record_if_enabled`] once they know the outcome of a request. It costs
+//! them almost nothing: the call goes into a bounded queue, and one background writer per
+//! process ([`ApiStatusLog`]) takes whatever has queued up and writes it in one transaction
+//! (one multi-row insert, then one prune per organisation in the batch). When a write is
+//! quick every call is its own small batch; under load the batches grow, so the log adds
+//! a few transactions per second rather than one per request.
+//!
+//! Nothing is dropped: when the queue is full (`QUEUE_CAPACITY` calls waiting) the API
+//! request waits for room (back-pressure), and if the writer is gone the call is written
+//! directly. A failed batch write is logged with `tracing::error!` and counted in
+//! [`ApiStatusLog::failed_writes`]; the API answer never depends on the log.
+//! Readers of the log call [`ApiStatusLog::flush`] first, so a call made by this process
+//! is visible as soon as its response has been sent.
+//! With `api_status_log = false` in the configuration recording is a no-op.
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::api_status::dto::{
     ApiKind, CallStatus, RecordFailure, KEPT_CALLS_PER_ORG, KEPT_FAILURES_PER_CALL,
 };
 use crate::db::entities::api_calls;
+use crate::state::AppState;
 use crate::time::now_ms;
+
+/// Calls waiting for the writer before API requests wait for room.
+pub const QUEUE_CAPACITY: usize = 10_000;
+/// Most calls written in one transaction (16 columns each: well within the bind-parameter
+/// limits of SQLite and PostgreSQL).
+pub const MAX_BATCH: usize = 500;
 
 /// One call as the API saw it.
 #[derive(Clone, Debug)]
@@ -41,13 +71,134 @@ impl ApiCall {
     }
 }
 
+/// Records `call` in the API Status log unless the log is turned off (`api_status_log`).
+/// Returns once the call is queued; see the module documentation.
+pub async fn record_if_enabled(state: &AppState, call: ApiCall) {
+    state.api_status.submit(call).await;
+}
+
+/// Writes one call now, in the caller's connection or transaction, and prunes.
 pub async fn record(db: &impl ConnectionTrait, call: ApiCall) -> Result<(), DbErr> {
+    write_batch(db, vec![(call, now_ms())]).await
+}
+
+enum Message {
+    Call(ApiCall, i64),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The process's API Status writer (in `AppState`). Cloning shares it.
+#[derive(Clone)]
+pub struct ApiStatusLog {
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    tx: mpsc::Sender<Message>,
+    db: DatabaseConnection,
+    failed_writes: AtomicU64,
+}
+
+impl ApiStatusLog {
+    /// Recording turned off: every submit is a no-op.
+    pub fn disabled() -> Self {
+        Self { inner: None }
+    }
+
+    /// Starts the background writer on the current tokio runtime.
+    pub fn start(db: DatabaseConnection) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let inner = Arc::new(Inner {
+            tx,
+            db: db.clone(),
+            failed_writes: AtomicU64::new(0),
+        });
+        tokio::spawn(run_writer(db, rx, Arc::downgrade(&inner)));
+        Self { inner: Some(inner) }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    /// Calls that could not be written (database errors), since start.
+    pub fn failed_writes(&self) -> u64 {
+        self.inner
+            .as_ref()
+            .map_or(0, |i| i.failed_writes.load(Ordering::Relaxed))
+    }
+
+    /// Queues `call`; waits only when `QUEUE_CAPACITY` calls are already waiting.
+    pub async fn submit(&self, call: ApiCall) {
+        let Some(inner) = &self.inner else { return };
+        let message = Message::Call(call, now_ms());
+        let message = match inner.tx.try_send(message) {
+            Ok(()) => return,
+            Err(mpsc::error::TrySendError::Full(message)) => match inner.tx.send(message).await {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(message)) => message,
+            },
+            Err(mpsc::error::TrySendError::Closed(message)) => message,
+        };
+        // The writer is gone (runtime shutting down): write it here.
+        if let Message::Call(call, at) = message {
+            if let Err(error) = write_batch_atomically(&inner.db, vec![(call, at)]).await {
+                inner.failed_writes.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(%error, "API Status: could not record a call");
+            }
+        }
+    }
+
+    /// Waits until every call queued before this one is written.
+    pub async fn flush(&self) {
+        let Some(inner) = &self.inner else { return };
+        let (done, wait) = oneshot::channel();
+        if inner.tx.send(Message::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn run_writer(
+    db: DatabaseConnection,
+    mut rx: mpsc::Receiver<Message>,
+    inner: std::sync::Weak<Inner>,
+) {
+    let mut calls = Vec::with_capacity(MAX_BATCH);
+    let mut flushes = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Call(call, at) => calls.push((call, at)),
+                Message::Flush(done) => flushes.push(done),
+            }
+            if calls.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !calls.is_empty() {
+            let count = calls.len() as u64;
+            if let Err(error) = write_batch_atomically(&db, std::mem::take(&mut calls)).await {
+                if let Some(inner) = inner.upgrade() {
+                    inner.failed_writes.fetch_add(count, Ordering::Relaxed);
+                }
+                tracing::error!(%error, calls = count, "API Status: could not record calls");
+            }
+        }
+        for done in flushes.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+fn row(call: ApiCall, at: i64) -> api_calls::ActiveModel {
     let status = call.status();
     let failures = (!call.failures.is_empty()).then(|| {
         let kept: Vec<&RecordFailure> = call.failures.iter().take(KEPT_FAILURES_PER_CALL).collect();
         serde_json::to_string(&kept).unwrap_or_default()
     });
-    let row = api_calls::ActiveModel {
+    api_calls::ActiveModel {
         org_id: Set(call.org_id),
         api: Set(call.api.key().to_owned()),
         method: Set(call.method),
@@ -55,27 +206,46 @@ pub async fn record(db: &impl ConnectionTrait, call: ApiCall) -> Result<(), DbEr
         endpoint: Set(call.endpoint),
         status: Set(status.key().to_owned()),
         http_status: Set(i32::from(call.http_status)),
-        records_received: Set(call.records_received as i32),
-        records_failed: Set(call.records_failed as i32),
-        duration_ms: Set(call.duration_ms as i32),
+        records_received: Set(call.records_received.min(i32::MAX as u32) as i32),
+        records_failed: Set(call.records_failed.min(i32::MAX as u32) as i32),
+        duration_ms: Set(call.duration_ms.min(i32::MAX as u32) as i32),
         key_id: Set(call.key_id),
         key_name: Set(call.key_name),
         message: Set(call.message),
         failures: Set(failures),
-        created_at: Set(now_ms()),
+        created_at: Set(at),
         ..Default::default()
-    };
-    let inserted = row.insert(db).await?;
-    prune(db, call.org_id, inserted.id).await
+    }
+}
+
+/// Inserts the calls in one statement and prunes each organisation they belong to.
+async fn write_batch(db: &impl ConnectionTrait, calls: Vec<(ApiCall, i64)>) -> Result<(), DbErr> {
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let orgs: BTreeSet<i32> = calls.iter().map(|(c, _)| c.org_id).collect();
+    let rows: Vec<api_calls::ActiveModel> = calls.into_iter().map(|(c, at)| row(c, at)).collect();
+    api_calls::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    for org_id in orgs {
+        prune(db, org_id).await?;
+    }
+    Ok(())
+}
+
+/// `write_batch` in one transaction of its own.
+async fn write_batch_atomically(
+    db: &DatabaseConnection,
+    calls: Vec<(ApiCall, i64)>,
+) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    write_batch(&txn, calls).await?;
+    txn.commit().await
 }
 
 /// Drops the organisation's calls older than its newest `KEPT_CALLS_PER_ORG`.
-async fn prune(db: &impl ConnectionTrait, org_id: i32, newest_id: i32) -> Result<(), DbErr> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-    // Cheap most of the time: ids grow, so only look when the newest id passed the limit.
-    if (newest_id as u64) <= KEPT_CALLS_PER_ORG {
-        return Ok(());
-    }
+async fn prune(db: &impl ConnectionTrait, org_id: i32) -> Result<(), DbErr> {
     let boundary: Option<i32> = api_calls::Entity::find()
         .select_only()
         .column(api_calls::Column::Id)

@@ -1,0 +1,732 @@
+//! The OpenAPI 3.1 document of the Account API v2 and the Event API, built with `utoipa`'s
+//! builder types from the endpoint table (`api_docs::endpoints`) and the record schemas
+//! below. Served at `GET /api/openapi.json`; the server URL is Steward's public URL.
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Ref, Schema, SchemaType, Type};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, Paths,
+    RefOr, Required, ServerBuilder,
+};
+
+use crate::api_docs::endpoints::{
+    path_parameters, query_parameter, Answer, Body, Endpoint, ENDPOINTS, TAG_ACCOUNTS,
+    TAG_CONTACTS, TAG_EVENTS, TAG_INTERACTIONS, TAG_METRICS, TAG_USERS,
+};
+use crate::public_api::limits::{MAX_BODY_BYTES, MAX_PAGE_SIZE, MAX_RECORDS};
+
+/// A field's type in a record schema.
+#[derive(Clone, Copy)]
+enum F {
+    Str,
+    /// Epoch milliseconds (integer; a float with no fraction is accepted).
+    Ms,
+    Int,
+    Num,
+    Bool,
+    LabelDims,
+    ValueDims,
+    EventDims,
+    Csms,
+    Stages,
+    Nps,
+    Documents,
+    MetricPoints,
+    AnyObject,
+}
+
+/// (name, type, description). Descriptions start with "Required" when the field is.
+type Field = (&'static str, F, &'static str);
+
+const ACCOUNT: &[Field] = &[
+    ("account_id", F::Str, "Required. Your id of the account; a case-sensitive string."),
+    ("name", F::Str, "Required for a new account."),
+    ("join_date", F::Ms, "Required for a new account."),
+    ("renewal_date", F::Ms, ""),
+    ("billing_account_id", F::Str, "The account's id in the billing system."),
+    ("support_account_id", F::Str, "The account's id in the support system."),
+    ("crm_account_id", F::Str, "The account's id in the CRM (e.g. Salesforce Account.Id)."),
+    ("billing_street", F::Str, ""),
+    ("billing_city", F::Str, ""),
+    ("billing_postal_code", F::Str, ""),
+    ("billing_state", F::Str, ""),
+    ("billing_country", F::Str, ""),
+    ("phone", F::Str, ""),
+    ("employees", F::Int, ""),
+    ("industry", F::Str, ""),
+    ("tier", F::Str, ""),
+    ("source", F::Str, ""),
+    ("csm_score", F::Int, "0 to 100."),
+    ("current_nps_score", F::Num, ""),
+    ("current_mrr", F::Num, ""),
+    ("sales_rep_name", F::Str, ""),
+    ("sales_rep_email", F::Str, ""),
+    ("current_stage", F::Str, "`stage` is accepted as another name for it."),
+    ("website", F::Str, ""),
+    ("description", F::Str, ""),
+    ("state", F::Str, ""),
+    ("region", F::Str, ""),
+    ("is_deleted", F::Bool, ""),
+    ("is_churned", F::Bool, ""),
+    ("inactive_time", F::Ms, "When the account churned."),
+    ("inactive_reason", F::Str, ""),
+    ("parent_account_id", F::Str, "The parent in an account hierarchy."),
+    ("hierarchy_label", F::Str, ""),
+    ("latest_status_title", F::Str, ""),
+    ("latest_status_details", F::Str, ""),
+    ("latest_status_date", F::Ms, ""),
+    ("documents", F::Documents, ""),
+    ("assigned_csms", F::Csms, "Each email must be an active Steward user of the organisation whose role has the CSM seat; otherwise the record fails. Replaces the assignments made through the API; assignments made by hand in Steward are kept."),
+    ("custom_label_dimensions", F::LabelDims, "Textual dimensions."),
+    ("custom_value_dimensions", F::ValueDims, "Numeric dimensions."),
+    ("custom_event_dimensions", F::EventDims, "Date dimensions (epoch ms)."),
+    ("stage_history", F::Stages, ""),
+    ("nps_history", F::Nps, ""),
+    ("is_active", F::Bool, "Read-only: false once deactivated (DELETE)."),
+    ("is_leaf", F::Bool, "Read-only: true when no account names this one as its parent."),
+    ("current_health_score", F::Num, "Read-only."),
+    ("id", F::Str, "Read-only: Steward's own id of the record."),
+];
+
+const PERSON_COMMON: &[Field] = &[
+    (
+        "user_id",
+        F::Str,
+        "Required. Your id of the person; a case-sensitive string.",
+    ),
+    (
+        "account_id",
+        F::Str,
+        "Required. The account, which must exist (else `Account not found`).",
+    ),
+    ("first_name", F::Str, ""),
+    ("last_name", F::Str, ""),
+    ("email", F::Str, ""),
+    ("phone", F::Str, ""),
+    ("salutation", F::Str, ""),
+    ("title", F::Str, ""),
+    ("role", F::Str, ""),
+    ("department", F::Str, ""),
+    ("source", F::Str, ""),
+    ("lead_source", F::Str, ""),
+    ("mailing_street", F::Str, ""),
+    ("mailing_city", F::Str, ""),
+    ("mailing_state", F::Str, ""),
+    ("mailing_postal_code", F::Str, ""),
+    ("mailing_country", F::Str, ""),
+    ("custom_label_dimensions", F::LabelDims, ""),
+    ("custom_value_dimensions", F::ValueDims, ""),
+    ("custom_event_dimensions", F::EventDims, ""),
+    ("is_active", F::Bool, "Read-only: false once deactivated."),
+];
+
+const USER_EXTRA: &[Field] = &[
+    ("mobile_phone", F::Str, ""),
+    (
+        "contact_user_id",
+        F::Str,
+        "The matching CRM contact's user_id.",
+    ),
+    ("product_join_date", F::Ms, ""),
+];
+
+const CONTACT_EXTRA: &[Field] = &[
+    ("is_primary", F::Bool, ""),
+    ("email_opt_out", F::Bool, ""),
+    (
+        "crm_account_user_id",
+        F::Str,
+        "The contact's id in the CRM (e.g. Salesforce Contact.Id).",
+    ),
+];
+
+const METRIC: &[Field] = &[
+    ("account_id", F::Str, "Required."),
+    (
+        "name",
+        F::Str,
+        "Required. The metric's name, e.g. `product_db.num_invited_users`.",
+    ),
+    (
+        "metrics",
+        F::MetricPoints,
+        "The values; or give one value flat with `timestamp` and `value`.",
+    ),
+    ("timestamp", F::Ms, "Flat form: the day of the value."),
+    ("value", F::Num, "Flat form: the value."),
+];
+
+const INTERACTION: &[Field] = &[
+    (
+        "interaction_id",
+        F::Str,
+        "Your id of the interaction; upserts by it when given.",
+    ),
+    ("account_id", F::Str, "Required."),
+    ("date", F::Ms, "Required."),
+    (
+        "type",
+        F::Str,
+        "Required. Free text, e.g. `email`, `phone`, `meeting`.",
+    ),
+    ("description", F::Str, "Required."),
+    ("subject", F::Str, ""),
+    ("contact_email", F::Str, ""),
+    ("added_by", F::Str, "Who recorded it."),
+];
+
+const EVENT: &[Field] = &[
+    ("action", F::Str, "Required. One of identifyUser, identifyAccount, sessionSync, moduleEnd, feature, sessionIdle, pageViewEnd."),
+    ("account_id", F::Str, "Required, non-empty."),
+    ("user_id", F::Str, "Required, non-empty."),
+    ("created_at", F::Ms, "Required: an integer of epoch milliseconds after 2000-01-01 and before a day from now."),
+    ("session_id", F::Str, "Optional. Without it sessions are estimated: a gap of more than 30 minutes between a user's events starts a new session."),
+    ("product", F::Str, "Optional product id."),
+    ("details", F::AnyObject, "For identifyUser and identifyAccount: properties of the user or account."),
+    ("active_duration", F::Num, "For sessionSync: active time in milliseconds."),
+    ("module", F::Str, "For moduleEnd and feature."),
+    ("time_spent", F::Num, "For moduleEnd: milliseconds spent in the module."),
+    ("feature", F::Str, "For feature: the feature used."),
+    ("total", F::Num, "For feature: how many times."),
+];
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+fn integer() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+        utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64),
+    ))
+}
+
+fn number() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::Number)
+}
+
+fn boolean() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::Boolean)
+}
+
+fn schema_ref(name: &str) -> RefOr<Schema> {
+    Ref::from_schema_name(name).into()
+}
+
+fn array_of(item: impl Into<RefOr<Schema>>) -> ArrayBuilder {
+    ArrayBuilder::new().items(item.into())
+}
+
+fn key_values(value: ObjectBuilder) -> ArrayBuilder {
+    array_of(
+        ObjectBuilder::new()
+            .property("key", string())
+            .property("value", value)
+            .required("key")
+            .required("value"),
+    )
+}
+
+fn field_schema(kind: F, description: &str) -> RefOr<Schema> {
+    let description = (!description.is_empty()).then(|| description.to_owned());
+    let nullable = |b: ObjectBuilder| {
+        b.schema_type(SchemaType::from_iter([
+            match kind {
+                F::Str => Type::String,
+                F::Ms | F::Int => Type::Integer,
+                F::Num => Type::Number,
+                F::Bool => Type::Boolean,
+                _ => Type::Object,
+            },
+            Type::Null,
+        ]))
+        .description(description.clone())
+    };
+    match kind {
+        F::Str => nullable(string()).into(),
+        F::Ms => nullable(integer())
+            .description(Some(format!(
+                "Epoch milliseconds. {}",
+                description.clone().unwrap_or_default()
+            )))
+            .into(),
+        F::Int => nullable(integer()).into(),
+        F::Num => nullable(number()).into(),
+        F::Bool => nullable(boolean()).into(),
+        F::LabelDims => key_values(string()).description(description).into(),
+        F::ValueDims => key_values(number()).description(description).into(),
+        F::EventDims => key_values(integer()).description(description).into(),
+        F::Csms => array_of(
+            ObjectBuilder::new()
+                .property("email", string())
+                .required("email"),
+        )
+        .description(description)
+        .into(),
+        F::Stages => array_of(schema_ref("StageHistoryEntry"))
+            .description(description)
+            .into(),
+        F::Nps => array_of(schema_ref("NpsHistoryEntry"))
+            .description(description)
+            .into(),
+        F::Documents => array_of(
+            ObjectBuilder::new()
+                .property("name", string())
+                .property("url", string())
+                .property("description", string()),
+        )
+        .description(description)
+        .into(),
+        F::MetricPoints => array_of(schema_ref("MetricPoint"))
+            .description(description)
+            .into(),
+        F::AnyObject => ObjectBuilder::new().description(description).into(),
+    }
+}
+
+fn record_schema(description: &str, fields: &[&[Field]]) -> Schema {
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(description));
+    for (name, kind, text) in fields.iter().flat_map(|f| f.iter()) {
+        object = object.property(*name, field_schema(*kind, text));
+        if text.starts_with("Required.") {
+            object = object.required(*name);
+        }
+    }
+    object.build().into()
+}
+
+fn envelope(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(description))
+        .property("status_is_ok", boolean())
+        .required("status_is_ok")
+}
+
+fn components() -> utoipa::openapi::Components {
+    let failed_result = ObjectBuilder::new()
+        .description(Some("One record that failed; the others were written."))
+        .property(
+            "record",
+            integer().description(Some("0-based index into `records`.")),
+        )
+        .property("account_id", string())
+        .property(
+            "user_id",
+            string().description(Some("For product users and contacts.")),
+        )
+        .property(
+            "message",
+            string().description(Some("Why the record failed.")),
+        )
+        .required("record")
+        .required("message");
+    let line_failure = ObjectBuilder::new()
+        .property("line", integer().description(Some("1-based line number.")))
+        .property("message", string())
+        .required("line")
+        .required("message");
+    ComponentsBuilder::new()
+        .schema(
+            "Account",
+            record_schema(
+                "An account. Dates are epoch milliseconds; ids are case-sensitive strings.",
+                &[ACCOUNT],
+            ),
+        )
+        .schema(
+            "AccountUser",
+            record_schema("A product user (`/account_users`).", &[PERSON_COMMON, USER_EXTRA]),
+        )
+        .schema(
+            "AccountContact",
+            record_schema(
+                "A CRM contact (`/account_contacts`).",
+                &[PERSON_COMMON, CONTACT_EXTRA],
+            ),
+        )
+        .schema(
+            "CustomMetric",
+            record_schema(
+                "Daily values of a numeric metric of an account.",
+                &[METRIC],
+            ),
+        )
+        .schema(
+            "Interaction",
+            record_schema(
+                "An interaction with an account (Steward's addition).",
+                &[INTERACTION],
+            ),
+        )
+        .schema(
+            "Event",
+            record_schema("One usage event: one line of the Event API body.", &[EVENT]),
+        )
+        .schema(
+            "Empty",
+            ObjectBuilder::new().description(Some("Never returned: the list is always empty.")),
+        )
+        .schema(
+            "MetricPoint",
+            ObjectBuilder::new()
+                .property("timestamp", integer().description(Some("Epoch ms; the UTC day counts.")))
+                .property("value", number())
+                .required("timestamp")
+                .required("value"),
+        )
+        .schema(
+            "StageHistoryEntry",
+            ObjectBuilder::new()
+                .property("name", string())
+                .property("start_date", integer().description(Some("Epoch ms.")))
+                .property("end_date", integer().description(Some("Epoch ms.")))
+                .required("name")
+                .required("start_date"),
+        )
+        .schema(
+            "NpsHistoryEntry",
+            ObjectBuilder::new()
+                .property("nps_score", number())
+                .property("date", integer().description(Some("Epoch ms.")))
+                .property("username", string())
+                .property("survey_name", string())
+                .property("comments", string())
+                .required("nps_score")
+                .required("date"),
+        )
+        .schema(
+            "Error",
+            envelope(
+                "A refused request: `status_is_ok` false and a message naming the problem. \
+                 Batch-level validation failures (body not JSON, no `records` array, too many \
+                 records) and PUT validation failures come back with HTTP 200; bad keys with 401, \
+                 unknown records with 404, oversized bodies with 413, unsupported \
+                 Content-Encoding with 415, unexpected errors with 500 and a reference.",
+            )
+            .property("message", string())
+            .required("message"),
+        )
+        .schema("FailedResult", failed_result)
+        .schema(
+            "BulkResult",
+            envelope("The batch passed validation; check `failed_results` for records that did not.")
+                .property("failed_results", array_of(schema_ref("FailedResult")))
+                .required("failed_results"),
+        )
+        .schema("LineFailure", line_failure)
+        .schema(
+            "EventResult",
+            envelope("What happened to each line. 200 when at least one line was stored, 400 when none was.")
+                .property("received", integer().description(Some("Lines with an event.")))
+                .property("accepted", integer().description(Some("Events stored.")))
+                .property("failed_results", array_of(schema_ref("LineFailure")))
+                .property("message", string())
+                .required("failed_results"),
+        )
+        .security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "api_key",
+                "The Account API key (`stw_acct_…`) from IT Administration → Source Overview.",
+            ))),
+        )
+        .security_scheme(
+            "basic",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some(
+                        "HTTP Basic with user name `api` and the Account API key as password.",
+                    ))
+                    .build(),
+            ),
+        )
+        .build()
+}
+
+fn results_schema(answer: Answer) -> RefOr<Schema> {
+    match answer {
+        Answer::List(name) => envelope("A page of results.")
+            .property("results", array_of(schema_ref(name)))
+            .property(
+                "current_page",
+                integer().description(Some("The page returned (0-based).")),
+            )
+            .property(
+                "max_page_size",
+                integer().description(Some(format!(
+                    "Most results a page holds ({MAX_PAGE_SIZE}); a shorter page is the last."
+                ))),
+            )
+            .property("order_by", string().description(Some("Echoed when given.")))
+            .property(
+                "direction",
+                string().description(Some("Echoed when given.")),
+            )
+            .required("results")
+            .into(),
+        Answer::One(name) => envelope("The record.")
+            .property("results", array_of(schema_ref(name)))
+            .required("results")
+            .into(),
+        Answer::Bulk => schema_ref("BulkResult"),
+        Answer::Done => envelope("Done.").into(),
+        Answer::Events => schema_ref("EventResult"),
+    }
+}
+
+fn json_content(schema: RefOr<Schema>) -> utoipa::openapi::Content {
+    ContentBuilder::new().schema(Some(schema)).build()
+}
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", json_content(schema_ref("Error")))
+        .build()
+}
+
+fn operation(endpoint: &Endpoint) -> utoipa::openapi::path::Operation {
+    let is_event = endpoint.tag == TAG_EVENTS;
+    let mut op = OperationBuilder::new()
+        .tag(endpoint.tag)
+        .summary(Some(endpoint.summary))
+        .operation_id(Some(operation_id(endpoint)));
+    if !endpoint.description.is_empty() {
+        op = op.description(Some(endpoint.description));
+    }
+    for name in path_parameters(endpoint.path) {
+        let description = match name {
+            "authKey" => "The event source's auth key (`stw_evauth_…`).",
+            "apiKey" => "The event source's api key (`stw_evapi_…`).",
+            "timestamp" => "Epoch milliseconds.",
+            "email" => "The CSM's email; percent-encode it.",
+            _ => "Case-sensitive; percent-encode characters that are not URL-safe.",
+        };
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some(description))
+                .schema(Some(string())),
+        );
+    }
+    for name in endpoint.query {
+        let (kind, description) = query_parameter(name);
+        let schema = match kind {
+            "integer" => integer(),
+            "boolean" => string().description(Some("Natero boolean: true/false or an integer.")),
+            _ => string(),
+        };
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name(*name)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(description))
+                .schema(Some(schema)),
+        );
+    }
+    match endpoint.body {
+        Body::None => {}
+        Body::Records(name) => {
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .description(Some(format!(
+                        "`{{\"records\":[…]}}`, at most {MAX_RECORDS} records and {} MB (after gzip decoding too).",
+                        MAX_BODY_BYTES / 1_000_000
+                    )))
+                    .content(
+                        "application/json",
+                        json_content(
+                            ObjectBuilder::new()
+                                .property("records", array_of(schema_ref(name)))
+                                .required("records")
+                                .into(),
+                        ),
+                    )
+                    .build(),
+            ));
+        }
+        Body::One(name) => {
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .description(Some(
+                        "`{\"data\":{…}}` or the bare object; only the fields given change.",
+                    ))
+                    .content(
+                        "application/json",
+                        json_content(
+                            ObjectBuilder::new()
+                                .property("data", schema_ref(name))
+                                .into(),
+                        ),
+                    )
+                    .build(),
+            ));
+        }
+        Body::Events => {
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .description(Some(format!(
+                        "One JSON event per line (`Event`), not a JSON array. At most {MAX_RECORDS} events and {} MB (after gzip decoding too).",
+                        MAX_BODY_BYTES / 1_000_000
+                    )))
+                    .content(
+                        "application/x-ndjson",
+                        ContentBuilder::new()
+                            .item_schema(Some(schema_ref("Event")))
+                            .build(),
+                    )
+                    .content("application/json", json_content(schema_ref("Event")))
+                    .build(),
+            ));
+        }
+    }
+    let ok = ResponseBuilder::new()
+        .description(if is_event {
+            "At least one event was stored."
+        } else {
+            "`status_is_ok` says whether the request was done. Validation failures of the batch or of a PUT also answer 200, with `status_is_ok: false` and a message."
+        })
+        .content("application/json", json_content(results_schema(endpoint.answer)))
+        .build();
+    op = op
+        .response("200", ok)
+        .response(
+            "401",
+            error_response(if is_event {
+                "The key pair is missing, unknown, revoked or expired."
+            } else {
+                "The key is missing, not recognised, revoked or expired, an Event API key, or Basic auth with a user other than `api`."
+            }),
+        )
+        .response("500", error_response("Unexpected error; the message carries a reference for the server log."));
+    if is_event {
+        op = op.response(
+            "400",
+            ResponseBuilder::new()
+                .description("No line was valid, or the body is a JSON array.")
+                .content("application/json", json_content(schema_ref("EventResult")))
+                .build(),
+        );
+    }
+    if !path_parameters(endpoint.path).is_empty() && !is_event {
+        op = op.response(
+            "404",
+            error_response("No such record (e.g. `Account not found`)."),
+        );
+    }
+    if endpoint.body != Body::None {
+        op = op
+            .response(
+                "413",
+                error_response(
+                    "The body is over 10 MB (after gzip decoding too), or has too many records.",
+                ),
+            )
+            .response(
+                "415",
+                error_response("Content-Encoding other than gzip or identity."),
+            );
+        // Gzip request bodies are accepted.
+    }
+    if is_event {
+        op = op.securities(Some(Vec::<SecurityRequirement>::new()));
+    }
+    op.build()
+}
+
+fn operation_id(endpoint: &Endpoint) -> String {
+    let mut id = endpoint.method.to_ascii_lowercase();
+    for segment in endpoint.path.split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        id.push_str(segment.trim_start_matches('{').trim_end_matches('}'));
+    }
+    id
+}
+
+fn http_method(method: &str) -> HttpMethod {
+    match method {
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "DELETE" => HttpMethod::Delete,
+        _ => HttpMethod::Get,
+    }
+}
+
+/// The document, with `base_url` (no trailing slash) as its server.
+pub fn document(base_url: &str) -> OpenApi {
+    let mut paths = Paths::new();
+    for endpoint in ENDPOINTS {
+        let item = PathItem::new(http_method(endpoint.method), operation(endpoint));
+        match paths.paths.get_mut(endpoint.path) {
+            Some(existing) => existing.merge_operations(item),
+            None => {
+                paths.paths.insert(endpoint.path.to_owned(), item);
+            }
+        }
+    }
+    let description = format!(
+        "Steward's Account API v2 and Event API, compatible with Natero's: a client written for \
+         Natero works by changing the host and the keys.\n\n\
+         **Authentication.** Account API: `?api_key=KEY` or HTTP Basic with user `api` and the key \
+         as password. Event API: both keys of an event source in the path, \
+         `/v1/{{authKey}}/{{apiKey}}`. Keys are created under IT Administration → Source Overview.\n\n\
+         **Envelope.** Every answer is JSON with `status_is_ok`; errors carry `message`. POST bulk \
+         upserts answer 200 with `failed_results` (each record is written whole or not at all).\n\n\
+         **Conventions.** Paths work with or without a trailing slash; percent-encoded segments are \
+         decoded. Dates are epoch milliseconds. Ids are case-sensitive strings. Lists are paged \
+         from 0 with `page`, {MAX_PAGE_SIZE} results a page.\n\n\
+         **Limits.** Request bodies up to {} MB, after gzip decoding too (`Content-Encoding: gzip` \
+         is accepted): larger ones get 413 without being read whole. At most {MAX_RECORDS} records \
+         (or events) per request. Every call is recorded, keys redacted, under IT Administration → \
+         API Status.",
+        MAX_BODY_BYTES / 1_000_000
+    );
+    let mut tags = Vec::new();
+    for (name, text) in [
+        (TAG_ACCOUNTS, "Accounts and what hangs off them."),
+        (
+            TAG_USERS,
+            "Product users: the people who use your product, as in the event data.",
+        ),
+        (TAG_CONTACTS, "CRM contacts of accounts."),
+        (TAG_METRICS, "Daily numeric time series per account."),
+        (
+            TAG_INTERACTIONS,
+            "Emails, calls and meetings with an account (Steward's addition).",
+        ),
+        (TAG_EVENTS, "Usage events from your product."),
+    ] {
+        tags.push(TagBuilder::new().name(name).description(Some(text)).build());
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Steward Account API v2 and Event API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(description))
+                .build(),
+        )
+        .servers(Some([ServerBuilder::new().url(base_url).build()]))
+        .paths(paths)
+        .components(Some(components()))
+        .security(Some([
+            SecurityRequirement::new("api_key", Vec::<String>::new()),
+            SecurityRequirement::new("basic", Vec::<String>::new()),
+        ]))
+        .tags(Some(tags))
+        .build()
+}
