@@ -124,7 +124,8 @@ fn account_api_routes() -> Option<BTreeSet<String>> {
                 continue;
             }
             let path = format!("/{}", literal.trim_end_matches('/'));
-            if path == "/api/v2"
+            if literal.is_empty()
+                || path == "/api/v2"
                 || !path
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "/_{}".contains(c))
