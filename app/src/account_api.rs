@@ -10,6 +10,7 @@ use axum::Router;
 use crate::state::AppState;
 
 pub mod accounts;
+pub mod api_status;
 pub mod fields;
 pub mod http;
 pub mod interactions;
@@ -161,6 +162,7 @@ pub fn router() -> Router<AppState> {
                 .put(metrics::put_metric)
                 .delete(metrics::delete_metric),
         ),
+        ("/api_status", get(api_status::list_calls)),
         (
             "/interactions",
             axum::routing::post(interactions::post_interactions),

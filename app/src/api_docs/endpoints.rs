@@ -169,6 +169,10 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "", &[], Body::One("AccountContact"), Answer::One("AccountContact")),
     ep("DELETE", "/api/v2/account_contacts/{user_id}", TAG_CONTACTS, "Deactivate a contact", "", &[], Body::None, Answer::Done),
     ep("DELETE", "/api/v2/account_contacts/{user_id}/{account_id}", TAG_CONTACTS, "Deactivate a contact of one account", "", &[], Body::None, Answer::Done),
+    // API Status
+    ep("GET", "/api/v2/api_status", TAG_ACCOUNTS, "Read API Status",
+        "Steward's addition: the organisation's last 1000 calls to the Account, Event and Upload APIs, newest first, as IT Administration → API Status shows them (paths with keys redacted). Filters `status` (success, partial, failure), `api` (account, event, upload), `endpoint` (a route pattern). Each result: `id`, `time` (ms), `api`, `method`, `path`, `endpoint`, `status` (Success, Partial, Failure), `http_status`, `records_received`, `records_failed`, `duration_ms`, `key_name`, `message`, `failed_results`.",
+        &[], Body::None, Answer::List("ApiCall")),
     // Custom metrics
     ep("POST", "/api/v2/metrics", TAG_METRICS, "Create or update metric values in bulk",
         "Each record is `{account_id, name, metrics:[{timestamp, value}]}` or the flat `{account_id, name, timestamp, value}`. One value per account, metric and UTC day: the last one sent for a day wins.",

@@ -777,3 +777,45 @@ async fn test_one_organisations_key_never_reads_or_writes_another_organisations_
     assert!(ours.results()[0]["tier"].is_null());
     assert_eq!(ours.results()[0]["is_active"], true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_api_status_is_readable_with_the_account_key_and_only_for_its_organisation() {
+    let api = Api::new().await;
+    let mut bad = account("b1");
+    bad.as_object_mut().unwrap().remove("join_date");
+    let answer = api
+        .post("/api/v2/accounts", json!([account("a1"), bad]))
+        .await;
+    assert_eq!(answer.failed().len(), 1);
+
+    let answer = api.get("/api/v2/api_status").await;
+    assert!(answer.ok(), "{}", answer.json);
+    let newest = &answer.results()[0];
+    assert_eq!(newest["method"], "POST");
+    assert_eq!(newest["status"], "Partial");
+    assert_eq!(newest["records_received"], 2);
+    assert_eq!(newest["failed_results"][0]["record"], 1);
+    assert!(newest["failed_results"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("join_date"));
+    assert!(
+        !answer.json.to_string().contains(&api.key),
+        "a key in API Status"
+    );
+
+    let partial = api
+        .get("/api/v2/api_status?status=partial&api=account")
+        .await;
+    assert_eq!(partial.results().len(), 1);
+    let refused = api.get("/api/v2/api_status?status=sideways").await;
+    assert!(!refused.ok() && refused.message().contains("success, partial or failure"));
+
+    // Another organisation's key sees none of these calls.
+    let (other_key, _) = key_for(&api.app, "Globex", "gil@globex.test").await;
+    let theirs = api
+        .call_with_key(&other_key, "GET", "/api/v2/api_status", None)
+        .await;
+    assert!(theirs.ok());
+    assert!(theirs.results().is_empty(), "{}", theirs.json);
+}

@@ -370,6 +370,30 @@ fn components() -> utoipa::openapi::Components {
             record_schema("One usage event: one line of the Event API body.", &[EVENT]),
         )
         .schema(
+            "ApiCall",
+            ObjectBuilder::new()
+                .description(Some("One call in API Status (paths with keys redacted)."))
+                .property("id", integer())
+                .property("time", integer().description(Some("Epoch ms.")))
+                .property("api", string().description(Some("account, event or upload")))
+                .property("method", string())
+                .property("path", string())
+                .property("endpoint", string())
+                .property("status", string().description(Some("Success, Partial or Failure")))
+                .property("http_status", integer())
+                .property("records_received", integer())
+                .property("records_failed", integer())
+                .property("duration_ms", integer())
+                .property("key_name", string())
+                .property("message", string())
+                .property("failed_results", utoipa::openapi::schema::ArrayBuilder::new().items(
+                    ObjectBuilder::new()
+                        .property("record", integer())
+                        .property("id", string())
+                        .property("message", string()),
+                )),
+        )
+        .schema(
             "Empty",
             ObjectBuilder::new().description(Some("Never returned: the list is always empty.")),
         )
