@@ -14,15 +14,14 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::api_keys::dto::{ApiKeyKind, ACCOUNT_PREFIX, EVENT_API_PREFIX, EVENT_AUTH_PREFIX};
-use crate::api_keys::ssr::{repo as key_repo, service::authenticate};
+use crate::api_keys::ssr::{repo as key_repo, service};
 use crate::api_status::dto::{ApiKind, RecordFailure};
 use crate::api_status::ssr::recorder::{self, ApiCall};
 use crate::crypto::token_hash;
-use crate::db::entities::api_keys;
 use crate::error::AppError;
 use crate::event_api::parse::{parse_body, LineFailure, Parsed};
 use crate::event_api::store::{self, Origin};
@@ -144,8 +143,11 @@ pub async fn ingest(
                         received_at: now,
                     };
                     // Writers queue here instead of in SQLite's busy handler (which sleeps).
-                    let _turn = store::write_turn(&state.db).await;
-                    let outcome = match store::store(&state.db, origin, &parsed.events).await {
+                    let stored = {
+                        let _turn = store::write_turn(&state.db).await;
+                        store::store(&state.db, origin, &parsed.events).await
+                    };
+                    let outcome = match stored {
                         Ok(()) => answer(parsed),
                         Err(error) => Outcome::internal(error),
                     };
@@ -249,24 +251,30 @@ async fn check_keys(
             message: SWAPPED,
         });
     }
-    match authenticate(db, ApiKeyKind::Event, &format!("{auth_key}/{api_key}")).await? {
-        Some((org_id, key_id)) => {
-            let key_name: Option<String> = api_keys::Entity::find()
-                .select_only()
-                .column(api_keys::Column::Name)
-                .filter(api_keys::Column::Id.eq(key_id))
-                .into_tuple()
-                .one(db)
-                .await?;
-            Ok(KeyCheck::Valid {
-                org_id,
-                key_id,
-                key_name,
-            })
-        }
-        None => {
-            // A known api key with a wrong auth key, or a revoked/expired one: the
-            // refusal shows in that organisation's API Status.
+    let presented = format!("{auth_key}/{api_key}");
+    match service::check(db, ApiKeyKind::Event, &presented).await? {
+        service::KeyCheck::Valid {
+            org_id,
+            key_id,
+            name,
+        } => Ok(KeyCheck::Valid {
+            org_id,
+            key_id,
+            key_name: Some(name),
+        }),
+        // Revoked or expired: the refusal shows in that organisation's API Status.
+        service::KeyCheck::Refused {
+            org_id,
+            key_id,
+            name,
+        } => Ok(KeyCheck::Refused {
+            org_id: Some(org_id),
+            key_id: Some(key_id),
+            key_name: Some(name),
+            message: NOT_RECOGNISED,
+        }),
+        service::KeyCheck::Unknown => {
+            // A known api key with a wrong auth key is also shown to its organisation.
             let owner = if api_key.starts_with(EVENT_API_PREFIX) {
                 key_repo::find_by_hash(db, ApiKeyKind::Event, &token_hash(api_key)).await?
             } else {

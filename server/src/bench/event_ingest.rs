@@ -271,6 +271,10 @@ async fn serve(dir: &Path, database_url: &str) -> (SocketAddr, app::state::AppSt
         ("STEWARD_DATA_DIR", data.display().to_string()),
         ("STEWARD_DATABASE_URL", database_url.to_owned()),
         ("STEWARD_LOG_FORMAT", "text".into()),
+        (
+            "STEWARD_SECRET_KEY",
+            app::crypto::SecretKey::generate_base64(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
