@@ -211,6 +211,8 @@ async fn test_authentication_by_query_or_basic_and_every_refusal() {
 }
 
 pub async fn calls(api: &Api) -> Vec<api_calls::Model> {
+    // API Status is written by a background writer: wait for what is queued.
+    api.app.state.api_status.flush().await;
     api_calls::Entity::find()
         .filter(api_calls::Column::OrgId.eq(api.org_id))
         .order_by_asc(api_calls::Column::Id)
