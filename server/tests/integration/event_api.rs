@@ -70,7 +70,7 @@ async fn stored(app: &TestApp) -> Vec<usage_events::Model> {
 }
 
 async fn calls(app: &TestApp, org_id: i32) -> Vec<api_calls::Model> {
-    // API Status is written by a batching writer: wait for what was queued.
+    // API Status is written by a background writer: wait for what is queued.
     app.state.api_status.flush().await;
     api_calls::Entity::find()
         .filter(api_calls::Column::OrgId.eq(org_id))

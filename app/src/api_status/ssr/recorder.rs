@@ -5,9 +5,10 @@
 //! The APIs call [`record_if_enabled`] once they know the outcome of a request. It costs
 //! them almost nothing: the call goes into a bounded queue, and one background writer per
 //! process ([`ApiStatusLog`]) takes whatever has queued up and writes it in one transaction
-//! (one multi-row insert, then one prune per organisation in the batch). When a write is
-//! quick every call is its own small batch; under load the batches grow, so the log adds
-//! a few transactions per second rather than one per request.
+//! (one multi-row insert; an organisation is pruned every `PRUNE_EVERY` of its calls and on
+//! `flush`, and readers show only the newest 1000 whatever is stored). It gathers calls for
+//! up to `COALESCE` (20 ms) before writing, so the log adds at most about 50 small
+//! transactions a second whatever the request rate, rather than one per request.
 //!
 //! Nothing is dropped: when the queue is full (`QUEUE_CAPACITY` calls waiting) the API
 //! request waits for room (back-pressure), and if the writer is gone the call is written
@@ -16,7 +17,7 @@
 //! Readers of the log call [`ApiStatusLog::flush`] first, so a call made by this process
 //! is visible as soon as its response has been sent.
 //! With `api_status_log = false` in the configuration recording is a no-op.
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -38,6 +39,12 @@ pub const QUEUE_CAPACITY: usize = 10_000;
 /// Most calls written in one transaction (16 columns each: well within the bind-parameter
 /// limits of SQLite and PostgreSQL).
 pub const MAX_BATCH: usize = 500;
+/// The writer prunes an organisation once this many of its calls were written since the
+/// last prune (and every organisation with unpruned calls on `flush`). Readers show only
+/// the newest `KEPT_CALLS_PER_ORG` whatever is stored.
+pub const PRUNE_EVERY: u32 = 100;
+/// How long the writer gathers calls before writing them (a flush writes at once).
+pub const COALESCE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One call as the API saw it.
 #[derive(Clone, Debug)]
@@ -79,7 +86,8 @@ pub async fn record_if_enabled(state: &AppState, call: ApiCall) {
 
 /// Writes one call now, in the caller's connection or transaction, and prunes.
 pub async fn record(db: &impl ConnectionTrait, call: ApiCall) -> Result<(), DbErr> {
-    write_batch(db, vec![(call, now_ms())]).await
+    let org = BTreeSet::from([call.org_id]);
+    write_batch(db, vec![(call, now_ms())], &org).await
 }
 
 enum Message {
@@ -142,7 +150,8 @@ impl ApiStatusLog {
         };
         // The writer is gone (runtime shutting down): write it here.
         if let Message::Call(call, at) = message {
-            if let Err(error) = write_batch_atomically(&inner.db, vec![(call, at)]).await {
+            let org = BTreeSet::from([call.org_id]);
+            if let Err(error) = write_batch_atomically(&inner.db, vec![(call, at)], &org).await {
                 inner.failed_writes.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(%error, "API Status: could not record a call");
             }
@@ -166,24 +175,49 @@ async fn run_writer(
 ) {
     let mut calls = Vec::with_capacity(MAX_BATCH);
     let mut flushes = Vec::new();
+    // Calls written per organisation since its last prune.
+    let mut unpruned: BTreeMap<i32, u32> = BTreeMap::new();
     while let Some(first) = rx.recv().await {
+        // Gather what arrives within `COALESCE` (or until a reader asks for a flush, or the
+        // batch is full): under load one transaction then carries many calls.
+        let deadline = tokio::time::Instant::now() + COALESCE;
         let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Call(call, at) => calls.push((call, at)),
-                Message::Flush(done) => flushes.push(done),
+        loop {
+            while let Some(message) = next.take() {
+                match message {
+                    Message::Call(call, at) => calls.push((call, at)),
+                    Message::Flush(done) => flushes.push(done),
+                }
+                if calls.len() < MAX_BATCH {
+                    next = rx.try_recv().ok();
+                }
             }
-            if calls.len() < MAX_BATCH {
-                next = rx.try_recv().ok();
+            if !flushes.is_empty() || calls.len() >= MAX_BATCH {
+                break;
+            }
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(message)) => next = Some(message),
+                Ok(None) | Err(_) => break,
             }
         }
-        if !calls.is_empty() {
+        for (call, _) in &calls {
+            *unpruned.entry(call.org_id).or_default() += 1;
+        }
+        let prune: BTreeSet<i32> = unpruned
+            .iter()
+            .filter(|(_, n)| !flushes.is_empty() || **n >= PRUNE_EVERY)
+            .map(|(org, _)| *org)
+            .collect();
+        if !calls.is_empty() || !prune.is_empty() {
             let count = calls.len() as u64;
-            if let Err(error) = write_batch_atomically(&db, std::mem::take(&mut calls)).await {
-                if let Some(inner) = inner.upgrade() {
-                    inner.failed_writes.fetch_add(count, Ordering::Relaxed);
+            match write_batch_atomically(&db, std::mem::take(&mut calls), &prune).await {
+                Ok(()) => unpruned.retain(|org, _| !prune.contains(org)),
+                Err(error) => {
+                    if let Some(inner) = inner.upgrade() {
+                        inner.failed_writes.fetch_add(count, Ordering::Relaxed);
+                    }
+                    tracing::error!(%error, calls = count, "API Status: could not record calls");
                 }
-                tracing::error!(%error, calls = count, "API Status: could not record calls");
             }
         }
         for done in flushes.drain(..) {
@@ -218,18 +252,21 @@ fn row(call: ApiCall, at: i64) -> api_calls::ActiveModel {
     }
 }
 
-/// Inserts the calls in one statement and prunes each organisation they belong to.
-async fn write_batch(db: &impl ConnectionTrait, calls: Vec<(ApiCall, i64)>) -> Result<(), DbErr> {
-    if calls.is_empty() {
-        return Ok(());
+/// Inserts the calls in one statement, then prunes the organisations in `prune`.
+async fn write_batch(
+    db: &impl ConnectionTrait,
+    calls: Vec<(ApiCall, i64)>,
+    prune_orgs: &BTreeSet<i32>,
+) -> Result<(), DbErr> {
+    if !calls.is_empty() {
+        let rows: Vec<api_calls::ActiveModel> =
+            calls.into_iter().map(|(c, at)| row(c, at)).collect();
+        api_calls::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
     }
-    let orgs: BTreeSet<i32> = calls.iter().map(|(c, _)| c.org_id).collect();
-    let rows: Vec<api_calls::ActiveModel> = calls.into_iter().map(|(c, at)| row(c, at)).collect();
-    api_calls::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
-    for org_id in orgs {
-        prune(db, org_id).await?;
+    for org_id in prune_orgs {
+        prune(db, *org_id).await?;
     }
     Ok(())
 }
@@ -238,9 +275,10 @@ async fn write_batch(db: &impl ConnectionTrait, calls: Vec<(ApiCall, i64)>) -> R
 async fn write_batch_atomically(
     db: &DatabaseConnection,
     calls: Vec<(ApiCall, i64)>,
+    prune_orgs: &BTreeSet<i32>,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    write_batch(&txn, calls).await?;
+    write_batch(&txn, calls, prune_orgs).await?;
     txn.commit().await
 }
 
