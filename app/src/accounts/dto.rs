@@ -9,7 +9,7 @@ pub const PAGE_SIZE: u64 = 50;
 /// alphabetical first); the page says how many there are in all.
 pub const SECTION_LIMIT: u64 = 200;
 /// Days in the account page's usage summary, today included.
-pub const USAGE_DAYS: usize = 30;
+pub const USAGE_DAYS: usize = crate::usage::dto::SUMMARY_DAYS;
 
 /// The list's views. For a user without View All Accounts every view is limited to the
 /// accounts assigned to them.

@@ -46,7 +46,7 @@ pub async fn run(state: &app::state::AppState, address: SocketAddr) {
             name: Set(format!("{} {} {i}", words[i % 10], words[(i / 10) % 10])),
             join_date: Set(now - (*i as i64 % 900) * day),
             renewal_date: Set((i % 4 != 0).then(|| now + (*i as i64 % 365) * day)),
-            current_mrr: Set((i % 5 != 0).then(|| (*i % 997) as f64 * 10.5)),
+            current_mrr: Set((i % 5 != 0).then_some((*i % 997) as f64 * 10.5)),
             current_stage: Set((i % 3 != 0).then(|| stages[i % 4].to_owned())),
             is_deleted: Set(false),
             is_churned: Set(i % 13 == 0),
