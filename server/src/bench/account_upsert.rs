@@ -42,9 +42,14 @@ pub async fn run() {
         println!("  PostgreSQL: skipped (no /usr/lib/postgresql binaries on this machine)");
     } else {
         let dir = root.join("pg");
+        // A free loopback port (other clusters may run on this machine).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(55391);
         let out = std::process::Command::new("bash")
             .arg(&script)
-            .args(["start", &dir.display().to_string(), "55391"])
+            .args(["start", &dir.display().to_string(), &port.to_string()])
             .output()
             .expect("pg-throwaway.sh");
         let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
@@ -92,6 +97,11 @@ async fn state_for(root: &Path, name: &str, database_url: &str) -> app::state::A
         ("STEWARD_DATA_DIR", dir.display().to_string()),
         ("STEWARD_DATABASE_URL", database_url.to_owned()),
         ("STEWARD_LOG_FORMAT", "text".into()),
+        // PostgreSQL requires a shared secret key; a fresh one per run is fine here.
+        (
+            "STEWARD_SECRET_KEY",
+            app::crypto::SecretKey::generate_base64(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
