@@ -23,7 +23,7 @@ use crate::api_status::dto::{ApiKind, RecordFailure};
 use crate::api_status::ssr::recorder::{self, ApiCall};
 use crate::crypto::token_hash;
 use crate::error::AppError;
-use crate::event_api::parse::{parse_body, LineFailure, Parsed};
+use crate::event_api::parse::{parse_body, LineFailure, Parsed, Refusal};
 use crate::event_api::store::{self, Origin};
 use crate::event_api::ENDPOINT;
 use crate::public_api::body::read_limited;
@@ -102,81 +102,73 @@ pub async fn ingest(
         Ok(key) => key,
         Err(error) => return Outcome::internal(error).into_response(),
     };
-    let (org_id, key_id, key_name) = match key {
+    let (org_id, key_id, key_name, outcome) = match key {
         KeyCheck::Valid {
             org_id,
             key_id,
             key_name,
-        } => (org_id, key_id, key_name),
+        } => {
+            let outcome = receive(&state, org_id, key_id, &headers, body).await;
+            (Some(org_id), Some(key_id), key_name, outcome)
+        }
         KeyCheck::Refused {
             org_id,
             key_id,
             key_name,
             message,
-        } => {
-            let outcome = Outcome::refused(401, message.to_owned(), 0);
-            if let Some(org_id) = org_id {
-                record_call(&state, org_id, key_id, key_name, &path, started, &outcome).await;
-            } else {
-                tracing::info!(path = %path, "Event API call with unknown keys refused");
-            }
-            return outcome.into_response();
-        }
+        } => (
+            org_id,
+            key_id,
+            key_name,
+            Outcome::refused(401, message.to_owned(), 0),
+        ),
     };
-
-    let outcome = match read_limited(&headers, body).await {
-        Err(error) => Outcome::refused(error.http_status(), error.message(), 0),
-        Ok(bytes) => {
-            let now = now_ms();
-            match parse_body(&bytes, now) {
-                Err(refusal) => {
-                    let received = match refusal {
-                        crate::event_api::parse::Refusal::TooMany(n) => n,
-                        _ => 0,
-                    };
-                    Outcome::refused(refusal.http_status(), refusal.message(), received)
-                }
-                Ok(parsed) => {
-                    let origin = Origin {
-                        org_id,
-                        key_id: Some(key_id),
-                        received_at: now,
-                    };
-                    // Writers queue here instead of in SQLite's busy handler (which sleeps).
-                    let stored = {
-                        let _turn = store::write_turn(&state.db).await;
-                        store::store(&state.db, origin, &parsed.events).await
-                    };
-                    let outcome = match stored {
-                        Ok(()) => answer(parsed),
-                        Err(error) => Outcome::internal(error),
-                    };
-                    record_call(
-                        &state,
-                        org_id,
-                        Some(key_id),
-                        key_name,
-                        &path,
-                        started,
-                        &outcome,
-                    )
-                    .await;
-                    return outcome.into_response();
-                }
-            }
+    match org_id {
+        Some(org_id) => {
+            record_call(&state, org_id, key_id, key_name, &path, started, &outcome).await
         }
-    };
-    record_call(
-        &state,
-        org_id,
-        Some(key_id),
-        key_name,
-        &path,
-        started,
-        &outcome,
-    )
-    .await;
+        None => tracing::info!(path = %path, "Event API call with unknown keys refused"),
+    }
     outcome.into_response()
+}
+
+/// Reads, validates and stores the body of an authenticated call.
+async fn receive(
+    state: &AppState,
+    org_id: i32,
+    key_id: i32,
+    headers: &HeaderMap,
+    body: Body,
+) -> Outcome {
+    let bytes = match read_limited(headers, body).await {
+        Ok(bytes) => bytes,
+        Err(error) => return Outcome::refused(error.http_status(), error.message(), 0),
+    };
+    let now = now_ms();
+    let parsed = match parse_body(&bytes, now) {
+        Ok(parsed) => parsed,
+        Err(refusal) => {
+            let received = match refusal {
+                Refusal::TooMany(count) => count,
+                _ => 0,
+            };
+            return Outcome::refused(refusal.http_status(), refusal.message(), received);
+        }
+    };
+    let origin = Origin {
+        org_id,
+        key_id: Some(key_id),
+        received_at: now,
+    };
+    // Writers queue here instead of in SQLite's busy handler (which sleeps).
+    let stored = {
+        let _turn = store::write_turn(&state.db).await;
+        store::store(&state.db, origin, &parsed.events).await
+    };
+    match stored {
+        Ok(()) => answer(parsed),
+        Err(error) => Outcome::internal(error),
+    }
 }
 
 /// 200 when something was stored, 400 when every line failed.

@@ -167,13 +167,13 @@ pub fn parse_line(line: u32, text: &[u8], now: i64) -> Result<Event, String> {
             None
         }
     };
-    let account_id = required_text(&object, "account_id", &mut problems);
-    let user_id = required_text(&object, "user_id", &mut problems);
+    let account_id = text_field(&object, "account_id", true, &mut problems);
+    let user_id = text_field(&object, "user_id", true, &mut problems);
     let created_at = created_at(&object, now, &mut problems);
-    let session_id = optional_text(&object, "session_id", &mut problems);
-    let product = optional_text(&object, "product", &mut problems);
-    let module = optional_text(&object, "module", &mut problems);
-    let feature = optional_text(&object, "feature", &mut problems);
+    let session_id = text_field(&object, "session_id", false, &mut problems);
+    let product = text_field(&object, "product", false, &mut problems);
+    let module = text_field(&object, "module", false, &mut problems);
+    let feature = text_field(&object, "feature", false, &mut problems);
     let total = optional_number(&object, "total", &mut problems);
     let time_spent = optional_number(&object, "time_spent", &mut problems);
     let active_duration = optional_number(&object, "active_duration", &mut problems);
@@ -256,60 +256,32 @@ fn shorten(text: &str) -> String {
     }
 }
 
-fn required_text(
+/// A string field: `required` ones must be present and not blank; optional ones treat
+/// null and "" as absent.
+fn text_field(
     object: &Map<String, Value>,
     field: &str,
+    required: bool,
     problems: &mut Vec<String>,
 ) -> Option<String> {
-    match object.get(field) {
-        None | Some(Value::Null) => {
-            problems.push(format!("Missing required field: '{field}'"));
-            None
-        }
-        Some(Value::String(text)) if text.trim().is_empty() => {
-            problems.push(format!("Missing required field: '{field}' (empty)"));
-            None
+    let problem = match object.get(field) {
+        None | Some(Value::Null) if required => format!("Missing required field: '{field}'"),
+        None | Some(Value::Null) => return None,
+        Some(Value::String(text)) if required && text.trim().is_empty() => {
+            format!("Missing required field: '{field}' (empty)")
         }
         Some(Value::String(text)) if text.len() > MAX_TEXT_BYTES => {
-            problems.push(format!(
-                "Property {field} is longer than {MAX_TEXT_BYTES} bytes"
-            ));
-            None
+            format!("Property {field} is longer than {MAX_TEXT_BYTES} bytes")
         }
-        Some(Value::String(text)) => Some(text.clone()),
-        Some(other) => {
-            problems.push(format!(
-                "Invalid type for property: {field} (expecting string, got {})",
-                kind_of(other)
-            ));
-            None
-        }
-    }
-}
-
-fn optional_text(
-    object: &Map<String, Value>,
-    field: &str,
-    problems: &mut Vec<String>,
-) -> Option<String> {
-    match object.get(field) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) if text.len() > MAX_TEXT_BYTES => {
-            problems.push(format!(
-                "Property {field} is longer than {MAX_TEXT_BYTES} bytes"
-            ));
-            None
-        }
-        Some(Value::String(text)) if text.is_empty() => None,
-        Some(Value::String(text)) => Some(text.clone()),
-        Some(other) => {
-            problems.push(format!(
-                "Invalid type for property: {field} (expecting string, got {})",
-                kind_of(other)
-            ));
-            None
-        }
-    }
+        Some(Value::String(text)) if text.is_empty() => return None,
+        Some(Value::String(text)) => return Some(text.clone()),
+        Some(other) => format!(
+            "Invalid type for property: {field} (expecting string, got {})",
+            kind_of(other)
+        ),
+    };
+    problems.push(problem);
+    None
 }
 
 fn optional_number(

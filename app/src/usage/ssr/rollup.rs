@@ -272,29 +272,24 @@ pub struct Sessions {
 impl Sessions {
     /// One event; events of a user must come in time order.
     pub fn add(&mut self, user: String, session_id: Option<String>, at: i64, active: f64) {
-        match session_id {
-            Some(session) => self
-                .explicit
+        if let Some(session) = session_id {
+            self.explicit
                 .entry((user, session))
                 .and_modify(|s| s.add(at, active))
-                .or_insert_with(|| Span::new(at, active)),
-            None => match self.open.get_mut(&user) {
-                Some(span) if at - span.end <= SESSION_GAP_MS => {
-                    span.add(at, active);
-                    return;
-                }
-                Some(span) => {
-                    self.closed += 1;
-                    self.closed_ms += span.length_ms();
-                    *span = Span::new(at, active);
-                    return;
-                }
-                None => self
-                    .open
-                    .entry(user)
-                    .or_insert_with(|| Span::new(at, active)),
-            },
-        };
+                .or_insert_with(|| Span::new(at, active));
+            return;
+        }
+        match self.open.get_mut(&user) {
+            Some(span) if at - span.end <= SESSION_GAP_MS => span.add(at, active),
+            Some(span) => {
+                self.closed += 1;
+                self.closed_ms += span.length_ms();
+                *span = Span::new(at, active);
+            }
+            None => {
+                self.open.insert(user, Span::new(at, active));
+            }
+        }
     }
 
     /// Number of sessions and their summed length in ms.
