@@ -238,6 +238,17 @@ test("accounts pushed with keys made on Source Overview show up, with usage and 
     await expect(page.locator("tbody")).toContainText("Assigned CSM");
     await expect(page.locator("tbody")).toContainText("Unassigned CSM");
   });
+
+  await test.step("the pushes are in API Status, under the keys' names", async () => {
+    await open(page, "/settings/it/api-status");
+    const accounts = page.locator("tr.api-call", { hasText: "/api/v2/accounts?api_key=[redacted]" });
+    await expect(accounts.first()).toContainText("Success");
+    await expect(accounts.first()).toContainText("CRM sync");
+    const events = page.locator("tr.api-call", { hasText: "Event API" });
+    await expect(events).toHaveCount(1);
+    await expect(events).toContainText("3 received");
+    await expect(events).toContainText("Product events");
+  });
 });
 
 test("without JavaScript: search, sort, open an account and assign a CSM", async ({ page, request }, testInfo) => {
