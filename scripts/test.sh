@@ -40,18 +40,22 @@ unit() {
 }
 
 integration() {
+  # The tests' data directories go into a TMPDIR of this run, removed at the end.
+  local scratch
+  scratch=$(mktemp -d /tmp/steward-integration-XXXXXX)
   # Bounded in time: a hang fails the suite instead of eating the CI budget.
-  run_cargo_suite "integration (SQLite)" timeout 1200 env STEWARD_TEST_DATABASE_URL=sqlite cargo nextest run -p server --test integration --no-fail-fast
+  run_cargo_suite "integration (SQLite)" timeout 1200 env TMPDIR="$scratch" STEWARD_TEST_DATABASE_URL=sqlite cargo nextest run -p server --test integration --no-fail-fast
   local pgdir port url
   pgdir=$(mktemp -d /tmp/steward-pg-XXXXXX)
   port=$((20000 + RANDOM % 20000))
   if url=$(bash scripts/pg-throwaway.sh start "$pgdir" "$port"); then
-    run_cargo_suite "integration (PostgreSQL)" timeout 1200 env STEWARD_TEST_DATABASE_URL="$url" cargo nextest run -p server --test integration --no-fail-fast
+    run_cargo_suite "integration (PostgreSQL)" timeout 1200 env TMPDIR="$scratch" STEWARD_TEST_DATABASE_URL="$url" cargo nextest run -p server --test integration --no-fail-fast
   else
     echo "could not start PostgreSQL; see $pgdir"
     record "integration (PostgreSQL)" 1 0 0
   fi
   bash scripts/pg-throwaway.sh stop "$pgdir"
+  rm -rf "$scratch"
 }
 
 e2e() {

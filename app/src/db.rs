@@ -4,3 +4,6 @@
 pub mod connect;
 pub mod entities;
 pub mod search;
+pub mod write_turn;
+
+pub use write_turn::write_turn;

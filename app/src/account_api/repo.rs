@@ -90,50 +90,75 @@ pub async fn rows_where_in(
     Ok(stored)
 }
 
-/// Writes `rows` (all columns, in `Table::fields` order) with one upsert per
-/// `rows_per_statement`, keyed on the table's unique key; answers each row's id in order.
-pub async fn upsert_rows(
+/// Writes `rows` into `columns` (indices into `Table::fields`; the key columns among them)
+/// with one `INSERT … ON CONFLICT (key) DO UPDATE` per `rows_per_statement`. Only the
+/// given columns are written: on conflict every one of them but the key and `created_at`
+/// is updated, and the others keep what is stored (or their default on insert).
+/// With `want_ids`, answers each row's id in order; otherwise an empty list.
+pub async fn upsert_columns(
     db: &impl ConnectionTrait,
     table: &Table,
-    rows: &[Vec<Value>],
+    columns: &[usize],
+    rows: &[&[Value]],
+    want_ids: bool,
 ) -> Result<Vec<i32>, DbErr> {
-    let key_positions: Vec<usize> = table.key.iter().map(|k| table.col(k)).collect();
-    let mut ids = Vec::with_capacity(rows.len());
-    let updated: Vec<&'static str> = table
-        .fields
+    let names: Vec<&'static str> = columns.iter().map(|c| table.fields[*c].name).collect();
+    // Where each key column sits in a row.
+    let key_positions: Vec<usize> = table
+        .key
         .iter()
-        .map(|f| f.name)
+        .map(|k| {
+            names.iter().position(|n| n == k).ok_or_else(|| {
+                DbErr::Custom(format!("upsert into {} without key column {k}", table.name))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let updated: Vec<&'static str> = names
+        .iter()
+        .copied()
         .filter(|name| !table.key.contains(name) && *name != "created_at")
         .collect();
-    for part in rows.chunks(rows_per_statement(table.fields.len())) {
+    if updated.is_empty() {
+        return Err(DbErr::Custom(format!(
+            "upsert into {} with nothing to update",
+            table.name
+        )));
+    }
+    let on_conflict = OnConflict::columns(table.key.iter().copied())
+        .update_columns(updated.iter().copied())
+        .to_owned();
+    let mut ids = Vec::with_capacity(if want_ids { rows.len() } else { 0 });
+    for part in rows.chunks(rows_per_statement(columns.len())) {
         let mut insert = Query::insert();
         insert
             .into_table(table.name)
-            .columns(table.fields.iter().map(|f| f.name))
-            .on_conflict(
-                OnConflict::columns(table.key.iter().copied())
-                    .update_columns(updated.iter().copied())
-                    .to_owned(),
-            )
-            .returning(ReturningClause::Columns(
+            .columns(names.iter().copied())
+            .on_conflict(on_conflict.clone());
+        if want_ids {
+            insert.returning(ReturningClause::Columns(
                 std::iter::once("id")
                     .chain(table.key.iter().copied())
                     .map(Into::into)
                     .collect(),
             ));
+        }
         for row in part {
             insert.values_panic(row.iter().cloned().map(Expr::val));
+        }
+        if !want_ids {
+            db.execute(&insert).await?;
+            continue;
         }
         let returned = db.query_all(&insert).await?;
         let mut by_key: HashMap<Vec<String>, i32> = HashMap::with_capacity(returned.len());
         for result in &returned {
             let id: i32 = result.try_get_by_index(0)?;
             let mut key = Vec::with_capacity(table.key.len());
-            for (i, position) in key_positions.iter().enumerate() {
+            for (i, name) in table.key.iter().enumerate() {
                 key.push(key_text(&read_value(
                     result,
                     i + 1,
-                    table.fields[*position].ty,
+                    table.fields[table.col(name)].ty,
                 )?));
             }
             by_key.insert(key, id);

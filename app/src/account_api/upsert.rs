@@ -2,15 +2,17 @@
 //!
 //! 1. Every record is parsed and checked on its own (types, unknown properties, CSM
 //!    emails); a bad record is reported and never reaches the database.
-//! 2. The rest is cut into chunks (one multi-row statement each; a chunk also ends before a
-//!    key seen earlier in it, so a repeated record is applied after the first).
-//! 3. Per chunk: one query loads the rows that already exist, the changes are merged in
-//!    memory (absent property = unchanged, `null` = cleared), required fields are checked,
-//!    then one transaction writes the rows with one `INSERT … ON CONFLICT DO UPDATE` plus
-//!    a few multi-row statements for the children.
+//! 2. The rest is cut into chunks of up to 5,000 records, one transaction each (a chunk
+//!    also ends before a key seen earlier in it, so a repeated record is applied after the
+//!    first).
+//! 3. Per chunk: records that leave out a required field are looked up (they can only
+//!    update a stored row, and keep its value); then records are grouped by the columns
+//!    they send and each group is one multi-row `INSERT … ON CONFLICT DO UPDATE` of only
+//!    those columns (absent property = unchanged, `null` = cleared), plus a few multi-row
+//!    statements for the children.
 //! 4. Should the database refuse a chunk, it is retried record by record, each in its own
 //!    savepoint, so a failing record writes nothing and the others are stored.
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait, Value};
 use serde_json::Value as Json;
@@ -175,7 +177,6 @@ pub async fn upsert(
     resource: Resource,
     records: &[Json],
 ) -> Result<Vec<Failure>, AppError> {
-    let table = resource.table();
     let now = now_ms();
     let wants_csms = resource == Resource::Accounts
         && records
@@ -194,11 +195,10 @@ pub async fn upsert(
             Err(message) => failures.push(Failure::of(index, json, message)),
         }
     }
-    let chunk_size = repo::rows_per_statement(table.fields.len());
-    let mut chunk: Vec<Prepared> = Vec::with_capacity(chunk_size);
+    let mut chunk: Vec<Prepared> = Vec::with_capacity(RECORDS_PER_TRANSACTION.min(prepared.len()));
     let mut keys_in_chunk: HashSet<Vec<String>> = HashSet::new();
     for p in prepared {
-        if chunk.len() >= chunk_size || keys_in_chunk.contains(&p.key) {
+        if chunk.len() >= RECORDS_PER_TRANSACTION || keys_in_chunk.contains(&p.key) {
             let full = std::mem::take(&mut chunk);
             keys_in_chunk.clear();
             store_chunk(db, org_id, resource, full, records, now, &mut failures).await?;
@@ -213,10 +213,36 @@ pub async fn upsert(
     Ok(failures)
 }
 
-/// A record merged with what was stored: the full row to write.
+/// Records written in one transaction (each statement within it stays under the bind
+/// parameter limits through `repo::rows_per_statement`).
+const RECORDS_PER_TRANSACTION: usize = 5000;
+
+/// A record ready to write: the columns it writes (a bit per `Table::fields` index) and
+/// their values in column order.
 struct Ready {
     prepared: Prepared,
-    row: Vec<Value>,
+    columns: u64,
+    values: Vec<Value>,
+}
+
+impl Ready {
+    fn has_children(&self) -> bool {
+        let parsed = &self.prepared.parsed;
+        !parsed.dimensions.is_empty()
+            || self.prepared.csm_ids.is_some()
+            || !parsed.stages.is_empty()
+            || !parsed.nps.is_empty()
+    }
+}
+
+/// Required columns a record leaves out or sets to null: such a record can only update a
+/// stored row (whose values it keeps), so it is looked up first.
+fn lacking_required(table: &Table, prepared: &Prepared) -> bool {
+    table.fields.iter().enumerate().any(|(column, field)| {
+        field.required
+            && !table.key.contains(&field.name)
+            && prepared.parsed.get(column).is_none_or(is_null)
+    })
 }
 
 async fn store_chunk(
@@ -234,24 +260,32 @@ async fn store_chunk(
         .iter()
         .map(|p| table.col(p))
         .collect();
-    let firsts: HashSet<String> = chunk.iter().map(|p| p.key[0].clone()).collect();
-    let existing: HashMap<Vec<String>, repo::Stored> = repo::rows_where_in(
-        db,
-        table,
-        org_id,
-        resource.id_properties()[0],
-        firsts.into_iter().collect(),
-    )
-    .await?
-    .into_iter()
-    .map(|s| {
-        let key = key_columns
-            .iter()
-            .map(|c| fields::text(&s.row[*c]).unwrap_or_default())
-            .collect();
-        (key, s)
-    })
-    .collect();
+    let lookups: HashSet<String> = chunk
+        .iter()
+        .filter(|p| lacking_required(table, p))
+        .map(|p| p.key[0].clone())
+        .collect();
+    let stored: HashMap<Vec<String>, repo::Stored> = if lookups.is_empty() {
+        HashMap::new()
+    } else {
+        repo::rows_where_in(
+            db,
+            table,
+            org_id,
+            resource.id_properties()[0],
+            lookups.into_iter().collect(),
+        )
+        .await?
+        .into_iter()
+        .map(|s| {
+            let key = key_columns
+                .iter()
+                .map(|c| fields::text(&s.row[*c]).unwrap_or_default())
+                .collect();
+            (key, s)
+        })
+        .collect()
+    };
     let account_pks = if resource == Resource::Accounts {
         HashMap::new()
     } else {
@@ -261,14 +295,8 @@ async fn store_chunk(
     let mut ready = Vec::with_capacity(chunk.len());
     for prepared in chunk {
         let index = prepared.index;
-        match merge(
-            resource,
-            org_id,
-            existing.get(&prepared.key),
-            &account_pks,
-            prepared,
-            now,
-        ) {
+        let existing = stored.get(&prepared.key);
+        match build(resource, org_id, existing, &account_pks, prepared, now) {
             Ok(r) => ready.push(r),
             Err(message) => failures.push(Failure::of(index, &records[index], message)),
         }
@@ -276,6 +304,7 @@ async fn store_chunk(
     if ready.is_empty() {
         return Ok(());
     }
+    let _turn = crate::db::write_turn(db).await;
     let txn = db.begin().await?;
     let savepoint = txn.begin().await?;
     match write(&savepoint, org_id, resource, &ready, now).await {
@@ -309,68 +338,84 @@ async fn store_chunk(
     Ok(())
 }
 
-/// The row to store: the stored one (or a new one) with the record's changes applied.
-fn merge(
+/// The columns a record writes: its key, what it sent (absent property = unchanged,
+/// `null` = cleared), and the server's own columns. A record that leaves out a required
+/// column takes it from `existing`; without a stored row it is refused.
+fn build(
     resource: Resource,
     org_id: i32,
     existing: Option<&repo::Stored>,
     account_pks: &HashMap<String, i32>,
-    prepared: Prepared,
+    mut prepared: Prepared,
     now: i64,
 ) -> Result<Ready, String> {
     let table = resource.table();
-    let mut row: Vec<Value> = match existing {
-        Some(stored) => stored.row.clone(),
-        None => table
-            .fields
-            .iter()
-            .map(|f| match f.name {
-                "created_at" => Value::BigInt(Some(now)),
-                _ if FALSE_WHEN_NULL.contains(&f.name) => Value::Bool(Some(false)),
-                _ => f.ty.null(),
-            })
-            .collect(),
-    };
-    for (column, value) in &prepared.parsed.sets {
-        row[*column] = if FALSE_WHEN_NULL.contains(&table.fields[*column].name)
-            && *value == Value::Bool(None)
-        {
-            Value::Bool(Some(false))
-        } else {
-            value.clone()
-        };
+    debug_assert!(table.fields.len() <= 64, "one bit per column");
+    let mut row: Vec<Option<Value>> = vec![None; table.fields.len()];
+    // Moved, not cloned: 5,000 records of a dozen columns are worth it.
+    for (column, value) in std::mem::take(&mut prepared.parsed.sets) {
+        row[column] = Some(
+            if FALSE_WHEN_NULL.contains(&table.fields[column].name) && value == Value::Bool(None) {
+                Value::Bool(Some(false))
+            } else {
+                value
+            },
+        );
     }
     for (property, value) in resource.id_properties().iter().zip(&prepared.key) {
-        row[table.col(property)] = Value::String(Some(value.clone()));
+        row[table.col(property)] = Some(Value::String(Some(value.clone())));
     }
     if resource != Resource::Accounts {
         let pk = account_pks
             .get(&prepared.key[1])
             .ok_or_else(|| "Account not found".to_owned())?;
-        row[table.col("account_pk")] = Value::Int(Some(*pk));
+        row[table.col("account_pk")] = Some(Value::Int(Some(*pk)));
     }
     if let Some(documents) = &prepared.parsed.documents {
-        row[table.col("documents")] = Value::String(documents.clone());
+        row[table.col("documents")] = Some(Value::String(documents.clone()));
     }
     let missing: Vec<&str> = table
         .fields
         .iter()
         .zip(&row)
-        .filter(|(f, v)| f.required && is_null(v))
+        .filter(|(f, v)| f.required && v.as_ref().is_none_or(is_null))
         .map(|(f, _)| f.name)
         .collect();
     if !missing.is_empty() {
-        let action = if existing.is_some() {
-            "update"
-        } else {
-            "insert"
+        let Some(stored) = existing else {
+            return Err(missing_required(table, "insert", &missing));
         };
-        return Err(missing_required(table, action, &missing));
+        // Sent as null: a required field cannot be cleared.
+        let cleared: Vec<&str> = missing
+            .iter()
+            .copied()
+            .filter(|name| row[table.col(name)].is_some())
+            .collect();
+        if !cleared.is_empty() {
+            return Err(missing_required(table, "update", &cleared));
+        }
+        for name in missing {
+            let column = table.col(name);
+            row[column] = Some(stored.row[column].clone());
+        }
     }
-    row[table.col("org_id")] = Value::Int(Some(org_id));
-    row[table.col("is_active")] = Value::Bool(Some(true));
-    row[table.col("updated_at")] = Value::BigInt(Some(now));
-    Ok(Ready { prepared, row })
+    row[table.col("org_id")] = Some(Value::Int(Some(org_id)));
+    row[table.col("is_active")] = Some(Value::Bool(Some(true)));
+    row[table.col("created_at")] = Some(Value::BigInt(Some(now)));
+    row[table.col("updated_at")] = Some(Value::BigInt(Some(now)));
+    let mut columns = 0u64;
+    let mut values = Vec::with_capacity(row.len());
+    for (column, value) in row.into_iter().enumerate() {
+        if let Some(value) = value {
+            columns |= 1 << column;
+            values.push(value);
+        }
+    }
+    Ok(Ready {
+        prepared,
+        columns,
+        values,
+    })
 }
 
 fn is_null(value: &Value) -> bool {
@@ -384,6 +429,8 @@ fn is_null(value: &Value) -> bool {
     )
 }
 
+/// Writes the records (no key twice): one upsert per set of columns sent, then the
+/// children of those that have any.
 async fn write(
     db: &impl ConnectionTrait,
     org_id: i32,
@@ -392,33 +439,49 @@ async fn write(
     now: i64,
 ) -> Result<(), DbErr> {
     let table = resource.table();
-    let rows: Vec<Vec<Value>> = ready.iter().map(|r| r.row.clone()).collect();
-    let ids = repo::upsert_rows(db, table, &rows).await?;
-    let dimensions: Vec<_> = ready
+    let with_children: Vec<&Ready> = ready.iter().filter(|r| r.has_children()).collect();
+    let mut groups: BTreeMap<u64, Vec<&Ready>> = BTreeMap::new();
+    for r in ready {
+        groups.entry(r.columns).or_default().push(r);
+    }
+    // Our ids of the records with children, by position in `with_children`.
+    let mut ids: HashMap<usize, i32> = HashMap::with_capacity(with_children.len());
+    for (mask, group) in groups {
+        let columns: Vec<usize> = (0..table.fields.len())
+            .filter(|c| mask & (1 << c) != 0)
+            .collect();
+        let want_ids = group.iter().any(|r| r.has_children());
+        let rows: Vec<&[Value]> = group.iter().map(|r| r.values.as_slice()).collect();
+        let group_ids = repo::upsert_columns(db, table, &columns, &rows, want_ids).await?;
+        for (r, id) in group.iter().zip(group_ids) {
+            ids.insert(r.prepared.index, id);
+        }
+    }
+    let owned: Vec<(i32, &Prepared)> = with_children
         .iter()
-        .zip(&ids)
-        .flat_map(|(r, id)| r.prepared.parsed.dimensions.iter().map(move |d| (*id, d)))
+        .map(|r| (ids[&r.prepared.index], &r.prepared))
+        .collect();
+    let dimensions: Vec<_> = owned
+        .iter()
+        .flat_map(|(id, p)| p.parsed.dimensions.iter().map(move |d| (*id, d)))
         .collect();
     repo::write_dimensions(db, org_id, table.owner_type, &dimensions, now).await?;
     if resource != Resource::Accounts {
         return Ok(());
     }
-    let csms: Vec<(i32, Vec<i32>)> = ready
+    let csms: Vec<(i32, Vec<i32>)> = owned
         .iter()
-        .zip(&ids)
-        .filter_map(|(r, id)| r.prepared.csm_ids.clone().map(|c| (*id, c)))
+        .filter_map(|(id, p)| p.csm_ids.clone().map(|c| (*id, c)))
         .collect();
     repo::replace_api_csms(db, org_id, &csms, now).await?;
-    let stages: Vec<_> = ready
+    let stages: Vec<_> = owned
         .iter()
-        .zip(&ids)
-        .flat_map(|(r, id)| r.prepared.parsed.stages.iter().map(move |s| (*id, s)))
+        .flat_map(|(id, p)| p.parsed.stages.iter().map(move |s| (*id, s)))
         .collect();
     repo::upsert_stages(db, org_id, &stages).await?;
-    let nps: Vec<_> = ready
+    let nps: Vec<_> = owned
         .iter()
-        .zip(&ids)
-        .flat_map(|(r, id)| r.prepared.parsed.nps.iter().map(move |n| (*id, n)))
+        .flat_map(|(id, p)| p.parsed.nps.iter().map(move |n| (*id, n)))
         .collect();
     repo::upsert_nps(db, org_id, &nps).await?;
     Ok(())

@@ -162,7 +162,7 @@ async fn receive(
     };
     // Writers queue here instead of in SQLite's busy handler (which sleeps).
     let stored = {
-        let _turn = store::write_turn(&state.db).await;
+        let _turn = crate::db::write_turn(&state.db).await;
         store::store(&state.db, origin, &parsed.events).await
     };
     match stored {

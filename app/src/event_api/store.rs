@@ -3,9 +3,7 @@
 use std::collections::BTreeSet;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, Set, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set, TransactionTrait};
 
 use crate::db::entities::{usage_events, usage_rollup_queue};
 use crate::event_api::parse::Event;
@@ -18,17 +16,6 @@ pub const ROWS_PER_INSERT: usize = 1000;
 /// The first millisecond of the UTC day of `ms`.
 pub fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS) * DAY_MS
-}
-
-/// One writer at a time on SQLite (the database allows one anyway): the Event API and the
-/// usage rollup wait here, in order, instead of in SQLite's busy handler, which polls with
-/// sleeps of up to 100 ms. Nothing to wait for on PostgreSQL.
-pub async fn write_turn(db: &impl ConnectionTrait) -> Option<tokio::sync::MutexGuard<'static, ()>> {
-    static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    match db.get_database_backend() {
-        DatabaseBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
-        _ => None,
-    }
 }
 
 /// Who sent the events, and when they arrived.

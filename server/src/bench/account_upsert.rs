@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 const ACCOUNTS_PER_REQUEST: usize = 5_000;
 const USERS_PER_REQUEST: usize = 10_000;
 /// Timed requests per resource (each after an untimed first one that seeds the "present" half).
-const ROUNDS: usize = 6;
+const ROUNDS: usize = 20;
 
 pub async fn run() {
     println!();
@@ -188,13 +188,14 @@ async fn compare(label: &str, root: &Path, http_url: &str, raw_url: &str) {
     });
     let accounts_path = format!("/api/v2/accounts?api_key={key}");
     let users_path = format!("/api/v2/account_users?api_key={key}");
-    let http_accounts = timed_rounds(account_records, |body| {
+    let http_accounts = timed_rounds(account_records, body, |body| {
         let path = accounts_path.clone();
         async move { post(address, &path, body).await }
     })
     .await;
     let http_users = timed_rounds(
         |round| user_records(round, account_count()),
+        body,
         |body| {
             let path = users_path.clone();
             async move { post(address, &path, body).await }
@@ -207,13 +208,18 @@ async fn compare(label: &str, root: &Path, http_url: &str, raw_url: &str) {
     let raw_state = state_for(root, &format!("{label}-raw"), raw_url).await;
     let org = organisation(&raw_state, "Bench").await;
     let db = raw_state.db.clone();
-    let raw_accounts = timed_rounds(account_records, |body| {
-        let db = db.clone();
-        async move { raw_accounts(&db, org, body).await }
-    })
+    let raw_accounts = timed_rounds(
+        account_records,
+        |r| r,
+        |body| {
+            let db = db.clone();
+            async move { raw_accounts(&db, org, body).await }
+        },
+    )
     .await;
     let raw_users = timed_rounds(
         |round| user_records(round, account_count()),
+        |r| r,
         |body| {
             let db = db.clone();
             async move { raw_users(&db, org, body).await }
@@ -235,27 +241,35 @@ async fn compare(label: &str, root: &Path, http_url: &str, raw_url: &str) {
 }
 
 /// Runs the untimed seeding request, then `ROUNDS` timed ones; answers records per second.
-async fn timed_rounds<R, F, Fut>(records: R, send: F) -> f64
+/// `encode` (untimed: a client's own work, such as serialising the body) turns a round's
+/// records into what `send` takes.
+async fn timed_rounds<R, E, T, F, Fut>(records: R, encode: E, send: F) -> f64
 where
     R: Fn(usize) -> Vec<Value>,
-    F: Fn(Vec<Value>) -> Fut,
+    E: Fn(Vec<Value>) -> T,
+    F: Fn(T) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    send(records(0)).await;
+    send(encode(records(0))).await;
     let mut total = Duration::ZERO;
     let mut count = 0;
     for round in 1..=ROUNDS {
         let batch = records(round);
         count += batch.len();
+        let request = encode(batch);
         let started = Instant::now();
-        send(batch).await;
+        send(request).await;
         total += started.elapsed();
     }
     count as f64 / total.as_secs_f64()
 }
 
-async fn post(address: SocketAddr, path: &str, records: Vec<Value>) {
-    let body = json!({ "records": records }).to_string();
+/// The request body of a bulk upsert.
+fn body(records: Vec<Value>) -> String {
+    json!({ "records": records }).to_string()
+}
+
+async fn post(address: SocketAddr, path: &str, body: String) {
     let mut stream = TcpStream::connect(address).await.expect("connect");
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",

@@ -221,6 +221,75 @@ pub async fn calls(api: &Api) -> Vec<api_calls::Model> {
         .unwrap()
 }
 
+/// Records of one request send different sets of properties (each set is written on its
+/// own); a record sent twice is applied in order; a record without the required fields
+/// updates a stored account and keeps what it leaves out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_records_of_different_shapes_in_one_request_change_only_what_they_send() {
+    let api = Api::new().await;
+    let seeded = api
+        .post(
+            "/api/v2/accounts",
+            json!([
+                {"account_id": "s1", "name": "One", "join_date": 1, "tier": "Gold", "industry": "Retail",
+                 "custom_label_dimensions": [{"key": "plan", "value": "Pro"}]},
+                {"account_id": "s2", "name": "Two", "join_date": 2, "current_mrr": 10.5},
+            ]),
+        )
+        .await;
+    assert!(seeded.failed().is_empty(), "{}", seeded.json);
+    let answer = api
+        .post(
+            "/api/v2/accounts",
+            json!([
+                {"account_id": "s1", "tier": "Silver"},
+                {"account_id": "s2"},
+                {"account_id": "s3", "name": "Three", "join_date": 3, "employees": 7},
+                {"account_id": "s4", "tier": "Bronze"},
+                {"account_id": "s3", "employees": 8, "region": "EMEA"},
+                {"account_id": "s1", "industry": null, "name": "One renamed"},
+            ]),
+        )
+        .await;
+    assert_eq!(
+        answer
+            .failed()
+            .iter()
+            .map(|f| (
+                f["record"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_owned()
+            ))
+            .collect::<Vec<_>>(),
+        vec![(
+            3,
+            "Missing/invalid required field(s) for Accounts insert: 'name', 'join_date'".to_owned()
+        )]
+    );
+    let one = api.get("/api/v2/accounts/s1").await.results()[0].clone();
+    assert_eq!(one["name"], "One renamed");
+    assert_eq!(one["join_date"], 1);
+    assert_eq!(one["tier"], "Silver");
+    assert!(one["industry"].is_null());
+    assert_eq!(
+        one["custom_label_dimensions"],
+        json!([{"key": "plan", "value": "Pro"}])
+    );
+    let two = api.get("/api/v2/accounts/s2").await.results()[0].clone();
+    assert_eq!(
+        (two["name"].as_str(), two["join_date"].as_i64()),
+        (Some("Two"), Some(2))
+    );
+    assert_eq!(two["current_mrr"], 10.5);
+    let three = api.get("/api/v2/accounts/s3").await.results()[0].clone();
+    assert_eq!(three["employees"], 8);
+    assert_eq!(three["region"], "EMEA");
+    assert_eq!(three["name"], "Three");
+    assert_eq!(
+        api.get("/api/v2/accounts/s4").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_bulk_upsert_reports_failed_records_with_natero_messages_and_stores_the_rest() {
     let api = Api::new().await;

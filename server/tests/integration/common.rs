@@ -94,6 +94,15 @@ pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// A test's data directory goes with it (an open SQLite file is only unlinked, so the
+/// state's background tasks finishing late do not fail). `test_env` callers that keep no
+/// `TestApp` leave theirs to `scripts/test.sh`, which runs the suite in its own TMPDIR.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// A browser: its session cookie and the client address it appears to come from.
 #[derive(Clone, Debug)]
 pub struct Browser {

@@ -277,6 +277,7 @@ async fn write_batch_atomically(
     calls: Vec<(ApiCall, i64)>,
     prune_orgs: &BTreeSet<i32>,
 ) -> Result<(), DbErr> {
+    let _turn = crate::db::write_turn(db).await;
     let txn = db.begin().await?;
     write_batch(&txn, calls, prune_orgs).await?;
     txn.commit().await

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::{usage_daily, usage_daily_features, usage_events, usage_rollup_queue};
-use crate::event_api::store::write_turn;
+use crate::db::write_turn;
 use crate::jobs::Job;
 use crate::time::{now_ms, DAY_MS, MINUTE_MS};
 
