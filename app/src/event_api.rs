@@ -4,6 +4,7 @@
 //!
 //! - `parse`: the body, line by line (pure; property-tested).
 //! - `store`: one transaction of multi-row INSERTs plus the rollup queue marks.
+//! - `writer`: group commit of concurrent requests on SQLite (`AppState::events`).
 //! - `ingest`: the handler: keys, body limits, answers, API Status.
 use axum::routing::post;
 use axum::Router;
@@ -13,6 +14,7 @@ use crate::state::AppState;
 pub mod ingest;
 pub mod parse;
 pub mod store;
+pub mod writer;
 
 /// The endpoint as API Status and the docs name it.
 pub const ENDPOINT: &str = "/v1/{authKey}/{apiKey}";

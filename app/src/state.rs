@@ -10,6 +10,7 @@ use crate::api_status::ssr::recorder::ApiStatusLog;
 use crate::auth::ssr::password::PasswordHasher;
 use crate::config::Settings;
 use crate::crypto::SecretBox;
+use crate::event_api::writer::EventWriter;
 use crate::mail::ssr::transport::SmtpSender;
 
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub mailer: Option<SmtpSender>,
     /// The API Status writer (a no-op when `api_status_log` is false).
     pub api_status: ApiStatusLog,
+    /// Where the Event API stores accepted events (group commit on SQLite).
+    pub events: EventWriter,
 }
 
 impl FromRef<AppState> for LeptosOptions {

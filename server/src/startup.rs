@@ -92,6 +92,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
     Ok(AppState {
         leptos_options: leptos_options(&settings),
         api_status,
+        events: app::event_api::writer::EventWriter::start(db.clone()),
         db,
         settings: Arc::new(settings),
         secrets: Arc::new(secrets),

@@ -24,7 +24,7 @@ use crate::api_status::ssr::recorder::{self, ApiCall};
 use crate::crypto::token_hash;
 use crate::error::AppError;
 use crate::event_api::parse::{parse_body, LineFailure, Parsed, Refusal};
-use crate::event_api::store::{self, Origin};
+use crate::event_api::store::Origin;
 use crate::event_api::ENDPOINT;
 use crate::public_api::body::read_limited;
 use crate::public_api::redact::redact_path;
@@ -145,7 +145,7 @@ async fn receive(
         Err(error) => return Outcome::refused(error.http_status(), error.message(), 0),
     };
     let now = now_ms();
-    let parsed = match parse_body(&bytes, now) {
+    let mut parsed = match parse_body(&bytes, now) {
         Ok(parsed) => parsed,
         Err(refusal) => {
             let received = match refusal {
@@ -160,20 +160,16 @@ async fn receive(
         key_id: Some(key_id),
         received_at: now,
     };
-    // Writers queue here instead of in SQLite's busy handler (which sleeps).
-    let stored = {
-        let _turn = crate::db::write_turn(&state.db).await;
-        store::store(&state.db, origin, &parsed.events).await
-    };
-    match stored {
-        Ok(()) => answer(parsed),
+    let events = std::mem::take(&mut parsed.events);
+    let accepted = events.len();
+    match state.events.store(origin, events).await {
+        Ok(()) => answer(parsed, accepted),
         Err(error) => Outcome::internal(error),
     }
 }
 
 /// 200 when something was stored, 400 when every line failed.
-fn answer(parsed: Parsed) -> Outcome {
-    let accepted = parsed.events.len();
+fn answer(parsed: Parsed, accepted: usize) -> Outcome {
     let failed: Vec<serde_json::Value> = parsed
         .failures
         .iter()

@@ -1,6 +1,6 @@
 //! Storing accepted events: one transaction per request with multi-row INSERTs, plus the
 //! (org, account, UTC day) marks the usage rollup job drains (`usage_rollup_queue`).
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set, TransactionTrait};
@@ -44,8 +44,16 @@ pub async fn insert_events(
     origin: Origin,
     events: &[Event],
 ) -> Result<(), DbErr> {
-    for chunk in events.chunks(ROWS_PER_INSERT) {
-        let rows = chunk.iter().map(|e| usage_events::ActiveModel {
+    insert_rows(db, &events.iter().map(|e| (origin, e)).collect::<Vec<_>>()).await
+}
+
+/// The multi-row INSERTs of events from several requests (each row with its own origin).
+pub async fn insert_rows(
+    db: &impl ConnectionTrait,
+    rows: &[(Origin, &Event)],
+) -> Result<(), DbErr> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let models = chunk.iter().map(|(origin, e)| usage_events::ActiveModel {
             org_id: Set(origin.org_id),
             key_id: Set(origin.key_id),
             account_id: Set(e.account_id.clone()),
@@ -63,44 +71,60 @@ pub async fn insert_events(
             received_at: Set(origin.received_at),
             ..Default::default()
         });
-        usage_events::Entity::insert_many(rows)
+        usage_events::Entity::insert_many(models)
             .exec_without_returning(db)
             .await?;
     }
     Ok(())
 }
 
-/// Adds (org, account, day) to the rollup queue for every day the events touch. An
-/// existing mark gets a strictly larger `queued_at`, so the rollup job, which deletes a
-/// mark only if `queued_at` is still what it read, never drops events that arrived while
-/// it was computing that day.
+/// The (org, account, UTC day) of each event, with when it was received (the latest, when
+/// several requests touch one day).
+pub type DayMarks<'a> = BTreeMap<(i32, &'a str, i64), i64>;
+
+/// Adds the days `events` touch to `marks`.
+pub fn collect_days<'a>(marks: &mut DayMarks<'a>, origin: Origin, events: &'a [Event]) {
+    for e in events {
+        let at = marks
+            .entry((origin.org_id, e.account_id.as_str(), day_of(e.created_at)))
+            .or_insert(origin.received_at);
+        *at = Ord::max(*at, origin.received_at);
+    }
+}
+
+/// Adds (org, account, day) to the rollup queue for every day the events touch.
 pub async fn mark_days(
     db: &impl ConnectionTrait,
     origin: Origin,
     events: &[Event],
 ) -> Result<(), DbErr> {
+    let mut marks = DayMarks::new();
+    collect_days(&mut marks, origin, events);
+    write_marks(db, &marks).await
+}
+
+/// Writes the marks. An existing mark gets a strictly larger `queued_at`, so the rollup
+/// job, which deletes a mark only if `queued_at` is still what it read, never drops events
+/// that arrived while it was computing that day.
+pub async fn write_marks(db: &impl ConnectionTrait, marks: &DayMarks<'_>) -> Result<(), DbErr> {
     use usage_rollup_queue::Column;
-    let days: BTreeSet<(&str, i64)> = events
-        .iter()
-        .map(|e| (e.account_id.as_str(), day_of(e.created_at)))
-        .collect();
-    let days: Vec<_> = days.into_iter().collect();
+    let marks: Vec<_> = marks.iter().collect();
     let table = Alias::new("usage_rollup_queue");
     let excluded = Alias::new("excluded");
     let current = Expr::col((table, Column::QueuedAt));
     let incoming = Expr::col((excluded, Column::QueuedAt));
     let bumped =
         Expr::case(incoming.clone().gt(current.clone()), incoming).finally(current.add(1i64));
-    for chunk in days.chunks(ROWS_PER_INSERT) {
-        let rows = chunk
-            .iter()
-            .map(|(account_id, day)| usage_rollup_queue::ActiveModel {
-                org_id: Set(origin.org_id),
+    for chunk in marks.chunks(ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|((org_id, account_id, day), queued_at)| {
+            usage_rollup_queue::ActiveModel {
+                org_id: Set(*org_id),
                 account_id: Set((*account_id).to_owned()),
                 day: Set(*day),
-                queued_at: Set(origin.received_at),
+                queued_at: Set(**queued_at),
                 ..Default::default()
-            });
+            }
+        });
         usage_rollup_queue::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::columns([Column::OrgId, Column::AccountId, Column::Day])

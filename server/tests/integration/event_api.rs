@@ -630,3 +630,68 @@ async fn test_random_bodies_store_only_whole_valid_events() {
     expected_users.sort();
     assert_eq!(users, expected_users);
 }
+
+/// Many requests at once (on SQLite they share group commits): each answers only after its
+/// own events are stored, every event keeps its request's organisation and key, and every
+/// (account, day) is queued for the rollup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_concurrent_requests_are_each_stored_with_their_own_origin() {
+    let app = spawn().await;
+    let acme = org(&app, "Acme", "ada@acme.test").await;
+    let globex = org(&app, "Globex", "gil@globex.test").await;
+    let (acme_auth, acme_api, acme_key) = event_key(&app, acme, "Acme events").await;
+    let (globex_auth, globex_api, globex_key) = event_key(&app, globex, "Globex events").await;
+    let at = recent();
+    let mut requests = tokio::task::JoinSet::new();
+    for n in 0..24 {
+        let (path, prefix) = if n % 2 == 0 {
+            (format!("/v1/{acme_auth}/{acme_api}"), "acme")
+        } else {
+            (format!("/v1/{globex_auth}/{globex_api}"), "globex")
+        };
+        let body: Vec<String> = (0..50)
+            .map(|i| {
+                event(
+                    "feature",
+                    &format!("{prefix}-{n}"),
+                    &format!("u{i}"),
+                    at + i,
+                    json!({"feature": "Export"}),
+                )
+            })
+            .collect();
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.join("\n")))
+            .unwrap();
+        let router = app.router.clone();
+        requests.spawn(async move {
+            let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        });
+    }
+    while let Some(answer) = requests.join_next().await {
+        let (status, body) = answer.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["accepted"], 50);
+    }
+    let rows = stored(&app).await;
+    assert_eq!(rows.len(), 24 * 50);
+    for row in &rows {
+        let expected = if row.account_id.starts_with("acme-") {
+            (acme, Some(acme_key))
+        } else {
+            (globex, Some(globex_key))
+        };
+        assert_eq!((row.org_id, row.key_id), expected, "{}", row.account_id);
+    }
+    let queued = usage_rollup_queue::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 24);
+}
