@@ -7,7 +7,6 @@
 //! 3. Sign-ins per second with 8 clients signing in at once against a real server on
 //!    loopback (full request path: HTTP, throttling checks, hash, session insert).
 //! 4. `/healthz` latency idle, then while the sign-ins run: other requests must not suffer.
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -24,6 +23,8 @@ mod accounts;
 mod api_status;
 #[path = "bench/event_ingest.rs"]
 mod event_ingest;
+#[path = "bench/support.rs"]
+mod support;
 
 // mimalloc instead of glibc's malloc: the APIs build and drop many small values per
 // request (parsed JSON, row values), where glibc's free and consolidation showed at the
@@ -49,35 +50,14 @@ async fn main() {
         None => {}
     }
     let dir = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("Leptos.toml"), "").expect("config");
-    let env: BTreeMap<String, String> = [
-        (
-            "STEWARD_CONFIG",
-            dir.join("Leptos.toml").display().to_string(),
-        ),
-        ("STEWARD_DATA_DIR", dir.display().to_string()),
-        ("STEWARD_LOG_FORMAT", "text".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let (settings, _) = app::config::Settings::load(&env).expect("settings");
-    let state = server::startup::build_state(settings).await.expect("state");
+    let state = support::steward(&dir, None, &[]).await;
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
 
     // An organisation whose administrator has a password.
-    let created = app::orgs::ssr::service::create_organisation(
-        &state.db,
-        &state.settings,
-        "Bench",
-        "bench@example.com",
-    )
-    .await
-    .expect("organisation");
-    let token = created.setup_link.rsplit('/').next().unwrap().to_owned();
+    let (_, setup_link) = support::organisation(&state, "Bench").await;
+    let token = setup_link.rsplit('/').next().unwrap().to_owned();
     let form = app::orgs::ssr::service::SetupForm {
         organisation: None,
         name: "Bench Admin".into(),
@@ -105,19 +85,7 @@ async fn main() {
     let limit = cores as f64 / hash_time.as_secs_f64();
 
     // The server, on loopback.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().unwrap();
-    let router = server::http::router(state.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .ok();
-    });
+    let address = support::serve(&state).await;
 
     // 4a. Idle latency.
     let idle = latencies(address, 300, Duration::ZERO).await;

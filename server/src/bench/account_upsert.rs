@@ -3,7 +3,7 @@
 //! of the same rows into a database of the same kind (the ceiling). SQLite, then
 //! PostgreSQL (a throwaway cluster; skipped with a note when PostgreSQL is not installed).
 //! Prints figures; asserts nothing.
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -13,6 +13,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::support::{self, Postgres};
 
 const ACCOUNTS_PER_REQUEST: usize = 5_000;
 const USERS_PER_REQUEST: usize = 10_000;
@@ -33,93 +35,13 @@ pub async fn run() {
         )
     };
     compare("SQLite", &root, &sqlite("http"), &sqlite("raw")).await;
-
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-throwaway.sh");
-    let has_postgres = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false);
-    if !has_postgres {
-        println!("  PostgreSQL: skipped (no /usr/lib/postgresql binaries on this machine)");
-    } else {
-        let dir = root.join("pg");
-        // A free loopback port (other clusters may run on this machine).
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or(55391);
-        let out = std::process::Command::new("bash")
-            .arg(&script)
-            .args(["start", &dir.display().to_string(), &port.to_string()])
-            .output()
-            .expect("pg-throwaway.sh");
-        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        if url.starts_with("postgres") {
-            let admin = sea_orm::Database::connect(&url).await.expect("postgres");
-            for name in ["bench_http", "bench_raw"] {
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create database");
-            }
-            admin.close().await.ok();
-            let (base, _) = url.rsplit_once('/').unwrap();
-            compare(
-                "PostgreSQL",
-                &root,
-                &format!("{base}/bench_http"),
-                &format!("{base}/bench_raw"),
-            )
-            .await;
-        } else {
-            println!(
-                "  PostgreSQL: skipped (the throwaway cluster did not start: {})",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        std::process::Command::new("bash")
-            .arg(&script)
-            .args(["stop", &dir.display().to_string()])
-            .output()
-            .ok();
+    if let Some(postgres) = Postgres::start(&root) {
+        let http = postgres.database("bench_http").await;
+        let raw = postgres.database("bench_raw").await;
+        compare("PostgreSQL", &root, &http, &raw).await;
+        postgres.stop();
     }
     std::fs::remove_dir_all(&root).ok();
-}
-
-async fn state_for(root: &Path, name: &str, database_url: &str) -> app::state::AppState {
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(dir.join("Leptos.toml"), "").expect("config");
-    let env: BTreeMap<String, String> = [
-        (
-            "STEWARD_CONFIG",
-            dir.join("Leptos.toml").display().to_string(),
-        ),
-        ("STEWARD_DATA_DIR", dir.display().to_string()),
-        ("STEWARD_DATABASE_URL", database_url.to_owned()),
-        ("STEWARD_LOG_FORMAT", "text".into()),
-        // PostgreSQL requires a shared secret key; a fresh one per run is fine here.
-        (
-            "STEWARD_SECRET_KEY",
-            app::crypto::SecretKey::generate_base64(),
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let (settings, _) = app::config::Settings::load(&env).expect("settings");
-    server::startup::build_state(settings).await.expect("state")
-}
-
-async fn organisation(state: &app::state::AppState, name: &str) -> i32 {
-    let created = app::orgs::ssr::service::create_organisation(
-        &state.db,
-        &state.settings,
-        name,
-        "bench@example.com",
-    )
-    .await
-    .expect("organisation");
-    created.org_id
 }
 
 fn account_records(round: usize) -> Vec<Value> {
@@ -165,27 +87,10 @@ fn account_count() -> usize {
 
 async fn compare(label: &str, root: &Path, http_url: &str, raw_url: &str) {
     // Steward over HTTP.
-    let state = state_for(root, &format!("{label}-http"), http_url).await;
-    organisation(&state, "Bench").await;
-    let key = app::api_keys::ssr::service::create_from_command_line(
-        &state.db, "Bench", "account", "bench",
-    )
-    .await
-    .expect("key")
-    .api_key;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().unwrap();
-    let router = server::http::router(state.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .ok();
-    });
+    let state = support::steward(&root.join(format!("{label}-http")), Some(http_url), &[]).await;
+    let (org, _) = support::organisation(&state, "Bench").await;
+    let key = support::key(&state, org, "account", "bench").await.api_key;
+    let address = support::serve(&state).await;
     let accounts_path = format!("/api/v2/accounts?api_key={key}");
     let users_path = format!("/api/v2/account_users?api_key={key}");
     let http_accounts = timed_rounds(account_records, body, |body| {
@@ -202,11 +107,10 @@ async fn compare(label: &str, root: &Path, http_url: &str, raw_url: &str) {
         },
     )
     .await;
-    server.abort();
 
     // The ceiling: the same rows, raw multi-row upserts, one transaction per request.
-    let raw_state = state_for(root, &format!("{label}-raw"), raw_url).await;
-    let org = organisation(&raw_state, "Bench").await;
+    let raw_state = support::steward(&root.join(format!("{label}-raw")), Some(raw_url), &[]).await;
+    let (org, _) = support::organisation(&raw_state, "Bench").await;
     let db = raw_state.db.clone();
     let raw_accounts = timed_rounds(
         account_records,

@@ -7,7 +7,6 @@
 //! a client sends them; otherwise (a branch without the Event API) each "request" is the
 //! work the Event API does: one transaction inserting the 100 events, then the API Status
 //! record, in process.
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -16,6 +15,8 @@ use app::api_status::ssr::recorder::{record_if_enabled, ApiCall};
 use app::state::AppState;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::support;
 
 const BATCH: usize = 100;
 const CLIENTS: usize = 4;
@@ -37,51 +38,15 @@ async fn target(log: bool) -> Target {
         if log { "on" } else { "off" },
         std::process::id()
     ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("Leptos.toml"), "").expect("config");
-    let env: BTreeMap<String, String> = [
-        (
-            "STEWARD_CONFIG",
-            dir.join("Leptos.toml").display().to_string(),
-        ),
-        ("STEWARD_DATA_DIR", dir.display().to_string()),
-        ("STEWARD_API_STATUS_LOG", log.to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let (settings, _) = app::config::Settings::load(&env).expect("settings");
-    let state = server::startup::build_state(settings).await.expect("state");
-    let created = app::orgs::ssr::service::create_organisation(
-        &state.db,
-        &state.settings,
-        "Bench",
-        "bench@example.com",
+    let state = support::steward(
+        &dir,
+        None,
+        &[("STEWARD_API_STATUS_LOG", if log { "true" } else { "false" })],
     )
-    .await
-    .expect("organisation");
-    let key = app::api_keys::ssr::service::create_from_command_line(
-        &state.db,
-        "Bench",
-        "event",
-        "Bench events",
-    )
-    .await
-    .expect("event key");
-    let org_id = created.org_id;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().unwrap();
-    let router = server::http::router(state.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .ok();
-    });
+    .await;
+    let (org_id, _) = support::organisation(&state, "Bench").await;
+    let key = support::key(&state, org_id, "event", "Bench events").await;
+    let address = support::serve(&state).await;
     let path = format!(
         "/v1/{}/{}",
         key.auth_key.clone().unwrap_or_default(),

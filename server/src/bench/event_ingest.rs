@@ -6,16 +6,17 @@
 //! SQLite (the shipped
 //! settings: WAL, synchronous=NORMAL), then PostgreSQL (a throwaway cluster with fsync on).
 //! Prints figures; asserts nothing.
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::support::{self, Postgres};
 
 use app::event_api::parse::{parse_body, Event};
 
@@ -49,22 +50,19 @@ pub async fn run() {
     )
     .await;
 
-    match start_postgres(&dir) {
-        Some((pg_dir, admin_url)) => {
-            let ceiling = create_database(&admin_url, "bench_ceiling").await;
-            let grouped = create_database(&admin_url, "bench_grouped").await;
-            let api = create_database(&admin_url, "bench_api").await;
-            round(
-                "PostgreSQL (fsync on, synchronous_commit on)",
-                &dir,
-                [&ceiling, &grouped],
-                &api,
-                &bodies,
-            )
-            .await;
-            stop_postgres(&pg_dir);
-        }
-        None => println!("  PostgreSQL: skipped (no postgres binaries under /usr/lib/postgresql)"),
+    if let Some(postgres) = Postgres::start(&dir) {
+        let ceiling = postgres.database("bench_ceiling").await;
+        let grouped = postgres.database("bench_grouped").await;
+        let api = postgres.database("bench_api").await;
+        round(
+            "PostgreSQL (fsync on, synchronous_commit on)",
+            &dir,
+            [&ceiling, &grouped],
+            &api,
+            &bodies,
+        )
+        .await;
+        postgres.stop();
     }
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -119,8 +117,16 @@ async fn round(
     let per_request = raw_ceiling(ceiling_url, bodies, 1).await;
     let grouped = raw_ceiling(grouped_url, bodies, GROUPED_REQUESTS).await;
     let ceiling = per_request.max(grouped);
-    let (address, _state) = serve(dir, api_url).await;
-    let (auth, api) = event_keys(&_state).await;
+    let state = support::steward(
+        &dir.join(format!("data-{}", app::crypto::short_reference())),
+        Some(api_url),
+        &[],
+    )
+    .await;
+    let (org, _) = support::organisation(&state, "Event bench").await;
+    let key = support::key(&state, org, "event", "Bench").await;
+    let (auth, api) = (key.auth_key.expect("auth key"), key.api_key);
+    let address = support::serve(&state).await;
     let path = Arc::new(format!("/v1/{auth}/{api}"));
 
     let next = Arc::new(AtomicUsize::new(0));
@@ -168,7 +174,7 @@ async fn round(
             * 1000.0
     };
     let rate = EVENTS as f64 / elapsed;
-    let stored = count_events(&_state.db).await;
+    let stored = count_events(&state.db).await;
     println!(
         "    raw multi-row INSERT, 100 rows per transaction    {:>9.0} events/s",
         per_request
@@ -274,65 +280,6 @@ fn raw_insert(backend: DbBackend, org_id: i32, now: i64, events: &[Event]) -> St
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-/// A Steward on `database_url`, serving on a loopback port.
-async fn serve(dir: &Path, database_url: &str) -> (SocketAddr, app::state::AppState) {
-    let data = dir.join(format!("data-{}", app::crypto::short_reference()));
-    std::fs::create_dir_all(&data).expect("data dir");
-    std::fs::write(data.join("Leptos.toml"), "").expect("config");
-    let env: BTreeMap<String, String> = [
-        (
-            "STEWARD_CONFIG",
-            data.join("Leptos.toml").display().to_string(),
-        ),
-        ("STEWARD_DATA_DIR", data.display().to_string()),
-        ("STEWARD_DATABASE_URL", database_url.to_owned()),
-        ("STEWARD_LOG_FORMAT", "text".into()),
-        (
-            "STEWARD_SECRET_KEY",
-            app::crypto::SecretKey::generate_base64(),
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let (settings, _) = app::config::Settings::load(&env).expect("settings");
-    let state = server::startup::build_state(settings).await.expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let router = server::http::router(state.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .ok();
-    });
-    (address, state)
-}
-
-async fn event_keys(state: &app::state::AppState) -> (String, String) {
-    let created = app::orgs::ssr::service::create_organisation(
-        &state.db,
-        &state.settings,
-        "Event bench",
-        "events@example.com",
-    )
-    .await
-    .expect("organisation");
-    let key = app::api_keys::ssr::service::create_from_command_line(
-        &state.db,
-        &created.org_id.to_string(),
-        "event",
-        "Bench",
-    )
-    .await
-    .expect("event key");
-    (key.auth_key.expect("auth key"), key.api_key)
-}
-
 async fn count_events(db: &DatabaseConnection) -> i64 {
     db.query_one_raw(Statement::from_string(
         db.get_database_backend(),
@@ -394,63 +341,4 @@ async fn post(stream: &mut TcpStream, address: SocketAddr, path: &str, body: &st
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// A throwaway cluster (scripts/pg-throwaway.sh) with fsync turned back on, so commits are
-/// durable as in production. None when PostgreSQL is not installed.
-fn start_postgres(dir: &Path) -> Option<(PathBuf, String)> {
-    if !Path::new("/usr/lib/postgresql").exists() {
-        return None;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-throwaway.sh");
-    let pg_dir = dir.join("pg");
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
-        listener.local_addr().ok()?.port()
-    };
-    let output = std::process::Command::new("bash")
-        .arg(&script)
-        .args(["start", &pg_dir.display().to_string(), &port.to_string()])
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        println!(
-            "  PostgreSQL: could not start a throwaway cluster: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        return None;
-    }
-    let url = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    Some((pg_dir, url))
-}
-
-fn stop_postgres(pg_dir: &Path) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-throwaway.sh");
-    std::process::Command::new("bash")
-        .arg(&script)
-        .args(["stop", &pg_dir.display().to_string()])
-        .status()
-        .ok();
-}
-
-async fn create_database(admin_url: &str, name: &str) -> String {
-    let admin = sea_orm::Database::connect(admin_url)
-        .await
-        .expect("postgres");
-    admin
-        .execute_unprepared("ALTER SYSTEM SET fsync = on")
-        .await
-        .expect("fsync on");
-    admin
-        .execute_unprepared("SELECT pg_reload_conf()")
-        .await
-        .expect("reload");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create database");
-    admin.close().await.ok();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let (base, _) = admin_url.rsplit_once('/').expect("url");
-    format!("{base}/{name}")
 }
