@@ -23,6 +23,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
+                // Checkpoint every ~40 MB of WAL instead of ~4 MB: a page changed by many
+                // commits is copied back once. Event ingest 46–48k → 50–54k events/s; the
+                // commit that runs a checkpoint waits longer (ingest p99 28 → 50 ms).
+                .pragma("wal_autocheckpoint", "10000")
                 .foreign_keys(true)
         });
     } else {
