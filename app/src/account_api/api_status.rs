@@ -19,30 +19,36 @@ pub async fn list_calls(State(state): State<AppState>, request: Request) -> Resp
     .await
 }
 
+/// The query parameter `name` read with `parse` (trimmed, lower-cased); absent or empty is
+/// None, anything else unknown is refused naming the `allowed` values.
+fn choice<T>(
+    ctx: &Ctx,
+    name: &str,
+    parse: fn(&str) -> Option<T>,
+    allowed: &str,
+) -> Result<Option<T>, Outcome> {
+    match ctx.param(name).map(|s| s.trim().to_ascii_lowercase()) {
+        None => Ok(None),
+        Some(s) if s.is_empty() => Ok(None),
+        Some(s) => parse(&s)
+            .map(Some)
+            .ok_or_else(|| Outcome::refused(format!("Unknown {name} '{s}'; use {allowed}."))),
+    }
+}
+
 async fn list(ctx: Ctx) -> Outcome {
-    let status = match ctx.param("status").map(|s| s.trim().to_ascii_lowercase()) {
-        None => None,
-        Some(s) if s.is_empty() => None,
-        Some(s) => match CallStatus::from_key(&s) {
-            Some(status) => Some(status),
-            None => {
-                return Outcome::refused(format!(
-                    "Unknown status '{s}'; use success, partial or failure."
-                ))
-            }
-        },
+    let status = match choice(
+        &ctx,
+        "status",
+        CallStatus::from_key,
+        "success, partial or failure",
+    ) {
+        Ok(status) => status,
+        Err(refused) => return refused,
     };
-    let api = match ctx.param("api").map(|s| s.trim().to_ascii_lowercase()) {
-        None => None,
-        Some(s) if s.is_empty() => None,
-        Some(s) => match ApiKind::from_key(&s) {
-            Some(api) => Some(api),
-            None => {
-                return Outcome::refused(format!(
-                    "Unknown api '{s}'; use account, event or upload."
-                ))
-            }
-        },
+    let api = match choice(&ctx, "api", ApiKind::from_key, "account, event or upload") {
+        Ok(api) => api,
+        Err(refused) => return refused,
     };
     // Calls are written by a background writer: include the ones still queued.
     ctx.state.api_status.flush().await;
