@@ -15,6 +15,8 @@ const chromium = {
   ],
 };
 
+const port = process.env.STEWARD_E2E_PORT ?? "3100";
+
 export default defineConfig({
   testDir: "./tests",
   timeout: 120_000,
@@ -28,7 +30,7 @@ export default defineConfig({
     ["json", { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_FILE ?? "test-results/results.json" }],
   ],
   use: {
-    baseURL: "http://127.0.0.1:3100",
+    baseURL: `http://127.0.0.1:${port}`,
     viewport: { width: 1280, height: 800 },
     launchOptions: chromium,
     trace: "retain-on-failure",
@@ -40,7 +42,7 @@ export default defineConfig({
   ],
   webServer: {
     command: "bash ../scripts/e2e-server.sh",
-    url: "http://127.0.0.1:3100/healthz",
+    url: `http://127.0.0.1:${port}/healthz`,
     timeout: 60_000,
     reuseExistingServer: false,
   },

@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
-# Serves the release build for the browser tests on 127.0.0.1:3100 with an empty data
-# directory, sending mail to a real SMTP server (aiosmtpd) on 127.0.0.1:3125 that writes
+# Serves the release build for the browser tests on 127.0.0.1:$STEWARD_E2E_PORT (3100) with an
+# empty data directory, sending mail to a real SMTP server (aiosmtpd) on 127.0.0.1:$STEWARD_E2E_SMTP_PORT (3125) that writes
 # every message into end2end/.state/mail (a Maildir the tests read). The first-run setup
 # link lands in end2end/.state/server.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=end2end/.state
+port=${STEWARD_E2E_PORT:-3100}
+smtp_port=${STEWARD_E2E_SMTP_PORT:-3125}
 rm -rf "$state"
 mkdir -p "$state"
 python=.tools/venv/bin/python
 [ -x "$python" ] || { echo "aiosmtpd is missing: run make test-tools" >&2; exit 1; }
-"$python" -m aiosmtpd -n -l 127.0.0.1:3125 -c aiosmtpd.handlers.Mailbox "$PWD/$state/mail" >"$state/smtp.log" 2>&1 &
+"$python" -m aiosmtpd -n -l 127.0.0.1:$smtp_port -c aiosmtpd.handlers.Mailbox "$PWD/$state/mail" >"$state/smtp.log" 2>&1 &
 smtp=$!
 export STEWARD_CONFIG="$PWD/Leptos.toml"
 export STEWARD_DATA_DIR="$PWD/$state/data"
-export STEWARD_LISTEN_ADDRESS=127.0.0.1:3100
-export STEWARD_PUBLIC_URL=http://127.0.0.1:3100
+export STEWARD_LISTEN_ADDRESS=127.0.0.1:$port
+export STEWARD_PUBLIC_URL=http://127.0.0.1:$port
 export STEWARD_SITE_ROOT="$PWD/target/site"
 export STEWARD_MAIL_RELAY=127.0.0.1
-export STEWARD_MAIL_PORT=3125
+export STEWARD_MAIL_PORT=$smtp_port
 export STEWARD_MAIL_SECURITY=none
 export STEWARD_MAIL_DELIVERY_SECONDS=1
 ./target/release/steward serve >"$state/server.log" 2>&1 &

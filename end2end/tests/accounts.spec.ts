@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import type { APIRequestContext, Page } from "@playwright/test";
-import { test, expect, open, settle, uniqueEmail, createAdministrator, ROOT, STATE } from "./support";
+import { test, expect, open, settle, uniqueEmail, createAdministrator, ROOT, STATE, BASE_URL } from "./support";
 
 const DAY = 86_400_000;
 
@@ -32,7 +32,7 @@ function createAccountKeyWithCli(org: string): string {
         ...process.env,
         STEWARD_CONFIG: path.join(ROOT, "Leptos.toml"),
         STEWARD_DATA_DIR: path.join(STATE, "data"),
-        STEWARD_PUBLIC_URL: "http://127.0.0.1:3100",
+        STEWARD_PUBLIC_URL: BASE_URL,
       },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],

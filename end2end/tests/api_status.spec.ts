@@ -1,7 +1,7 @@
 // IT Administration → API Status and API: a key made in the UI, API calls made with it (one
 // with a bad record), the Partial row with its failure, filters kept in the URL; the API
 // page's examples name this server.
-import { test, expect, open, uniqueEmail, createAdministrator } from "./support";
+import { test, expect, open, uniqueEmail, createAdministrator, BASE_URL } from "./support";
 import type { Page } from "@playwright/test";
 
 /** Creates an Account API key and an event key pair on Source Overview; returns them. */
@@ -103,7 +103,7 @@ test("the API page shows this server's addresses and copyable examples", async (
   await createAdministrator(page, uniqueEmail("apidocs"));
   await open(page, "/settings/it/api");
   await expect(page.getByRole("heading", { name: "API", exact: true })).toBeVisible();
-  await expect(page.getByText("http://127.0.0.1:3100/api/v2", { exact: true })).toBeVisible();
+  await expect(page.getByText(`${BASE_URL}/api/v2`, { exact: true })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Create accounts in bulk" })).toBeVisible();
   await expect(page.locator("pre", { hasText: "Content-Encoding: gzip" })).toBeVisible();
   const copies = page.getByRole("button", { name: "Copy to clipboard" });

@@ -7,6 +7,9 @@ import path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const STATE = path.join(ROOT, "end2end", ".state");
+/** The e2e server's port (scripts/e2e-server.sh): STEWARD_E2E_PORT, default 3100. */
+export const PORT = process.env.STEWARD_E2E_PORT ?? "3100";
+export const BASE_URL = `http://127.0.0.1:${PORT}`;
 export const PASSWORD = "quiet lantern orbit meadow";
 
 // Answers the UI shows as messages (wrong code, throttled): Chromium logs every non-2xx
@@ -62,7 +65,7 @@ function stewardEnv() {
     ...process.env,
     STEWARD_CONFIG: path.join(ROOT, "Leptos.toml"),
     STEWARD_DATA_DIR: path.join(STATE, "data"),
-    STEWARD_PUBLIC_URL: "http://127.0.0.1:3100",
+    STEWARD_PUBLIC_URL: BASE_URL,
   };
 }
 
@@ -75,7 +78,7 @@ export function setupLink(adminEmail: string): { link: string; firstRun: boolean
   if (!existsSync(marker)) {
     writeFileSync(marker, "yes");
     const log = readFileSync(path.join(STATE, "server.log"), "utf8");
-    const link = log.match(/http:\/\/127\.0\.0\.1:3100\/setup\/\S+/)?.[0];
+    const link = log.match(new RegExp(`http://127\\.0\\.0\\.1:${PORT}/setup/\\S+`))?.[0];
     if (!link) throw new Error(`no first-run link in the server log:\n${log}`);
     return { link, firstRun: true };
   }
@@ -139,7 +142,7 @@ export async function enableTwoFactor(page: Page): Promise<{ secret: string; cod
 
 /** A JavaScript-enabled page in its own context, watched for errors like the main one. */
 export async function hydratedPage(browser: Browser, errors: string[]) {
-  const context = await browser.newContext({ javaScriptEnabled: true, baseURL: "http://127.0.0.1:3100" });
+  const context = await browser.newContext({ javaScriptEnabled: true, baseURL: BASE_URL });
   const page = await context.newPage();
   hydratedPages.add(page);
   watch(page, errors);
@@ -179,7 +182,7 @@ export function mailFor(to: string): Mail[] {
     .map((raw) => {
       const subject = raw.match(/^Subject: (.*)$/m)?.[1]?.trim() ?? "";
       const text = decodeQuotedPrintable(raw);
-      const links = [...text.matchAll(/http:\/\/127\.0\.0\.1:3100\/[^\s"<>]+/g)].map((m) => m[0]);
+      const links = [...text.matchAll(new RegExp(`http://127\\.0\\.0\\.1:${PORT}/[^\\s"<>]+`, "g"))].map((m) => m[0]);
       return { to, subject, text, links: [...new Set(links)] };
     });
 }
