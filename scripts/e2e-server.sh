@@ -2,7 +2,8 @@
 # Serves the release build for the browser tests on 127.0.0.1:$STEWARD_E2E_PORT (3100) with an
 # empty data directory, sending mail to a real SMTP server (aiosmtpd) on 127.0.0.1:$STEWARD_E2E_SMTP_PORT (3125) that writes
 # every message into end2end/.state/mail (a Maildir the tests read). The first-run setup
-# link lands in end2end/.state/server.log.
+# link lands in end2end/.state/server.log. STEWARD_BIN=target/debug/steward serves a debug build
+# (`cargo leptos build`) for quicker loops while writing tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=end2end/.state
@@ -23,7 +24,7 @@ export STEWARD_MAIL_RELAY=127.0.0.1
 export STEWARD_MAIL_PORT=$smtp_port
 export STEWARD_MAIL_SECURITY=none
 export STEWARD_MAIL_DELIVERY_SECONDS=1
-./target/release/steward serve >"$state/server.log" 2>&1 &
+"${STEWARD_BIN:-./target/release/steward}" serve >"$state/server.log" 2>&1 &
 steward=$!
 trap 'kill $steward $smtp 2>/dev/null; wait' EXIT INT TERM
 wait -n $steward $smtp
