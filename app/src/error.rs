@@ -70,6 +70,17 @@ impl AppError {
         }
     }
 
+    /// A refusal the person can act on (fix a field, choose another name, try the right
+    /// password, wait): answered in a `200` body to our own client, see `crate::wire`.
+    /// Everything else (not signed in, forbidden, not found, a failure) is a fault and keeps
+    /// its status.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::Invalid(_) | Self::Validation(_) | Self::Conflict(_) | Self::Throttled(_)
+        )
+    }
+
     /// The message to show above a form: field errors are shown beside their fields.
     pub fn form_message(&self) -> Option<String> {
         match self {

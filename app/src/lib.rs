@@ -26,6 +26,7 @@ pub mod ui;
 pub mod usage;
 pub mod users;
 pub mod validation;
+pub mod wire;
 
 #[cfg(feature = "ssr")]
 pub mod account_api;

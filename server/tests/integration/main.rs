@@ -30,3 +30,4 @@ mod storage;
 mod two_factor;
 mod usage;
 mod users;
+mod wire;
