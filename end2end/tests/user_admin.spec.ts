@@ -265,3 +265,41 @@ test("nobody hands out a role with a permission they do not hold", async ({ page
   await expect(dialog.getByText("You cannot give the CSM role: it grants Customer Success Manager Seat, which you do not have.")).toBeVisible();
   await theirs.context().close();
 });
+
+test("New users preselects no role and keeps the chosen one between invitations", async ({ page }) => {
+  const admin = uniqueEmail("admin");
+  const [first, second] = [uniqueEmail("invitee-a"), uniqueEmail("invitee-b")];
+  await createAdministrator(page, admin);
+  await open(page, "/settings/users?tab=pending");
+  await page.getByRole("button", { name: "New users" }).click();
+  const dialog = page.getByRole("dialog", { name: "New users" });
+  await expect(dialog.getByLabel("Role")).toHaveValue("");
+  await expect(dialog.getByRole("button", { name: "Invite" })).toBeDisabled();
+
+  await dialog.getByLabel("Role").selectOption({ label: "Guest" });
+  await dialog.getByLabel("Email addresses").fill(first);
+  await dialog.getByRole("button", { name: "Invite" }).click();
+  await expect(dialog.getByTestId("invite-results")).toContainText(/Invited\s+as Guest/);
+  // The list behind the dialog has refreshed; the role is still the one chosen.
+  await expect(page.locator("tr", { hasText: first })).toContainText("Guest");
+  await expect(dialog.getByLabel("Role")).toHaveValue(/\d+/);
+  await dialog.getByLabel("Email addresses").fill(second);
+  await dialog.getByRole("button", { name: "Invite" }).click();
+  await expect(dialog.getByTestId("invite-results")).toContainText(second);
+  await expect(dialog.getByTestId("invite-results")).toContainText(/Invited\s+as Guest/);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  for (const email of [first, second]) await expect(page.locator("tr", { hasText: email })).toContainText("Guest");
+
+  // Bulk Change role preselects nothing either.
+  await page.getByRole("checkbox", { name: `Select ${first}` }).check();
+  await page.getByTestId("bulk-bar").getByRole("button", { name: "Change role" }).click();
+  const bulk = page.getByRole("dialog", { name: "Change role for selected users" });
+  await expect(bulk.getByLabel("New role")).toHaveValue("");
+  await expect(bulk.getByRole("button", { name: "Change role 1" })).toBeDisabled();
+  await bulk.getByLabel("New role").selectOption({ label: "Executive" });
+  await bulk.getByRole("button", { name: "Change role 1" }).click();
+  await expect(bulk.getByTestId("bulk-summary")).toContainText("1 succeeded");
+  await bulk.getByRole("button", { name: "Done" }).click();
+  await expect(page.locator("tr", { hasText: first })).toContainText("Executive");
+  await expect(page.locator("tr", { hasText: second })).toContainText("Guest");
+});

@@ -20,9 +20,13 @@ pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
     crate::users::ssr::repo::list_users(&state.db, user.org_id, &query).await
 }
 
-/// "New users": one role, one or many addresses. Answers per address.
+/// "New users": one role, one or many addresses. Answers per address. No role is refused
+/// with a sentence: there is no default role.
 #[server]
-pub async fn invite_users(role_id: i32, emails: String) -> Result<Vec<InviteResult>, AppError> {
+pub async fn invite_users(
+    role_id: Option<i32>,
+    emails: String,
+) -> Result<Vec<InviteResult>, AppError> {
     let (state, user) = administrator().await?;
     crate::users::ssr::invite::invite_users(&state, &user, role_id, &emails).await
 }

@@ -295,6 +295,8 @@ pub struct InviteResult {
     /// The address as typed.
     pub address: String,
     pub outcome: InviteOutcome,
+    /// The name of the role the request gave (what an invited address became).
+    pub role: String,
 }
 
 /// Splits what was typed into addresses: commas, semicolons, spaces and new lines all

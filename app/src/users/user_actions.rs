@@ -467,7 +467,8 @@ pub fn BulkBar(tab: UserTab, actions: UserActions, page_ids: Vec<i32>) -> impl I
 #[component]
 fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) -> impl IntoView {
     let bulk = actions.bulk;
-    let role = RwSignal::new(roles.first().map(|r| r.id));
+    // No role is preselected: the most powerful one must never be the silent default.
+    let role = RwSignal::new(None::<i32>);
     let roles_for_picker = roles;
     let count = actions.selected.get_untracked().len();
     let error = Signal::derive(move || bulk.value().get().and_then(Result::err));
@@ -491,6 +492,7 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
             <div class="field">
                 <label for="bulk-role">"New role"</label>
                 <select id="bulk-role" on:change=move |ev| role.set(event_target_value(&ev).parse().ok())>
+                    <option value="" disabled selected>"Choose a role…"</option>
                     {roles.get_value().into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
                 </select>
             </div>
@@ -509,7 +511,7 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
                     <button
                         type="button"
                         class=if action == BulkAction::Delete { "btn btn-danger" } else { "btn btn-primary" }
-                        disabled=move || bulk.pending().get()
+                        disabled=move || bulk.pending().get() || (action == BulkAction::ChangeRole && role.get().is_none())
                         on:click=run
                     >
                         {move || if bulk.pending().get() { "Working…".to_owned() } else { format!("{} {count}", action.label()) }}

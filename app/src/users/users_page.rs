@@ -5,7 +5,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::ui::{pagination, LoadError, PageHeader};
 use crate::users::api::{list_users, InviteUsers};
 use crate::users::dto::{UserPage, UserQuery, UserTab};
-use crate::users::{BulkBar, NewUsersDialog, UserActionDialog, UserActions, UsersTable};
+use crate::users::{
+    BulkBar, NewUsersButton, NewUsersDialog, UserActionDialog, UserActions, UsersTable,
+};
 
 /// Management Center → Users. Tabs, search, filters, sort and page all live in the URL, so
 /// a shared link opens the same view; the search form works without JavaScript.
@@ -44,7 +46,8 @@ pub fn UsersPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        // Outside the list: the list re-renders after every action, the dialog must not.
+        // Outside the list: the list re-renders after every action, the dialogs must not.
+        <NewUsersDialog action=invite roles open=invite_open />
         <UserActionDialog actions roles />
     }
 }
@@ -97,7 +100,6 @@ fn UsersView(
     };
     let total = page.total;
     let seats_in_use = page.seats_in_use;
-    let roles = page.roles.clone();
     let page_ids: Vec<i32> = page.rows.iter().map(|r| r.id).collect();
     let table = view! { <UsersTable page query=query.clone() actions /> };
     let (tab_key, search, role_id, seat) = (
@@ -147,7 +149,7 @@ fn UsersView(
                 <strong>{seats_in_use}</strong>
                 {format!(" CSM seat{} in use (active and pending users whose role has the seat)", if seats_in_use == 1 { "" } else { "s" })}
             </p>
-            <NewUsersDialog action=invite roles open=invite_open />
+            <NewUsersButton action=invite open=invite_open />
         </div>
         <nav class="tabs" aria-label="User states">{tabs}</nav>
         <form method="get" action="/settings/users" class="filters" on:submit=on_submit>
