@@ -303,3 +303,66 @@ test("New users preselects no role and keeps the chosen one between invitations"
   await expect(page.locator("tr", { hasText: first })).toContainText("Executive");
   await expect(page.locator("tr", { hasText: second })).toContainText("Guest");
 });
+
+test("every dialog starts clean: a refused Delete after a successful one shows the refusal", async ({ page, browser, errors }) => {
+  const admin = uniqueEmail("admin");
+  const carl = uniqueEmail("carl");
+  await createAdministrator(page, admin);
+  const link = await invite(page, carl);
+  const theirs = await hydratedPage(browser, errors);
+  await join(theirs, link, "Carl Cee");
+  await theirs.context().close();
+
+  await open(page, "/settings/users");
+  await rowAction(page, carl, "Delete");
+  await page.getByRole("dialog", { name: "Delete user" }).getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByText(`${carl} was deleted and signed out.`)).toBeVisible();
+
+  await rowAction(page, admin, "Delete");
+  const remove = page.getByRole("dialog", { name: "Delete user" });
+  await remove.getByRole("button", { name: "Delete" }).click();
+  await expect(remove.getByRole("alert")).toContainText("You cannot delete yourself");
+  await expect(page.getByText(`${admin} was deleted and signed out.`)).toHaveCount(0);
+  // Opened again, the same dialog shows no earlier answer.
+  await remove.getByRole("button", { name: "Cancel" }).click();
+  await rowAction(page, admin, "Delete");
+  await expect(remove.getByRole("button", { name: "Delete" })).toBeEnabled();
+  await expect(remove.getByRole("alert")).toHaveCount(0);
+  await remove.getByRole("button", { name: "Cancel" }).click();
+
+  // Edit: a refusal, then the dialog opened again is clean.
+  for (let i = 0; i < 2; i++) {
+    await rowAction(page, admin, "Edit");
+    const edit = page.getByRole("dialog", { name: "Edit user" });
+    await expect(edit.getByText("is not a phone number")).toHaveCount(0);
+    await edit.getByLabel("Phone").fill("call me maybe");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await expect(edit.getByText("is not a phone number")).toBeVisible();
+    await edit.getByRole("button", { name: "Cancel" }).click();
+  }
+
+  // New users: the answer of one use is gone at the next.
+  for (let i = 0; i < 2; i++) {
+    await page.getByRole("button", { name: "New users" }).click();
+    const dialog = page.getByRole("dialog", { name: "New users" });
+    await expect(dialog.getByTestId("invite-results")).toHaveCount(0);
+    await expect(dialog.getByLabel("Role")).toHaveValue("");
+    await expect(dialog.getByLabel("Email addresses")).toHaveValue("");
+    await dialog.getByLabel("Role").selectOption({ label: "Guest" });
+    await dialog.getByLabel("Email addresses").fill("not-an-address");
+    await dialog.getByRole("button", { name: "Invite" }).click();
+    await expect(dialog.getByTestId("invite-results")).toContainText("Invalid");
+    await dialog.getByRole("button", { name: "Done" }).click();
+  }
+
+  // Bulk: the summary of one use is gone at the next.
+  for (let i = 0; i < 2; i++) {
+    await page.getByRole("checkbox", { name: `Select ${admin}` }).check();
+    await page.getByTestId("bulk-bar").getByRole("button", { name: "Delete" }).click();
+    const bulk = page.getByRole("dialog", { name: "Delete for selected users" });
+    await expect(bulk.getByTestId("bulk-summary")).toHaveCount(0);
+    await bulk.getByRole("button", { name: "Delete 1" }).click();
+    await expect(bulk.getByTestId("bulk-failures")).toContainText("You cannot delete yourself");
+    await bulk.getByRole("button", { name: "Done" }).click();
+  }
+});

@@ -137,9 +137,18 @@ impl UserActions {
             + self.bulk.version().get()
     }
 
+    /// Opens `dialog` clean. A Leptos action keeps its last answer until the next one
+    /// arrives, so every answer from an earlier use is dropped here; otherwise a dialog
+    /// would show (or act on) what another dialog was answered.
     fn open(&self, dialog: Dialog) {
         self.update.value().set(None);
+        self.deactivate.value().set(None);
+        self.reactivate.value().set(None);
+        self.resend.value().set(None);
         self.copy_link.value().set(None);
+        self.revoke.value().set(None);
+        self.reset_password.value().set(None);
+        self.disable_two_factor.value().set(None);
         self.bulk.value().set(None);
         self.dialog.set(Some(dialog));
     }
@@ -315,16 +324,20 @@ fn EditForm(user: UserRow, actions: UserActions, roles: Vec<RoleOption>) -> impl
 fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoView {
     let user_id = user.id;
     // The state of whichever action this dialog runs, read the same way for all of them.
-    let (pending, error, finished): (Signal<bool>, Signal<Option<AppError>>, Signal<bool>) =
-        match kind {
-            Confirm::Delete => watch(actions.deactivate),
-            Confirm::Reactivate => watch(actions.reactivate),
-            Confirm::Resend => watch(actions.resend),
-            Confirm::CopyLink => watch(actions.copy_link),
-            Confirm::Revoke => watch(actions.revoke),
-            Confirm::ResetPassword => watch(actions.reset_password),
-            Confirm::DisableTwoFactor => watch(actions.disable_two_factor),
-        };
+    let Watched {
+        pending,
+        error,
+        finished,
+        clear,
+    } = match kind {
+        Confirm::Delete => watch(actions.deactivate),
+        Confirm::Reactivate => watch(actions.reactivate),
+        Confirm::Resend => watch(actions.resend),
+        Confirm::CopyLink => watch(actions.copy_link),
+        Confirm::Revoke => watch(actions.revoke),
+        Confirm::ResetPassword => watch(actions.reset_password),
+        Confirm::DisableTwoFactor => watch(actions.disable_two_factor),
+    };
     let started = RwSignal::new(false);
     let toasts = use_toasts();
     let done_message = kind.done(&user);
@@ -335,6 +348,8 @@ fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoV
         }
     });
     let run = move |_| {
+        // Only this run's answer may close the dialog: drop any earlier one first.
+        clear.run(());
         started.set(true);
         match kind {
             Confirm::Delete => drop(actions.deactivate.dispatch(DeactivateUser { user_id })),
@@ -385,17 +400,27 @@ fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoV
     }
 }
 
-fn watch<A, T>(action: ServerAction<A>) -> (Signal<bool>, Signal<Option<AppError>>, Signal<bool>)
+/// The state of one action, read the same way whichever action a confirmation runs.
+struct Watched {
+    pending: Signal<bool>,
+    error: Signal<Option<AppError>>,
+    finished: Signal<bool>,
+    /// Drops the action's last answer.
+    clear: Callback<()>,
+}
+
+fn watch<A, T>(action: ServerAction<A>) -> Watched
 where
     A: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
     T: Clone + Send + Sync + 'static,
 {
     let value = action.value();
-    (
-        action.pending().into(),
-        Signal::derive(move || value.get().and_then(Result::err)),
-        Signal::derive(move || matches!(value.get(), Some(Ok(_)))),
-    )
+    Watched {
+        pending: action.pending().into(),
+        error: Signal::derive(move || value.get().and_then(Result::err)),
+        finished: Signal::derive(move || matches!(value.get(), Some(Ok(_)))),
+        clear: Callback::new(move |()| value.set(None)),
+    }
 }
 
 #[component]
