@@ -193,7 +193,15 @@ test("an administrator turns off a user's 2FA and the user is told", async ({ pa
   const row = page.locator("tr", { hasText: member });
   await expect(row).toContainText("On");
   await rowAction(page, member, "Turn off 2FA");
-  await page.getByRole("dialog").getByRole("button", { name: "Turn off 2FA" }).click();
+  // The administrator signs in again and says why; a wrong password is refused.
+  const dialog = page.getByRole("dialog", { name: "Turn off two-factor sign-in" });
+  await dialog.getByLabel("Reason").fill("Lost phone, identity checked by call");
+  await dialog.getByLabel("Your password").fill("not my password at all");
+  await dialog.getByRole("button", { name: "Turn off 2FA" }).click();
+  await expect(dialog.getByText("That is not your current password.")).toBeVisible();
+  await expect(row.getByText("On")).toBeVisible();
+  await dialog.getByLabel("Your password").fill(PASSWORD);
+  await dialog.getByRole("button", { name: "Turn off 2FA" }).click();
   await expect(page.getByText(`Two-factor sign-in is off for ${member}.`)).toBeVisible();
   await expect(row.getByText("Off")).toBeVisible();
   expect((await waitForMail(member, 2)).subject).toContain("Two-factor sign-in was turned off");
@@ -202,6 +210,9 @@ test("an administrator turns off a user's 2FA and the user is told", async ({ pa
   await signIn(again, member);
   await expect(again.getByRole("heading", { name: /Welcome, Tess/ })).toBeVisible();
   await again.context().close();
+
+  await open(page, `/settings/audit?target=${encodeURIComponent(member)}&action=two_factor_disabled`);
+  await expect(page.locator("tr", { hasText: member })).toContainText("Lost phone, identity checked by call");
 });
 
 test("bulk delete with one failing row, and the guard rails say why", async ({ page }) => {

@@ -92,10 +92,22 @@ pub async fn send_password_reset(user_id: i32) -> Result<(), AppError> {
     crate::users::ssr::manage::send_password_reset(&state, &caller, user_id).await
 }
 
+/// Needs the acting administrator's password (and their code when they use two-factor
+/// sign-in) and a reason, which is audited.
 #[server]
-pub async fn disable_user_two_factor(user_id: i32) -> Result<(), AppError> {
+pub async fn disable_user_two_factor(
+    user_id: i32,
+    current_password: String,
+    code: Option<String>,
+    reason: String,
+) -> Result<(), AppError> {
     let (state, caller) = administrator().await?;
-    crate::users::ssr::manage::disable_two_factor(&state, &caller, user_id).await
+    let removal = crate::users::ssr::manage::TwoFactorRemoval {
+        current_password,
+        code,
+        reason,
+    };
+    crate::users::ssr::manage::disable_two_factor(&state, &caller, user_id, removal).await
 }
 
 #[server]

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::ui::{field_error, use_toasts, Badge, CopyButton, FormAlert, Modal, Tone};
+use crate::ui::{field_error, use_toasts, Badge, CopyButton, FormAlert, FormField, Modal, Tone};
 use crate::users::api::{
     BulkUpdateUsers, CopyInvitationLink, DeactivateUser, DisableUserTwoFactor, ReactivateUser,
     ResendInvitation, RevokeInvitation, SendPasswordReset, UpdateUser,
@@ -255,6 +255,7 @@ pub fn UserActionDialog(
                     {move || match actions.dialog.get() {
                         Some(Dialog::Menu(user, tab)) => view! { <ActionMenu user tab actions /> }.into_any(),
                         Some(Dialog::Edit(user)) => view! { <EditForm user actions roles=roles.get_untracked() /> }.into_any(),
+                        Some(Dialog::Confirm(Confirm::DisableTwoFactor, user)) => view! { <TwoFactorOffForm user actions /> }.into_any(),
                         Some(Dialog::Confirm(kind, user)) => view! { <ConfirmForm kind user actions /> }.into_any(),
                         Some(Dialog::Bulk(action)) => view! { <BulkForm action actions roles=roles.get_untracked() /> }.into_any(),
                         None => ().into_any(),
@@ -362,11 +363,8 @@ fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoV
                     .reset_password
                     .dispatch(SendPasswordReset { user_id }),
             ),
-            Confirm::DisableTwoFactor => drop(
-                actions
-                    .disable_two_factor
-                    .dispatch(DisableUserTwoFactor { user_id }),
-            ),
+            // Needs the administrator's password and a reason: TwoFactorOffForm.
+            Confirm::DisableTwoFactor => {}
         }
     };
     let link = move || {
@@ -574,5 +572,71 @@ fn BulkResult(outcome: BulkOutcome, actions: UserActions) -> impl IntoView {
         <div class="form-actions">
             <button type="button" class="btn btn-primary" on:click=move |_| actions.dialog.set(None)>"Done"</button>
         </div>
+    }
+}
+
+/// Turning off someone's two-factor sign-in: the acting administrator enters their own
+/// password (and a code when they use two-factor sign-in) and says why; the server checks
+/// both and audits the reason.
+#[component]
+fn TwoFactorOffForm(user: UserRow, actions: UserActions) -> impl IntoView {
+    let action = actions.disable_two_factor;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let toasts = use_toasts();
+    let done_message = Confirm::DisableTwoFactor.done(&user);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            toasts.success(done_message.clone());
+            actions.dialog.set(None);
+        }
+    });
+    let session = crate::auth::use_session();
+    let needs_code = move || {
+        session
+            .user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|me| me.two_factor_enabled)
+    };
+    view! {
+        <p>{Confirm::DisableTwoFactor.explain(&user)}</p>
+        <ActionForm action>
+            <input type="hidden" name="user_id" value=user.id.to_string() />
+            <FormField
+                label="Reason"
+                name="reason"
+                required=true
+                hint="Recorded in the audit log (\"lost phone, identity checked by call\")."
+                error=field_error(error, "reason")
+            />
+            <FormField
+                label="Your password"
+                name="current_password"
+                kind="password"
+                autocomplete="current-password"
+                required=true
+                hint="You confirm it is you before changing someone's sign-in."
+                error=field_error(error, "current_password")
+            />
+            {move || needs_code().then(|| view! {
+                <FormField
+                    label="Your authenticator code"
+                    name="code"
+                    autocomplete="one-time-code"
+                    inputmode="numeric"
+                    required=true
+                    hint="The 6-digit code from your own app, or one of your recovery codes."
+                    error=field_error(error, "code")
+                />
+            })}
+            <FormAlert error />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-danger" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Working…" } else { Confirm::DisableTwoFactor.button() }}
+                </button>
+                <button type="button" class="btn btn-ghost" on:click=move |_| actions.dialog.set(None)>"Cancel"</button>
+            </div>
+        </ActionForm>
     }
 }
