@@ -17,7 +17,8 @@ async fn administrator() -> Result<(crate::state::AppState, crate::auth::dto::Cu
 #[server]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
     let (state, user) = administrator().await?;
-    crate::users::ssr::repo::list_users(&state.db, user.org_id, &query).await
+    let relay = crate::mail::ssr::queue::relay_configured(&state.settings);
+    crate::users::ssr::repo::list_users(&state.db, user.org_id, &query, relay).await
 }
 
 /// "New users": one role, one or many addresses. Answers per address. No role is refused

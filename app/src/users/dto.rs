@@ -222,6 +222,8 @@ pub struct UserPage {
     pub counts: [u64; 3],
     pub seats_in_use: u64,
     pub roles: Vec<RoleOption>,
+    /// False while no mail relay is configured: invitations and resets wait in the Outbox.
+    pub relay_configured: bool,
 }
 
 #[cfg(test)]

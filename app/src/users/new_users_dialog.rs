@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::mail::{kept_in_outbox, OutboxNote};
 use crate::ui::{field_error, Badge, FormAlert, Modal, Tone};
 use crate::users::api::InviteUsers;
 use crate::users::dto::{InviteOutcome, InviteResult, RoleOption, UserQuery};
@@ -33,6 +34,9 @@ pub fn NewUsersDialog(
     roles: Signal<Vec<RoleOption>>,
     /// Whether the dialog is open (owned by the page).
     open: RwSignal<bool>,
+    /// Whether mail leaves Steward (false: invitations wait in the Outbox).
+    #[prop(into)]
+    relay_configured: Signal<bool>,
 ) -> impl IntoView {
     // Nothing is preselected: the most powerful role must never be the silent default.
     let role = RwSignal::new(None::<i32>);
@@ -115,7 +119,7 @@ pub fn NewUsersDialog(
                     {move || role.get().is_none().then(|| view! { <span class="muted small" data-testid="invite-role-needed">"Choose a role to invite."</span> })}
                 </div>
             </form>
-            {move || action.value().get().and_then(Result::ok).map(|results| view! { <InviteResults results /> })}
+            {move || action.value().get().and_then(Result::ok).map(|results| view! { <InviteResults results relay_configured /> })}
         </Modal>
     }
 }
@@ -136,7 +140,11 @@ fn retry_addresses(results: &[InviteResult]) -> String {
 }
 
 #[component]
-fn InviteResults(results: Vec<InviteResult>) -> impl IntoView {
+fn InviteResults(results: Vec<InviteResult>, relay_configured: Signal<bool>) -> impl IntoView {
+    let invited = results
+        .iter()
+        .filter(|r| r.outcome == InviteOutcome::Invited)
+        .count();
     view! {
         <ul class="invite-results" data-testid="invite-results">
             {results
@@ -166,5 +174,12 @@ fn InviteResults(results: Vec<InviteResult>) -> impl IntoView {
                 })
                 .collect_view()}
         </ul>
+        {move || {
+            (invited > 0 && !relay_configured.get())
+                .then(|| {
+                    let what = if invited == 1 { "The invitation" } else { "Each invitation" };
+                    view! { <OutboxNote message=kept_in_outbox(what) /> }
+                })
+        }}
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::mail::{kept_in_outbox, OutboxNote};
 use crate::ui::{field_error, use_toasts, Badge, CopyButton, FormAlert, FormField, Modal, Tone};
 use crate::users::api::{
     BulkUpdateUsers, CopyInvitationLink, DeactivateUser, DisableUserTwoFactor, ReactivateUser,
@@ -74,6 +75,22 @@ impl Confirm {
         }
     }
 
+    /// What to say instead of `done` when the action emailed someone but no relay is
+    /// configured, so the message waits in the Outbox; None when it emailed nobody.
+    /// `pending_again`: a reactivated user went back to Pending with a new invitation.
+    fn kept_in_outbox(self, user: &UserRow, pending_again: bool) -> Option<String> {
+        let who = &user.email;
+        let what = match self {
+            Confirm::Resend => format!("The new invitation for {who}"),
+            Confirm::ResetPassword => format!("The password reset link for {who}"),
+            Confirm::Reactivate if pending_again => {
+                format!("{who} was reactivated. Their new invitation")
+            }
+            _ => return None,
+        };
+        Some(kept_in_outbox(&what))
+    }
+
     fn danger(self) -> bool {
         matches!(
             self,
@@ -105,6 +122,9 @@ pub struct UserActions {
     pub bulk: ServerAction<BulkUpdateUsers>,
     pub dialog: RwSignal<Option<Dialog>>,
     pub selected: RwSignal<Vec<i32>>,
+    /// Whether mail leaves Steward; set by the page from the list's answer. Without a relay
+    /// the dialogs say the message waits in the Outbox instead of "on its way".
+    pub relay_configured: RwSignal<bool>,
 }
 
 impl UserActions {
@@ -121,6 +141,7 @@ impl UserActions {
             bulk: ServerAction::new(),
             dialog: RwSignal::new(None),
             selected: RwSignal::new(vec![]),
+            relay_configured: RwSignal::new(true),
         }
     }
 
@@ -340,12 +361,28 @@ fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoV
         Confirm::DisableTwoFactor => watch(actions.disable_two_factor),
     };
     let started = RwSignal::new(false);
+    // Set when the answer came but the mail it sent waits in the Outbox: the dialog stays
+    // open to say so, with a link there.
+    let kept = RwSignal::new(None::<String>);
     let toasts = use_toasts();
     let done_message = kind.done(&user);
+    let row = user.clone();
     Effect::new(move |_| {
         if started.get() && finished.get() && kind != Confirm::CopyLink {
-            toasts.success(done_message.clone());
-            actions.dialog.set(None);
+            let pending_again = matches!(
+                actions.reactivate.value().get_untracked(),
+                Some(Ok(UserTab::Pending))
+            );
+            match kind
+                .kept_in_outbox(&row, pending_again)
+                .filter(|_| !actions.relay_configured.get_untracked())
+            {
+                Some(note) => kept.set(Some(note)),
+                None => {
+                    toasts.success(done_message.clone());
+                    actions.dialog.set(None);
+                }
+            }
         }
     });
     let run = move |_| {
@@ -378,9 +415,16 @@ fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoV
     view! {
         <p>{kind.explain(&user)}</p>
         <FormAlert error />
-        {move || match link() {
-            Some(link) => view! { <CopyLinkBox link /> }.into_any(),
-            None => view! {
+        {move || match (link(), kept.get()) {
+            (Some(link), _) => view! { <CopyLinkBox link /> }.into_any(),
+            (None, Some(message)) => view! {
+                <OutboxNote message />
+                <div class="form-actions">
+                    <button type="button" class="btn btn-primary" on:click=move |_| actions.dialog.set(None)>"Done"</button>
+                </div>
+            }
+                .into_any(),
+            (None, None) => view! {
                 <div class="form-actions">
                     <button
                         type="button"
@@ -525,7 +569,7 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
     let result = move || bulk.value().get().and_then(Result::ok);
     view! {
         {move || match result() {
-            Some(outcome) => view! { <BulkResult outcome actions /> }.into_any(),
+            Some(outcome) => view! { <BulkResult outcome action actions /> }.into_any(),
             None => view! {
                 <p>{format!("{} {count} selected user{}.", action.label(), if count == 1 { "" } else { "s" })}</p>
                 {role_picker()}
@@ -548,8 +592,13 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
 }
 
 #[component]
-fn BulkResult(outcome: BulkOutcome, actions: UserActions) -> impl IntoView {
+fn BulkResult(outcome: BulkOutcome, action: BulkAction, actions: UserActions) -> impl IntoView {
     let failed = outcome.failures.len();
+    // Resending mails each user (a bulk reactivation does not say who went back to Pending).
+    let may_have_mailed = outcome.succeeded > 0 && action == BulkAction::ResendInvitation;
+    let kept = (may_have_mailed && !actions.relay_configured.get_untracked()).then(|| {
+        view! { <OutboxNote message=kept_in_outbox("Each new invitation") /> }
+    });
     actions
         .selected
         .update(|selected| selected.retain(|id| outcome.failures.iter().any(|f| f.user_id == *id)));
@@ -569,6 +618,7 @@ fn BulkResult(outcome: BulkOutcome, actions: UserActions) -> impl IntoView {
             </ul>
             <p class="muted">"The users that failed stay selected."</p>
         })}
+        {kept}
         <div class="form-actions">
             <button type="button" class="btn btn-primary" on:click=move |_| actions.dialog.set(None)>"Done"</button>
         </div>
@@ -586,7 +636,11 @@ fn TwoFactorOffForm(user: UserRow, actions: UserActions) -> impl IntoView {
     let done_message = Confirm::DisableTwoFactor.done(&user);
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
-            toasts.success(done_message.clone());
+            if actions.relay_configured.get_untracked() {
+                toasts.success(done_message.clone());
+            } else {
+                toasts.success(format!("{done_message} The notice to them waits in the Outbox: no mail relay is configured."));
+            }
             actions.dialog.set(None);
         }
     });

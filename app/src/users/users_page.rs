@@ -2,6 +2,7 @@ use leptos::html::{Input, Select};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::mail::NoRelayBanner;
 use crate::ui::{pagination, LoadError, PageHeader};
 use crate::users::api::{list_users, InviteUsers};
 use crate::users::dto::{UserPage, UserQuery, UserTab};
@@ -29,6 +30,13 @@ pub fn UsersPage() -> impl IntoView {
         move || (query.get(), invite.version().get(), actions.version()),
         |(query, _, _)| list_users(query),
     );
+    // What the dialogs say after mailing someone depends on it (sent, or kept in the Outbox).
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = users.get() {
+            actions.relay_configured.set(page.relay_configured);
+        }
+    });
+    let relay_configured = actions.relay_configured;
     let roles = Signal::derive(move || {
         users
             .get()
@@ -47,7 +55,7 @@ pub fn UsersPage() -> impl IntoView {
             })}
         </Transition>
         // Outside the list: the list re-renders after every action, the dialogs must not.
-        <NewUsersDialog action=invite roles open=invite_open />
+        <NewUsersDialog action=invite roles open=invite_open relay_configured />
         <UserActionDialog actions roles />
     }
 }
@@ -101,6 +109,7 @@ fn UsersView(
     let total = page.total;
     let seats_in_use = page.seats_in_use;
     let page_ids: Vec<i32> = page.rows.iter().map(|r| r.id).collect();
+    let banner = (!page.relay_configured).then(|| view! { <NoRelayBanner outbox_link=true /> });
     let table = view! { <UsersTable page query=query.clone() actions /> };
     let (tab_key, search, role_id, seat) = (
         query.tab.key(),
@@ -144,6 +153,7 @@ fn UsersView(
         navigate(&UserQuery { tab, ..next }.href(), Default::default());
     };
     view! {
+        {banner}
         <div class="toolbar">
             <p class="muted seats-line">
                 <strong>{seats_in_use}</strong>
