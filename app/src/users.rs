@@ -8,7 +8,7 @@ mod user_actions;
 mod users_page;
 mod users_table;
 
-pub use new_users_dialog::NewUsersDialog;
+pub use new_users_dialog::{NewUsersButton, NewUsersDialog};
 pub use user_actions::{BulkBar, RowActions, UserActionDialog, UserActions};
 pub use users_page::UsersPage;
 pub use users_table::UsersTable;

@@ -83,7 +83,7 @@ export function setupLink(adminEmail: string): { link: string; firstRun: boolean
     return { link, firstRun: true };
   }
   const output = execFileSync(
-    path.join(ROOT, "target", "release", "steward"),
+    path.resolve(ROOT, process.env.STEWARD_BIN ?? path.join("target", "release", "steward")),
     ["org", "create", "--name", `Org ${adminEmail.split("@")[0]}`, "--admin-email", adminEmail],
     { env: stewardEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
   );

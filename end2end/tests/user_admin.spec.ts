@@ -193,7 +193,15 @@ test("an administrator turns off a user's 2FA and the user is told", async ({ pa
   const row = page.locator("tr", { hasText: member });
   await expect(row).toContainText("On");
   await rowAction(page, member, "Turn off 2FA");
-  await page.getByRole("dialog").getByRole("button", { name: "Turn off 2FA" }).click();
+  // The administrator signs in again and says why; a wrong password is refused.
+  const dialog = page.getByRole("dialog", { name: "Turn off two-factor sign-in" });
+  await dialog.getByLabel("Reason").fill("Lost phone, identity checked by call");
+  await dialog.getByLabel("Your password").fill("not my password at all");
+  await dialog.getByRole("button", { name: "Turn off 2FA" }).click();
+  await expect(dialog.getByText("That is not your current password.")).toBeVisible();
+  await expect(row.getByText("On")).toBeVisible();
+  await dialog.getByLabel("Your password").fill(PASSWORD);
+  await dialog.getByRole("button", { name: "Turn off 2FA" }).click();
   await expect(page.getByText(`Two-factor sign-in is off for ${member}.`)).toBeVisible();
   await expect(row.getByText("Off")).toBeVisible();
   expect((await waitForMail(member, 2)).subject).toContain("Two-factor sign-in was turned off");
@@ -202,6 +210,9 @@ test("an administrator turns off a user's 2FA and the user is told", async ({ pa
   await signIn(again, member);
   await expect(again.getByRole("heading", { name: /Welcome, Tess/ })).toBeVisible();
   await again.context().close();
+
+  await open(page, `/settings/audit?target=${encodeURIComponent(member)}&action=two_factor_disabled`);
+  await expect(page.locator("tr", { hasText: member })).toContainText("Lost phone, identity checked by call");
 });
 
 test("bulk delete with one failing row, and the guard rails say why", async ({ page }) => {
@@ -264,4 +275,107 @@ test("nobody hands out a role with a permission they do not hold", async ({ page
   await dialog.getByRole("button", { name: "Invite" }).click();
   await expect(dialog.getByText("You cannot give the CSM role: it grants Customer Success Manager Seat, which you do not have.")).toBeVisible();
   await theirs.context().close();
+});
+
+test("New users preselects no role and keeps the chosen one between invitations", async ({ page }) => {
+  const admin = uniqueEmail("admin");
+  const [first, second] = [uniqueEmail("invitee-a"), uniqueEmail("invitee-b")];
+  await createAdministrator(page, admin);
+  await open(page, "/settings/users?tab=pending");
+  // The test server has a mail relay: no "kept in the Outbox" banner.
+  await expect(page.getByTestId("no-relay-banner")).toHaveCount(0);
+  await page.getByRole("button", { name: "New users" }).click();
+  const dialog = page.getByRole("dialog", { name: "New users" });
+  await expect(dialog.getByLabel("Role")).toHaveValue("");
+  await expect(dialog.getByRole("button", { name: "Invite" })).toBeDisabled();
+
+  await dialog.getByLabel("Role").selectOption({ label: "Guest" });
+  await dialog.getByLabel("Email addresses").fill(first);
+  await dialog.getByRole("button", { name: "Invite" }).click();
+  await expect(dialog.getByTestId("invite-results")).toContainText(/Invited\s+as Guest/);
+  // The list behind the dialog has refreshed; the role is still the one chosen.
+  await expect(page.locator("tr", { hasText: first })).toContainText("Guest");
+  await expect(dialog.getByLabel("Role")).toHaveValue(/\d+/);
+  await dialog.getByLabel("Email addresses").fill(second);
+  await dialog.getByRole("button", { name: "Invite" }).click();
+  await expect(dialog.getByTestId("invite-results")).toContainText(second);
+  await expect(dialog.getByTestId("invite-results")).toContainText(/Invited\s+as Guest/);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  for (const email of [first, second]) await expect(page.locator("tr", { hasText: email })).toContainText("Guest");
+
+  // Bulk Change role preselects nothing either.
+  await page.getByRole("checkbox", { name: `Select ${first}` }).check();
+  await page.getByTestId("bulk-bar").getByRole("button", { name: "Change role" }).click();
+  const bulk = page.getByRole("dialog", { name: "Change role for selected users" });
+  await expect(bulk.getByLabel("New role")).toHaveValue("");
+  await expect(bulk.getByRole("button", { name: "Change role 1" })).toBeDisabled();
+  await bulk.getByLabel("New role").selectOption({ label: "Executive" });
+  await bulk.getByRole("button", { name: "Change role 1" }).click();
+  await expect(bulk.getByTestId("bulk-summary")).toContainText("1 succeeded");
+  await bulk.getByRole("button", { name: "Done" }).click();
+  await expect(page.locator("tr", { hasText: first })).toContainText("Executive");
+  await expect(page.locator("tr", { hasText: second })).toContainText("Guest");
+});
+
+test("every dialog starts clean: a refused Delete after a successful one shows the refusal", async ({ page, browser, errors }) => {
+  const admin = uniqueEmail("admin");
+  const carl = uniqueEmail("carl");
+  await createAdministrator(page, admin);
+  const link = await invite(page, carl);
+  const theirs = await hydratedPage(browser, errors);
+  await join(theirs, link, "Carl Cee");
+  await theirs.context().close();
+
+  await open(page, "/settings/users");
+  await rowAction(page, carl, "Delete");
+  await page.getByRole("dialog", { name: "Delete user" }).getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByText(`${carl} was deleted and signed out.`)).toBeVisible();
+
+  await rowAction(page, admin, "Delete");
+  const remove = page.getByRole("dialog", { name: "Delete user" });
+  await remove.getByRole("button", { name: "Delete" }).click();
+  await expect(remove.getByRole("alert")).toContainText("You cannot delete yourself");
+  await expect(page.getByText(`${admin} was deleted and signed out.`)).toHaveCount(0);
+  // Opened again, the same dialog shows no earlier answer.
+  await remove.getByRole("button", { name: "Cancel" }).click();
+  await rowAction(page, admin, "Delete");
+  await expect(remove.getByRole("button", { name: "Delete" })).toBeEnabled();
+  await expect(remove.getByRole("alert")).toHaveCount(0);
+  await remove.getByRole("button", { name: "Cancel" }).click();
+
+  // Edit: a refusal, then the dialog opened again is clean.
+  for (let i = 0; i < 2; i++) {
+    await rowAction(page, admin, "Edit");
+    const edit = page.getByRole("dialog", { name: "Edit user" });
+    await expect(edit.getByText("is not a phone number")).toHaveCount(0);
+    await edit.getByLabel("Phone").fill("call me maybe");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await expect(edit.getByText("is not a phone number")).toBeVisible();
+    await edit.getByRole("button", { name: "Cancel" }).click();
+  }
+
+  // New users: the answer of one use is gone at the next.
+  for (let i = 0; i < 2; i++) {
+    await page.getByRole("button", { name: "New users" }).click();
+    const dialog = page.getByRole("dialog", { name: "New users" });
+    await expect(dialog.getByTestId("invite-results")).toHaveCount(0);
+    await expect(dialog.getByLabel("Role")).toHaveValue("");
+    await expect(dialog.getByLabel("Email addresses")).toHaveValue("");
+    await dialog.getByLabel("Role").selectOption({ label: "Guest" });
+    await dialog.getByLabel("Email addresses").fill("not-an-address");
+    await dialog.getByRole("button", { name: "Invite" }).click();
+    await expect(dialog.getByTestId("invite-results")).toContainText("Invalid");
+    await dialog.getByRole("button", { name: "Done" }).click();
+  }
+
+  // Bulk: the summary of one use is gone at the next.
+  for (let i = 0; i < 2; i++) {
+    await page.getByRole("checkbox", { name: `Select ${admin}` }).check();
+    await page.getByTestId("bulk-bar").getByRole("button", { name: "Delete" }).click();
+    const bulk = page.getByRole("dialog", { name: "Delete for selected users" });
+    await expect(bulk.getByTestId("bulk-summary")).toHaveCount(0);
+    await bulk.getByRole("button", { name: "Delete 1" }).click();
+    await expect(bulk.getByTestId("bulk-failures")).toContainText("You cannot delete yourself");
+    await bulk.getByRole("button", { name: "Done" }).click();
+  }
 });

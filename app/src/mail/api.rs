@@ -10,7 +10,7 @@ pub async fn list_outbox(query: OutboxQuery) -> Result<OutboxPage, AppError> {
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;
     let (state, user) = require_permission(Permission::ConfigureUsers).await?;
-    crate::mail::ssr::outbox::list(&state.db, user.org_id, &query).await
+    crate::mail::ssr::outbox::list(&state, user.org_id, &query).await
 }
 
 /// One message of the organisation with its text body (decrypted), so an administrator can

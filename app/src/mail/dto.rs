@@ -102,6 +102,8 @@ pub struct OutboxPage {
     pub total: u64,
     pub page: u64,
     pub page_count: u64,
+    /// False while no mail relay is configured: new messages stay here, unsent.
+    pub relay_configured: bool,
 }
 
 /// One message with its plain-text body, opened for an administrator.

@@ -3,6 +3,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::mail::api::{list_outbox, OpenOutboxMessage};
 use crate::mail::dto::{MailStatus, OutboxMessage, OutboxPage as Page, OutboxQuery};
+use crate::mail::NoRelayBanner;
 use crate::time_label::TimeLabel;
 use crate::ui::{
     pagination, Badge, Column, DataTable, EmptyState, LoadError, Modal, PageHeader, Tone,
@@ -24,7 +25,14 @@ pub fn OutboxPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading mail…"</p> }>
             {move || Suspend::new(async move {
                 match mail.await {
-                    Ok(page) => view! { <OutboxTable page query=query.get_untracked() open_message viewing /> }.into_any(),
+                    Ok(page) => {
+                        let banner = (!page.relay_configured).then(|| view! { <NoRelayBanner /> });
+                        view! {
+                            {banner}
+                            <OutboxTable page query=query.get_untracked() open_message viewing />
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}

@@ -17,12 +17,17 @@ async fn administrator() -> Result<(crate::state::AppState, crate::auth::dto::Cu
 #[server]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
     let (state, user) = administrator().await?;
-    crate::users::ssr::repo::list_users(&state.db, user.org_id, &query).await
+    let relay = crate::mail::ssr::queue::relay_configured(&state.settings);
+    crate::users::ssr::repo::list_users(&state.db, user.org_id, &query, relay).await
 }
 
-/// "New users": one role, one or many addresses. Answers per address.
+/// "New users": one role, one or many addresses. Answers per address. No role is refused
+/// with a sentence: there is no default role.
 #[server]
-pub async fn invite_users(role_id: i32, emails: String) -> Result<Vec<InviteResult>, AppError> {
+pub async fn invite_users(
+    role_id: Option<i32>,
+    emails: String,
+) -> Result<Vec<InviteResult>, AppError> {
     let (state, user) = administrator().await?;
     crate::users::ssr::invite::invite_users(&state, &user, role_id, &emails).await
 }
@@ -88,10 +93,22 @@ pub async fn send_password_reset(user_id: i32) -> Result<(), AppError> {
     crate::users::ssr::manage::send_password_reset(&state, &caller, user_id).await
 }
 
+/// Needs the acting administrator's password (and their code when they use two-factor
+/// sign-in) and a reason, which is audited.
 #[server]
-pub async fn disable_user_two_factor(user_id: i32) -> Result<(), AppError> {
+pub async fn disable_user_two_factor(
+    user_id: i32,
+    current_password: String,
+    code: Option<String>,
+    reason: String,
+) -> Result<(), AppError> {
     let (state, caller) = administrator().await?;
-    crate::users::ssr::manage::disable_two_factor(&state, &caller, user_id).await
+    let removal = crate::users::ssr::manage::TwoFactorRemoval {
+        current_password,
+        code,
+        reason,
+    };
+    crate::users::ssr::manage::disable_two_factor(&state, &caller, user_id, removal).await
 }
 
 #[server]

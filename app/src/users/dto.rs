@@ -222,6 +222,8 @@ pub struct UserPage {
     pub counts: [u64; 3],
     pub seats_in_use: u64,
     pub roles: Vec<RoleOption>,
+    /// False while no mail relay is configured: invitations and resets wait in the Outbox.
+    pub relay_configured: bool,
 }
 
 #[cfg(test)]
@@ -295,6 +297,8 @@ pub struct InviteResult {
     /// The address as typed.
     pub address: String,
     pub outcome: InviteOutcome,
+    /// The name of the role the request gave (what an invited address became).
+    pub role: String,
 }
 
 /// Splits what was typed into addresses: commas, semicolons, spaces and new lines all

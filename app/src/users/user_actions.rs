@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::ui::{field_error, use_toasts, Badge, CopyButton, FormAlert, Modal, Tone};
+use crate::mail::{kept_in_outbox, OutboxNote};
+use crate::ui::{field_error, use_toasts, Badge, CopyButton, FormAlert, FormField, Modal, Tone};
 use crate::users::api::{
     BulkUpdateUsers, CopyInvitationLink, DeactivateUser, DisableUserTwoFactor, ReactivateUser,
     ResendInvitation, RevokeInvitation, SendPasswordReset, UpdateUser,
@@ -74,6 +75,22 @@ impl Confirm {
         }
     }
 
+    /// What to say instead of `done` when the action emailed someone but no relay is
+    /// configured, so the message waits in the Outbox; None when it emailed nobody.
+    /// `pending_again`: a reactivated user went back to Pending with a new invitation.
+    fn kept_in_outbox(self, user: &UserRow, pending_again: bool) -> Option<String> {
+        let who = &user.email;
+        let what = match self {
+            Confirm::Resend => format!("The new invitation for {who}"),
+            Confirm::ResetPassword => format!("The password reset link for {who}"),
+            Confirm::Reactivate if pending_again => {
+                format!("{who} was reactivated. Their new invitation")
+            }
+            _ => return None,
+        };
+        Some(kept_in_outbox(&what))
+    }
+
     fn danger(self) -> bool {
         matches!(
             self,
@@ -105,6 +122,9 @@ pub struct UserActions {
     pub bulk: ServerAction<BulkUpdateUsers>,
     pub dialog: RwSignal<Option<Dialog>>,
     pub selected: RwSignal<Vec<i32>>,
+    /// Whether mail leaves Steward; set by the page from the list's answer. Without a relay
+    /// the dialogs say the message waits in the Outbox instead of "on its way".
+    pub relay_configured: RwSignal<bool>,
 }
 
 impl UserActions {
@@ -121,6 +141,7 @@ impl UserActions {
             bulk: ServerAction::new(),
             dialog: RwSignal::new(None),
             selected: RwSignal::new(vec![]),
+            relay_configured: RwSignal::new(true),
         }
     }
 
@@ -137,9 +158,18 @@ impl UserActions {
             + self.bulk.version().get()
     }
 
+    /// Opens `dialog` clean. A Leptos action keeps its last answer until the next one
+    /// arrives, so every answer from an earlier use is dropped here; otherwise a dialog
+    /// would show (or act on) what another dialog was answered.
     fn open(&self, dialog: Dialog) {
         self.update.value().set(None);
+        self.deactivate.value().set(None);
+        self.reactivate.value().set(None);
+        self.resend.value().set(None);
         self.copy_link.value().set(None);
+        self.revoke.value().set(None);
+        self.reset_password.value().set(None);
+        self.disable_two_factor.value().set(None);
         self.bulk.value().set(None);
         self.dialog.set(Some(dialog));
     }
@@ -246,6 +276,7 @@ pub fn UserActionDialog(
                     {move || match actions.dialog.get() {
                         Some(Dialog::Menu(user, tab)) => view! { <ActionMenu user tab actions /> }.into_any(),
                         Some(Dialog::Edit(user)) => view! { <EditForm user actions roles=roles.get_untracked() /> }.into_any(),
+                        Some(Dialog::Confirm(Confirm::DisableTwoFactor, user)) => view! { <TwoFactorOffForm user actions /> }.into_any(),
                         Some(Dialog::Confirm(kind, user)) => view! { <ConfirmForm kind user actions /> }.into_any(),
                         Some(Dialog::Bulk(action)) => view! { <BulkForm action actions roles=roles.get_untracked() /> }.into_any(),
                         None => ().into_any(),
@@ -315,26 +346,48 @@ fn EditForm(user: UserRow, actions: UserActions, roles: Vec<RoleOption>) -> impl
 fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoView {
     let user_id = user.id;
     // The state of whichever action this dialog runs, read the same way for all of them.
-    let (pending, error, finished): (Signal<bool>, Signal<Option<AppError>>, Signal<bool>) =
-        match kind {
-            Confirm::Delete => watch(actions.deactivate),
-            Confirm::Reactivate => watch(actions.reactivate),
-            Confirm::Resend => watch(actions.resend),
-            Confirm::CopyLink => watch(actions.copy_link),
-            Confirm::Revoke => watch(actions.revoke),
-            Confirm::ResetPassword => watch(actions.reset_password),
-            Confirm::DisableTwoFactor => watch(actions.disable_two_factor),
-        };
+    let Watched {
+        pending,
+        error,
+        finished,
+        clear,
+    } = match kind {
+        Confirm::Delete => watch(actions.deactivate),
+        Confirm::Reactivate => watch(actions.reactivate),
+        Confirm::Resend => watch(actions.resend),
+        Confirm::CopyLink => watch(actions.copy_link),
+        Confirm::Revoke => watch(actions.revoke),
+        Confirm::ResetPassword => watch(actions.reset_password),
+        Confirm::DisableTwoFactor => watch(actions.disable_two_factor),
+    };
     let started = RwSignal::new(false);
+    // Set when the answer came but the mail it sent waits in the Outbox: the dialog stays
+    // open to say so, with a link there.
+    let kept = RwSignal::new(None::<String>);
     let toasts = use_toasts();
     let done_message = kind.done(&user);
+    let row = user.clone();
     Effect::new(move |_| {
         if started.get() && finished.get() && kind != Confirm::CopyLink {
-            toasts.success(done_message.clone());
-            actions.dialog.set(None);
+            let pending_again = matches!(
+                actions.reactivate.value().get_untracked(),
+                Some(Ok(UserTab::Pending))
+            );
+            match kind
+                .kept_in_outbox(&row, pending_again)
+                .filter(|_| !actions.relay_configured.get_untracked())
+            {
+                Some(note) => kept.set(Some(note)),
+                None => {
+                    toasts.success(done_message.clone());
+                    actions.dialog.set(None);
+                }
+            }
         }
     });
     let run = move |_| {
+        // Only this run's answer may close the dialog: drop any earlier one first.
+        clear.run(());
         started.set(true);
         match kind {
             Confirm::Delete => drop(actions.deactivate.dispatch(DeactivateUser { user_id })),
@@ -347,11 +400,8 @@ fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoV
                     .reset_password
                     .dispatch(SendPasswordReset { user_id }),
             ),
-            Confirm::DisableTwoFactor => drop(
-                actions
-                    .disable_two_factor
-                    .dispatch(DisableUserTwoFactor { user_id }),
-            ),
+            // Needs the administrator's password and a reason: TwoFactorOffForm.
+            Confirm::DisableTwoFactor => {}
         }
     };
     let link = move || {
@@ -365,9 +415,16 @@ fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoV
     view! {
         <p>{kind.explain(&user)}</p>
         <FormAlert error />
-        {move || match link() {
-            Some(link) => view! { <CopyLinkBox link /> }.into_any(),
-            None => view! {
+        {move || match (link(), kept.get()) {
+            (Some(link), _) => view! { <CopyLinkBox link /> }.into_any(),
+            (None, Some(message)) => view! {
+                <OutboxNote message />
+                <div class="form-actions">
+                    <button type="button" class="btn btn-primary" on:click=move |_| actions.dialog.set(None)>"Done"</button>
+                </div>
+            }
+                .into_any(),
+            (None, None) => view! {
                 <div class="form-actions">
                     <button
                         type="button"
@@ -385,17 +442,27 @@ fn ConfirmForm(kind: Confirm, user: UserRow, actions: UserActions) -> impl IntoV
     }
 }
 
-fn watch<A, T>(action: ServerAction<A>) -> (Signal<bool>, Signal<Option<AppError>>, Signal<bool>)
+/// The state of one action, read the same way whichever action a confirmation runs.
+struct Watched {
+    pending: Signal<bool>,
+    error: Signal<Option<AppError>>,
+    finished: Signal<bool>,
+    /// Drops the action's last answer.
+    clear: Callback<()>,
+}
+
+fn watch<A, T>(action: ServerAction<A>) -> Watched
 where
     A: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
     T: Clone + Send + Sync + 'static,
 {
     let value = action.value();
-    (
-        action.pending().into(),
-        Signal::derive(move || value.get().and_then(Result::err)),
-        Signal::derive(move || matches!(value.get(), Some(Ok(_)))),
-    )
+    Watched {
+        pending: action.pending().into(),
+        error: Signal::derive(move || value.get().and_then(Result::err)),
+        finished: Signal::derive(move || matches!(value.get(), Some(Ok(_)))),
+        clear: Callback::new(move |()| value.set(None)),
+    }
 }
 
 #[component]
@@ -467,7 +534,8 @@ pub fn BulkBar(tab: UserTab, actions: UserActions, page_ids: Vec<i32>) -> impl I
 #[component]
 fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) -> impl IntoView {
     let bulk = actions.bulk;
-    let role = RwSignal::new(roles.first().map(|r| r.id));
+    // No role is preselected: the most powerful one must never be the silent default.
+    let role = RwSignal::new(None::<i32>);
     let roles_for_picker = roles;
     let count = actions.selected.get_untracked().len();
     let error = Signal::derive(move || bulk.value().get().and_then(Result::err));
@@ -491,6 +559,7 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
             <div class="field">
                 <label for="bulk-role">"New role"</label>
                 <select id="bulk-role" on:change=move |ev| role.set(event_target_value(&ev).parse().ok())>
+                    <option value="" disabled selected>"Choose a role…"</option>
                     {roles.get_value().into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
                 </select>
             </div>
@@ -500,7 +569,7 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
     let result = move || bulk.value().get().and_then(Result::ok);
     view! {
         {move || match result() {
-            Some(outcome) => view! { <BulkResult outcome actions /> }.into_any(),
+            Some(outcome) => view! { <BulkResult outcome action actions /> }.into_any(),
             None => view! {
                 <p>{format!("{} {count} selected user{}.", action.label(), if count == 1 { "" } else { "s" })}</p>
                 {role_picker()}
@@ -509,7 +578,7 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
                     <button
                         type="button"
                         class=if action == BulkAction::Delete { "btn btn-danger" } else { "btn btn-primary" }
-                        disabled=move || bulk.pending().get()
+                        disabled=move || bulk.pending().get() || (action == BulkAction::ChangeRole && role.get().is_none())
                         on:click=run
                     >
                         {move || if bulk.pending().get() { "Working…".to_owned() } else { format!("{} {count}", action.label()) }}
@@ -523,8 +592,13 @@ fn BulkForm(action: BulkAction, actions: UserActions, roles: Vec<RoleOption>) ->
 }
 
 #[component]
-fn BulkResult(outcome: BulkOutcome, actions: UserActions) -> impl IntoView {
+fn BulkResult(outcome: BulkOutcome, action: BulkAction, actions: UserActions) -> impl IntoView {
     let failed = outcome.failures.len();
+    // Resending mails each user (a bulk reactivation does not say who went back to Pending).
+    let may_have_mailed = outcome.succeeded > 0 && action == BulkAction::ResendInvitation;
+    let kept = (may_have_mailed && !actions.relay_configured.get_untracked()).then(|| {
+        view! { <OutboxNote message=kept_in_outbox("Each new invitation") /> }
+    });
     actions
         .selected
         .update(|selected| selected.retain(|id| outcome.failures.iter().any(|f| f.user_id == *id)));
@@ -544,8 +618,79 @@ fn BulkResult(outcome: BulkOutcome, actions: UserActions) -> impl IntoView {
             </ul>
             <p class="muted">"The users that failed stay selected."</p>
         })}
+        {kept}
         <div class="form-actions">
             <button type="button" class="btn btn-primary" on:click=move |_| actions.dialog.set(None)>"Done"</button>
         </div>
+    }
+}
+
+/// Turning off someone's two-factor sign-in: the acting administrator enters their own
+/// password (and a code when they use two-factor sign-in) and says why; the server checks
+/// both and audits the reason.
+#[component]
+fn TwoFactorOffForm(user: UserRow, actions: UserActions) -> impl IntoView {
+    let action = actions.disable_two_factor;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let toasts = use_toasts();
+    let done_message = Confirm::DisableTwoFactor.done(&user);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            if actions.relay_configured.get_untracked() {
+                toasts.success(done_message.clone());
+            } else {
+                toasts.success(format!("{done_message} The notice to them waits in the Outbox: no mail relay is configured."));
+            }
+            actions.dialog.set(None);
+        }
+    });
+    let session = crate::auth::use_session();
+    let needs_code = move || {
+        session
+            .user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|me| me.two_factor_enabled)
+    };
+    view! {
+        <p>{Confirm::DisableTwoFactor.explain(&user)}</p>
+        <ActionForm action>
+            <input type="hidden" name="user_id" value=user.id.to_string() />
+            <FormField
+                label="Reason"
+                name="reason"
+                required=true
+                hint="Recorded in the audit log (\"lost phone, identity checked by call\")."
+                error=field_error(error, "reason")
+            />
+            <FormField
+                label="Your password"
+                name="current_password"
+                kind="password"
+                autocomplete="current-password"
+                required=true
+                hint="You confirm it is you before changing someone's sign-in."
+                error=field_error(error, "current_password")
+            />
+            {move || needs_code().then(|| view! {
+                <FormField
+                    label="Your authenticator code"
+                    name="code"
+                    autocomplete="one-time-code"
+                    inputmode="numeric"
+                    required=true
+                    hint="The 6-digit code from your own app, or one of your recovery codes."
+                    error=field_error(error, "code")
+                />
+            })}
+            <FormAlert error />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-danger" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Working…" } else { Confirm::DisableTwoFactor.button() }}
+                </button>
+                <button type="button" class="btn btn-ghost" on:click=move |_| actions.dialog.set(None)>"Cancel"</button>
+            </div>
+        </ActionForm>
     }
 }

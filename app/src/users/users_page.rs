@@ -2,10 +2,13 @@ use leptos::html::{Input, Select};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::mail::NoRelayBanner;
 use crate::ui::{pagination, LoadError, PageHeader};
 use crate::users::api::{list_users, InviteUsers};
 use crate::users::dto::{UserPage, UserQuery, UserTab};
-use crate::users::{BulkBar, NewUsersDialog, UserActionDialog, UserActions, UsersTable};
+use crate::users::{
+    BulkBar, NewUsersButton, NewUsersDialog, UserActionDialog, UserActions, UsersTable,
+};
 
 /// Management Center → Users. Tabs, search, filters, sort and page all live in the URL, so
 /// a shared link opens the same view; the search form works without JavaScript.
@@ -27,6 +30,13 @@ pub fn UsersPage() -> impl IntoView {
         move || (query.get(), invite.version().get(), actions.version()),
         |(query, _, _)| list_users(query),
     );
+    // What the dialogs say after mailing someone depends on it (sent, or kept in the Outbox).
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = users.get() {
+            actions.relay_configured.set(page.relay_configured);
+        }
+    });
+    let relay_configured = actions.relay_configured;
     let roles = Signal::derive(move || {
         users
             .get()
@@ -44,7 +54,8 @@ pub fn UsersPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        // Outside the list: the list re-renders after every action, the dialog must not.
+        // Outside the list: the list re-renders after every action, the dialogs must not.
+        <NewUsersDialog action=invite roles open=invite_open relay_configured />
         <UserActionDialog actions roles />
     }
 }
@@ -97,8 +108,8 @@ fn UsersView(
     };
     let total = page.total;
     let seats_in_use = page.seats_in_use;
-    let roles = page.roles.clone();
     let page_ids: Vec<i32> = page.rows.iter().map(|r| r.id).collect();
+    let banner = (!page.relay_configured).then(|| view! { <NoRelayBanner outbox_link=true /> });
     let table = view! { <UsersTable page query=query.clone() actions /> };
     let (tab_key, search, role_id, seat) = (
         query.tab.key(),
@@ -142,12 +153,13 @@ fn UsersView(
         navigate(&UserQuery { tab, ..next }.href(), Default::default());
     };
     view! {
+        {banner}
         <div class="toolbar">
             <p class="muted seats-line">
                 <strong>{seats_in_use}</strong>
                 {format!(" CSM seat{} in use (active and pending users whose role has the seat)", if seats_in_use == 1 { "" } else { "s" })}
             </p>
-            <NewUsersDialog action=invite roles open=invite_open />
+            <NewUsersButton action=invite open=invite_open />
         </div>
         <nav class="tabs" aria-label="User states">{tabs}</nav>
         <form method="get" action="/settings/users" class="filters" on:submit=on_submit>

@@ -203,3 +203,46 @@ async fn test_invitations_need_configure_users_and_a_grantable_role_of_the_same_
         .unwrap()
         .is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_no_role_is_given_by_default_and_each_answer_names_the_role() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org = app.org_id_of("ada@acme.test").await;
+    let refused = app
+        .call::<InviteUsers>(&mut admin, &[("emails", "new@acme.test")])
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .field_message("role_id")
+            .is_some_and(|m| m.contains("Choose the role")),
+        "{refused:?}"
+    );
+    assert!(
+        users::Entity::find()
+            .filter(users::Column::Email.eq("new@acme.test"))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .is_none(),
+        "nobody was invited"
+    );
+
+    let guest = role_id(&app, org, "Guest").await;
+    let results = app
+        .call::<InviteUsers>(
+            &mut admin,
+            &[
+                ("role_id", &guest),
+                ("emails", "new@acme.test, bad-address"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(results[0]["outcome"], "Invited");
+    assert_eq!(results[0]["role"], "Guest");
+    assert_eq!(results[1]["role"], "Guest");
+    let invited = app.user("new@acme.test").await;
+    assert_eq!(invited.role_id, app.role(org, "Guest").await.id);
+}

@@ -9,7 +9,7 @@ use app::users::api::{
     BulkUpdateUsers, CopyInvitationLink, DeactivateUser, DisableUserTwoFactor, InviteUsers,
     ReactivateUser, ResendInvitation, RevokeInvitation, SendPasswordReset, UpdateUser,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::common::{spawn, spawn_with, token_of, Browser, TestApp, PASSWORD};
 
@@ -521,6 +521,22 @@ async fn test_seat_limit_stops_invitations_role_changes_and_reactivation() {
     .contains("seat"));
 }
 
+/// The form of "Turn off 2FA" for `user_id`.
+fn two_factor_off<'a>(
+    user_id: &'a str,
+    password: &'a str,
+    code: Option<&'a str>,
+    reason: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("user_id", user_id),
+        ("current_password", password),
+        ("reason", reason),
+    ];
+    form.extend(code.map(|code| ("code", code)));
+    form
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_admin_turns_off_two_factor_and_the_user_is_told() {
     let app = spawn().await;
@@ -528,26 +544,37 @@ async fn test_admin_turns_off_two_factor_and_the_user_is_told() {
     let org = app.org_id_of("ada@acme.test").await;
     let bob = app.add_user(org, "CSM", "bob@acme.test").await;
     let id = bob.id.to_string();
+    let reason = "Lost phone, identity checked by call";
     assert!(conflict(
-        app.call::<DisableUserTwoFactor>(&mut admin, &[("user_id", &id)])
+        app.call::<DisableUserTwoFactor>(&mut admin, &two_factor_off(&id, PASSWORD, None, reason))
             .await
     )
     .contains("does not use"));
-    let mut active: users::ActiveModel = bob.into();
-    active.totp_secret = Set(Some("sealed-seed".into()));
-    active.update(&app.state.db).await.unwrap();
-    recovery_codes::ActiveModel {
-        org_id: Set(org),
-        user_id: Set(app.user("bob@acme.test").await.id),
-        code_hash: Set("h".into()),
-        used_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .unwrap();
+    crate::two_factor::enable(&app, &mut app.signed_in("bob@acme.test").await).await;
 
-    app.call::<DisableUserTwoFactor>(&mut admin, &[("user_id", &id)])
+    // The acting administrator signs in again: no password, a wrong one, and no reason
+    // are each refused with a sentence, and nothing changes.
+    let refusals = [
+        (two_factor_off(&id, "", None, reason), "current_password"),
+        (
+            two_factor_off(&id, "not my password at all", None, reason),
+            "current_password",
+        ),
+        (two_factor_off(&id, PASSWORD, None, "  "), "reason"),
+    ];
+    for (form, field) in refusals {
+        let error = app
+            .call::<DisableUserTwoFactor>(&mut admin, &form)
+            .await
+            .unwrap_err();
+        assert!(error.field_message(field).is_some(), "{field}: {error:?}");
+    }
+    assert!(
+        app.user("bob@acme.test").await.totp_secret.is_some(),
+        "refusals change nothing"
+    );
+
+    app.call::<DisableUserTwoFactor>(&mut admin, &two_factor_off(&id, PASSWORD, None, reason))
         .await
         .unwrap();
     let bob = app.user("bob@acme.test").await;
@@ -558,10 +585,74 @@ async fn test_admin_turns_off_two_factor_and_the_user_is_told() {
         .await
         .unwrap()
         .is_empty());
-    assert!(subjects(&app, "bob@acme.test").await[0].contains("Two-factor sign-in was turned off"));
-    assert!(audit_actions(&app, org)
+    assert!(subjects(&app, "bob@acme.test")
         .await
-        .contains(&"two_factor_disabled".to_owned()));
+        .iter()
+        .any(|s| s.contains("Two-factor sign-in was turned off")));
+    let entry = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("two_factor_disabled"))
+        .filter(audit_events::Column::TargetLabel.eq("bob@acme.test"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("audited");
+    let after: serde_json::Value =
+        serde_json::from_str(entry.after_json.as_deref().unwrap()).unwrap();
+    assert_eq!(after["reason"], reason);
+    assert!(entry.actor_label.contains("ada@acme.test"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_an_admin_with_two_factor_gives_a_code_to_turn_it_off_even_for_themselves() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let (secret, _) = crate::two_factor::enable(&app, &mut admin).await;
+    let me = app.user("ada@acme.test").await.id.to_string();
+    let reason = "Moving to a new phone";
+
+    let missing = app
+        .call::<DisableUserTwoFactor>(&mut admin, &two_factor_off(&me, PASSWORD, None, reason))
+        .await
+        .unwrap_err();
+    assert!(missing.field_message("code").is_some(), "{missing:?}");
+    let wrong = app
+        .call::<DisableUserTwoFactor>(
+            &mut admin,
+            &two_factor_off(&me, PASSWORD, Some("000000"), reason),
+        )
+        .await
+        .unwrap_err();
+    assert!(wrong.field_message("code").is_some(), "{wrong:?}");
+    let wrong_password = app
+        .call::<DisableUserTwoFactor>(
+            &mut admin,
+            &two_factor_off(
+                &me,
+                "not my password at all",
+                Some(&crate::common::totp_code(&secret, 1)),
+                reason,
+            ),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        wrong_password.field_message("current_password").is_some(),
+        "{wrong_password:?}"
+    );
+    assert!(app.user("ada@acme.test").await.totp_secret.is_some());
+
+    app.call::<DisableUserTwoFactor>(
+        &mut admin,
+        &two_factor_off(
+            &me,
+            PASSWORD,
+            Some(&crate::common::totp_code(&secret, 1)),
+            reason,
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(app.user("ada@acme.test").await.totp_secret.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -676,7 +767,12 @@ async fn test_every_user_action_needs_configure_users_and_stays_in_its_organisat
     refused!(csm, CopyInvitationLink, &one, AppError::Forbidden);
     refused!(csm, RevokeInvitation, &one, AppError::Forbidden);
     refused!(csm, SendPasswordReset, &one, AppError::Forbidden);
-    refused!(csm, DisableUserTwoFactor, &one, AppError::Forbidden);
+    refused!(
+        csm,
+        DisableUserTwoFactor,
+        &two_factor_off(&bob, PASSWORD, None, "why"),
+        AppError::Forbidden
+    );
     refused!(
         csm,
         BulkUpdateUsers,
@@ -704,7 +800,12 @@ async fn test_every_user_action_needs_configure_users_and_stays_in_its_organisat
     refused!(admin, CopyInvitationLink, &theirs, AppError::NotFound);
     refused!(admin, RevokeInvitation, &theirs, AppError::NotFound);
     refused!(admin, SendPasswordReset, &theirs, AppError::NotFound);
-    refused!(admin, DisableUserTwoFactor, &theirs, AppError::NotFound);
+    refused!(
+        admin,
+        DisableUserTwoFactor,
+        &two_factor_off(&gil, PASSWORD, None, "why"),
+        AppError::NotFound
+    );
     let gil_now = app.user("gil@globex.test").await;
     assert_eq!(
         (gil_now.status.as_str(), gil_now.name.as_str()),

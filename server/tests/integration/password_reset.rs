@@ -173,3 +173,38 @@ async fn test_forgot_password_answers_the_same_for_anyone_and_is_throttled() {
 
 #[allow(non_upper_case_globals)]
 const RequestPasswordReset_PATH: &str = <RequestPasswordReset as leptos::server_fn::ServerFn>::PATH;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_reset_link_refuses_the_current_password_as_the_new_one() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org = app.org_id_of("ada@acme.test").await;
+    let bob = app.add_user(org, "CSM", "bob@acme.test").await;
+    app.call::<SendPasswordReset>(&mut admin, &[("user_id", &bob.id.to_string())])
+        .await
+        .unwrap();
+    let token = token_of(&mailed_links(&app, "bob@acme.test").await[0]);
+
+    let same = app
+        .call::<ResetPassword>(
+            &mut Browser::default(),
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await
+        .unwrap_err();
+    let message = same.field_message("password").unwrap_or_default();
+    assert!(message.contains("current password"), "{same:?}");
+    assert_eq!(
+        app.user("bob@acme.test").await.password_hash,
+        bob.password_hash,
+        "nothing changed"
+    );
+    // The refusal did not spend the link: a different password still works with it.
+    app.call::<ResetPassword>(
+        &mut Browser::default(),
+        &[("token", &token), ("password", NEW_PASSWORD)],
+    )
+    .await
+    .unwrap();
+    sign_in(&app, "bob@acme.test", NEW_PASSWORD).await.unwrap();
+}

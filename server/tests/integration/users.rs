@@ -310,3 +310,39 @@ async fn test_one_organisation_never_sees_anothers_users() {
         .iter()
         .all(|r| r["id"].as_i64().unwrap() != b_role.parse::<i64>().unwrap()));
 }
+
+/// Without a relay, nothing is emailed: the answers say so and both pages show one banner
+/// pointing at the Outbox. With a relay, neither does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_users_and_outbox_say_when_no_relay_is_configured() {
+    const BANNER: &str = "No mail relay is configured, so Steward sends no email.";
+    for relay in [false, true] {
+        let app = if relay {
+            crate::common::spawn_with(&[
+                ("STEWARD_MAIL_RELAY", "127.0.0.1"),
+                ("STEWARD_MAIL_PORT", "9"),
+                ("STEWARD_MAIL_SECURITY", "none"),
+            ])
+            .await
+        } else {
+            spawn().await
+        };
+        let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+        let page = list(&app, &mut admin, &[]).await.unwrap();
+        assert_eq!(page["relay_configured"], relay);
+        let outbox = app
+            .call::<app::mail::api::ListOutbox>(&mut admin, &[("query[page]", "1")])
+            .await
+            .unwrap();
+        assert_eq!(outbox["relay_configured"], relay);
+
+        let users_html = app.get(&mut admin, "/settings/users").await.body;
+        let outbox_html = app.get(&mut admin, "/settings/outbox").await.body;
+        assert!(users_html.contains("Active"), "the page rendered");
+        assert_eq!(users_html.contains(BANNER), !relay, "Users, relay {relay}");
+        assert_eq!(outbox_html.contains(BANNER), !relay, "Outbox, relay {relay}");
+        if !relay {
+            assert!(users_html.contains("href=\"/settings/outbox?status=outbox\""));
+        }
+    }
+}

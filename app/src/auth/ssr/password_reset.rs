@@ -151,6 +151,20 @@ pub async fn complete(
     let (link_id, user) = link_and_user(state, token).await?;
     check_new_password(&password, &[&user.email, &user.name])
         .map_err(|m| AppError::field("password", m))?;
+    // A reset replaces the password: keeping the one that may have leaked is refused.
+    if state
+        .hasher
+        .verify(
+            SecretString::from(password.clone()),
+            user.password_hash.clone(),
+        )
+        .await?
+    {
+        return Err(AppError::field(
+            "password",
+            "That is your current password. Choose a different one: a reset replaces it.",
+        ));
+    }
     let hash = state.hasher.hash(SecretString::from(password)).await?;
     let txn = state.db.begin().await?;
     if !one_time::spend(&txn, link_id).await? {

@@ -1,7 +1,5 @@
 //! Reading the mail queue for the Outbox page, always within one organisation.
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::compose::MailKind;
 use super::queue::{open_bodies, STATUS_QUEUED};
@@ -34,10 +32,11 @@ fn row(m: outbound_mail::Model, now: i64) -> OutboxRow {
 }
 
 pub async fn list(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     org_id: i32,
     query: &OutboxQuery,
 ) -> Result<OutboxPage, AppError> {
+    let db = &state.db;
     let mut select = outbound_mail::Entity::find().filter(outbound_mail::Column::OrgId.eq(org_id));
     if let Some(status) = query.status {
         select = select.filter(outbound_mail::Column::Status.eq(status.key()));
@@ -59,6 +58,7 @@ pub async fn list(
         total,
         page,
         page_count,
+        relay_configured: super::queue::relay_configured(&state.settings),
     })
 }
 

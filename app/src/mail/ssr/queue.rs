@@ -31,6 +31,12 @@ pub fn backoff_after(attempts: i32) -> Option<i64> {
     BACKOFF_MS.get((attempts.max(1) - 1) as usize).copied()
 }
 
+/// Whether messages leave Steward; without a relay they wait in the outbox. Pages and
+/// answers carry it so nobody is told a message "is on its way" when it is not.
+pub fn relay_configured(settings: &crate::config::Settings) -> bool {
+    settings.mail.relay.is_some()
+}
+
 /// Records a message for delivery. Refuses an address lettre cannot parse.
 pub async fn enqueue(state: &AppState, org_id: i32, mail: Mail) -> Result<i32, AppError> {
     to_message(
@@ -40,7 +46,7 @@ pub async fn enqueue(state: &AppState, org_id: i32, mail: Mail) -> Result<i32, A
         &mail.bodies,
     )
     .map_err(AppError::Invalid)?;
-    let relay = state.settings.mail.relay.is_some();
+    let relay = relay_configured(&state.settings);
     if !relay {
         // First runs work without a mail server: the link goes to the log.
         tracing::info!(to = %mail.to, kind = mail.kind.key(), link = %mail.link.as_deref().unwrap_or("-"), "mail kept in the outbox (no relay configured)");

@@ -55,6 +55,42 @@ async fn confirm_password(
     throttle::clear(&state.db, &key).await
 }
 
+/// Re-authenticates the signed-in user before they act on someone else's security (an
+/// administrator turning off a user's two-factor sign-in): their password, and a code from
+/// their authenticator (or a recovery code) when they use two-factor sign-in themselves.
+/// Failures count towards the same throttle as the password check.
+pub async fn confirm_identity(
+    state: &AppState,
+    current: &CurrentUser,
+    password: String,
+    code: Option<&str>,
+) -> Result<(), AppError> {
+    let user = load_user(state, current).await?;
+    confirm_password(state, &user, password).await?;
+    if user.totp_secret.is_none() {
+        return Ok(());
+    }
+    let code = code
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| {
+            AppError::field(
+                "code",
+                "Enter the code from your authenticator app: you use two-factor sign-in.",
+            )
+        })?;
+    let now = now_ms();
+    if !check_sign_in_code(state, &user, code, now).await? {
+        let key = format!("reauth:{}", user.id);
+        throttle::record_failure(&state.db, &key, throttle::SECOND_FACTOR, now).await?;
+        return Err(AppError::field(
+            "code",
+            "That code does not match your authenticator app. Enter the newest code, or a recovery code.",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn status(state: &AppState, current: &CurrentUser) -> Result<TwoFactorStatus, AppError> {
     let user = load_user(state, current).await?;
     let recovery_codes_left = recovery_codes::Entity::find()

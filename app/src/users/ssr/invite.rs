@@ -50,9 +50,15 @@ pub async fn grantable_role(
 pub async fn invite_users(
     state: &AppState,
     caller: &CurrentUser,
-    role_id: i32,
+    role_id: Option<i32>,
     emails: &str,
 ) -> Result<Vec<InviteResult>, AppError> {
+    let role_id = role_id.ok_or_else(|| {
+        AppError::field(
+            "role_id",
+            "Choose the role these people get: Steward gives none by default.",
+        )
+    })?;
     let role = grantable_role(state, caller, role_id).await?;
     let addresses = split_addresses(emails);
     if addresses.is_empty() {
@@ -76,7 +82,11 @@ pub async fn invite_users(
             Err(reason) => InviteOutcome::Invalid(reason),
             Ok(email) => invite_one(state, caller, &role, takes_seat, &email).await?,
         };
-        results.push(InviteResult { address, outcome });
+        results.push(InviteResult {
+            address,
+            outcome,
+            role: role.name.clone(),
+        });
     }
     Ok(results)
 }

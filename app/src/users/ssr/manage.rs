@@ -421,11 +421,22 @@ pub async fn send_password_reset(
     Ok(())
 }
 
+/// What an administrator gives to turn off someone's two-factor sign-in: who they are
+/// (password, and a code when they use two-factor sign-in) and why.
+pub struct TwoFactorRemoval {
+    pub current_password: String,
+    pub code: Option<String>,
+    pub reason: String,
+}
+
 /// Turns off a user's two-factor sign-in (seed and recovery codes removed) and tells them.
+/// The acting administrator signs in again first, whoever the user is (themselves
+/// included), and the reason goes into the audit entry.
 pub async fn disable_two_factor(
     state: &AppState,
     caller: &CurrentUser,
     user_id: i32,
+    removal: TwoFactorRemoval,
 ) -> Result<(), AppError> {
     let user = load(state, caller, user_id).await?;
     if user.totp_secret.is_none() {
@@ -434,10 +445,21 @@ pub async fn disable_two_factor(
             user.email
         )));
     }
+    let reason = parse_name(&removal.reason, "the reason for turning it off")
+        .map_err(|message| AppError::field("reason", message))?;
+    crate::two_factor::ssr::service::confirm_identity(
+        state,
+        caller,
+        removal.current_password,
+        removal.code.as_deref(),
+    )
+    .await?;
     let target = Target::user(&user);
     let email = user.email.clone();
     crate::two_factor::ssr::service::remove_for_user(&state.db, user).await?;
-    let changes = Changes::new().field("two_factor", Some("on"), Some("off"));
+    let changes = Changes::new()
+        .field("two_factor", Some("on"), Some("off"))
+        .set("reason", &reason);
     audit::record(
         &state.db,
         caller.org_id,

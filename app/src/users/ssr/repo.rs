@@ -69,10 +69,12 @@ fn rank_of_role(ranks: &[(i32, i32)]) -> SimpleExpr {
     case.finally(Expr::val(i32::MAX)).into()
 }
 
+/// One page of the organisation's users; `relay_configured` is passed through to the page.
 pub async fn list_users(
     db: &impl ConnectionTrait,
     org_id: i32,
     query: &UserQuery,
+    relay_configured: bool,
 ) -> Result<UserPage, AppError> {
     let now = now_ms();
     let roles = roles_repo::roles_with_permissions(db, org_id).await?;
@@ -285,5 +287,6 @@ pub async fn list_users(
                 name: r.name,
             })
             .collect(),
+        relay_configured,
     })
 }
