@@ -10,7 +10,9 @@ use crate::accounts::dto::{
 };
 use crate::accounts::{CsmPanel, UsagePanel};
 use crate::error::AppError;
-use crate::ui::{use_toasts, Badge, Column, DataTable, EmptyState, LoadError, Tone};
+use crate::ui::{
+    set_page_status, use_toasts, Badge, Column, DataTable, EmptyState, LoadError, Tone,
+};
 
 /// One account: header, then sections as tabs in the URL (`?tab=`), so each works without
 /// JavaScript and a link opens the same section.
@@ -73,6 +75,7 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountNotFound() -> impl IntoView {
+    set_page_status(&AppError::NotFound);
     view! {
         <Title text="Account not found" />
         <header class="page-header">

@@ -15,11 +15,17 @@ pub fn AuditLogPage() -> impl IntoView {
     let events = Resource::new(move || query.get(), list_audit_events);
     view! {
         <PageHeader title="Audit log" />
-        <AuditFilters query />
         <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
-                    Ok(page) => view! { <AuditTable page query=query.get_untracked() /> }.into_any(),
+                    // The filters only for those the log is shown to.
+                    Ok(page) => {
+                        view! {
+                            <AuditFilters query />
+                            <AuditTable page query=query.get_untracked() />
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}

@@ -43,16 +43,20 @@ pub fn RolesPage() -> impl IntoView {
     });
     view! {
         <PageHeader title="Roles" />
-        <div class="toolbar">
-            <p class="muted">"A role decides what its users may do and where they land after signing in."</p>
-            <button type="button" class="btn btn-primary" on:click=move |_| edit.run(None)>"New role"</button>
-        </div>
         <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
                 match roles.await {
                     Ok(roles) => {
                         let on_edit = Callback::new(move |role| edit.run(Some(role)));
-                        view! { <RolesTable roles on_edit on_delete /> }.into_any()
+                        // New role only for those the list is shown to.
+                        view! {
+                            <div class="toolbar">
+                                <p class="muted">"A role decides what its users may do and where they land after signing in."</p>
+                                <button type="button" class="btn btn-primary" on:click=move |_| edit.run(None)>"New role"</button>
+                            </div>
+                            <RolesTable roles on_edit on_delete />
+                        }
+                            .into_any()
                     }
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
