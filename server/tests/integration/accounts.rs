@@ -965,3 +965,58 @@ async fn test_account_page_shows_everything_that_is_set() {
     let missing = app.get(&mut admin, "/accounts/abc").await;
     assert!(missing.body.contains("Account not found"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_only_the_newest_open_stage_is_current() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org = app.org_id_of("ada@acme.test").await;
+    let account = seed_account(&app, org, "a-1", "Globex", |a| {
+        a.current_stage = Set(Some("Renewal".into()));
+    })
+    .await;
+    // Three stages recorded without end dates, then one closed in the middle of them.
+    for (name, start, end) in [
+        ("Onboarding", 1_767_225_600_000_i64, None), // 2026-01-01
+        ("Adoption", 1_769_904_000_000, None),       // 2026-02-01
+        ("Expansion", 1_770_508_800_000, Some(1_771_113_600_000_i64)), // 2026-02-08 .. 02-15
+        ("Renewal", 1_772_323_200_000, None),        // 2026-03-01
+    ] {
+        stage_history::ActiveModel {
+            org_id: Set(org),
+            account_pk: Set(account.id),
+            name: Set(name.into()),
+            start_date: Set(start),
+            end_date: Set(end),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let page = detail(&app, &mut admin, account.id).await.unwrap();
+    let stages: Vec<(String, Value)> = page["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_owned(), s["end"].clone()))
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            ("Renewal".to_owned(), Value::Null),
+            ("Expansion".to_owned(), "2026-02-15".into()),
+            ("Adoption".to_owned(), "2026-02-08".into()),
+            ("Onboarding".to_owned(), "2026-02-01".into()),
+        ],
+        "an open stage ends when the next one starts; only the newest is current"
+    );
+    let html = app
+        .get(&mut admin, &format!("/accounts/{}?tab=history", account.id))
+        .await;
+    assert_eq!(
+        html.body.matches(">Current<").count(),
+        1,
+        "one Current badge"
+    );
+}
