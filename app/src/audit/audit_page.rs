@@ -4,6 +4,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::audit::api::list_audit_events;
 use crate::audit::dto::{AuditAction, AuditPage, AuditQuery};
+use crate::roles::permission::Permission;
+use crate::shell::IfAllowed;
 use crate::ui::{pagination, Column, DataTable, EmptyState, LoadError, PageHeader};
 
 /// Management Center → Audit log: newest first, filtered by actor, target, action and date;
@@ -15,17 +17,13 @@ pub fn AuditLogPage() -> impl IntoView {
     let events = Resource::new(move || query.get(), list_audit_events);
     view! {
         <PageHeader title="Audit log" />
+        <IfAllowed permission=Permission::ConfigureUsers>
+            <AuditFilters query />
+        </IfAllowed>
         <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
-                    // The filters only for those the log is shown to.
-                    Ok(page) => {
-                        view! {
-                            <AuditFilters query />
-                            <AuditTable page query=query.get_untracked() />
-                        }
-                            .into_any()
-                    }
+                    Ok(page) => view! { <AuditTable page query=query.get_untracked() /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
