@@ -83,7 +83,7 @@ export function setupLink(adminEmail: string): { link: string; firstRun: boolean
     return { link, firstRun: true };
   }
   const output = execFileSync(
-    path.join(ROOT, "target", "release", "steward"),
+    path.resolve(ROOT, process.env.STEWARD_BIN ?? "target/release/steward"),
     ["org", "create", "--name", `Org ${adminEmail.split("@")[0]}`, "--admin-email", adminEmail],
     { env: stewardEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -226,4 +226,26 @@ export async function join(page: Page, link: string, name: string) {
 export async function rowAction(page: Page, email: string, item: string) {
   await page.locator("tr", { hasText: email }).getByRole("button", { name: `Actions for ${email}` }).click();
   await page.getByRole("menu", { name: `Actions for ${email}` }).getByRole("menuitem", { name: item, exact: true }).click();
+}
+
+/** Creates an Account API key and an event key pair on Source Overview; returns them. */
+export async function createApiKeys(page: Page) {
+  await open(page, "/settings/it/source-overview");
+  await page.getByRole("button", { name: "New key" }).click();
+  let dialog = page.getByRole("dialog", { name: "New API key" });
+  await dialog.getByLabel("Kind").selectOption({ label: "Account API key" });
+  await dialog.getByLabel("Name").fill("CRM sync");
+  await dialog.getByRole("button", { name: "Create key" }).click();
+  const account = await dialog.getByTestId("new-api-key").inputValue();
+  await dialog.getByRole("button", { name: "Done" }).click();
+
+  await page.getByRole("button", { name: "New key" }).click();
+  dialog = page.getByRole("dialog", { name: "New API key" });
+  await dialog.getByLabel("Kind").selectOption({ label: "Usage Event API key" });
+  await dialog.getByLabel("Name").fill("Web app");
+  await dialog.getByRole("button", { name: "Create key" }).click();
+  const auth = await dialog.getByTestId("new-auth-key").inputValue();
+  const api = await dialog.getByTestId("new-api-key").inputValue();
+  await dialog.getByRole("button", { name: "Done" }).click();
+  return { account, auth, api };
 }
