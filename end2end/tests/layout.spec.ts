@@ -1,6 +1,6 @@
 // Layout at 1280x800, measured in the browser: every table of the pages with wide tables
 // fits its box (nothing to scroll sideways to), the cells of each row line up (no flex
-// cells leaving the row).
+// cells leaving the row), and the Settings menu lists every page the user may open.
 import type { Page } from "@playwright/test";
 import {
   test,
@@ -10,6 +10,8 @@ import {
   createAdministrator,
   createApiKeys,
   invite,
+  join,
+  hydratedPage,
 } from "./support";
 
 test.beforeEach(async ({}, testInfo) => {
@@ -118,4 +120,50 @@ test("tables fit at 1280x800 and their rows line up", async ({ page, request }) 
     const box = await time.evaluate((el) => ({ height: el.getBoundingClientRect().height, line: parseFloat(getComputedStyle(el).lineHeight) }));
     expect(box.height, "a date wraps").toBeLessThan(box.line * 1.5);
   }
+});
+
+test("the Settings menu lists every page the user may open and closes with Escape", async ({ page, browser, errors }) => {
+  const adminEmail = uniqueEmail("menu");
+  await createAdministrator(page, adminEmail);
+  const settings = page.locator("summary", { hasText: "Settings" });
+  const menu = page.getByRole("menu", { name: "Settings" });
+  await settings.click();
+  await expect(menu).toBeVisible();
+  await expect(menu.getByRole("menuitem")).toHaveText([
+    "Overview",
+    "My Profile",
+    "Users",
+    "Roles",
+    "Audit log",
+    "Outbox",
+    "Source Overview",
+    "API Status",
+    "API",
+  ]);
+  // The same pages as the Management Center's cards.
+  await open(page, "/settings");
+  const cards = await page.locator(".card-grid a.card-link").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  await settings.click();
+  const items = await menu.getByRole("menuitem").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  expect(items.filter((href) => href !== "/settings")).toEqual(cards);
+
+  // Keyboard: the arrow keys move through the links; Escape closes and returns the focus.
+  await page.keyboard.press("ArrowDown");
+  await expect(menu.getByRole("menuitem", { name: "Overview" })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(menu.getByRole("menuitem", { name: "My Profile" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(menu).toBeHidden();
+  await expect(settings).toBeFocused();
+
+  await page.getByRole("link", { name: "Ada Admin" }).click();
+  await expect(page).toHaveURL(/\/settings\/profile$/);
+
+  // A CSM sees the pages a CSM may open, and no others.
+  const link = await invite(page, uniqueEmail("menu-csm"), "CSM");
+  const csm = await hydratedPage(browser, errors);
+  await join(csm, link, "Carl Csm");
+  await csm.locator("summary", { hasText: "Settings" }).click();
+  await expect(csm.getByRole("menu", { name: "Settings" }).getByRole("menuitem")).toHaveText(["Overview", "My Profile"]);
+  await csm.context().close();
 });
