@@ -73,26 +73,26 @@ fn AuditFilters(query: Memo<AuditQuery>) -> impl IntoView {
         <form method="get" action="/settings/audit" class="filters" on:submit=on_submit>
             <div class="field">
                 <label for="audit-actor">"Actor"</label>
-                <input id="audit-actor" type="search" name="actor" value=current.actor.clone() placeholder="Name or email" node_ref=actor_input />
+                <input id="audit-actor" type="search" name="actor" value=current.actor.clone() prop:value=move || query.get().actor placeholder="Name or email" node_ref=actor_input />
             </div>
             <div class="field">
                 <label for="audit-target">"Target"</label>
-                <input id="audit-target" type="search" name="target" value=current.target.clone() placeholder="User email or role" node_ref=target_input />
+                <input id="audit-target" type="search" name="target" value=current.target.clone() prop:value=move || query.get().target placeholder="User email or role" node_ref=target_input />
             </div>
             <div class="field">
                 <label for="audit-action">"Action"</label>
-                <select id="audit-action" name="action" node_ref=action_select>
+                <select id="audit-action" name="action" node_ref=action_select prop:value=move || query.get().action.map(|a| a.key()).unwrap_or_default()>
                     <option value="" selected=current.action.is_none()>"Any action"</option>
                     {actions}
                 </select>
             </div>
             <div class="field">
                 <label for="audit-from">"From"</label>
-                <input id="audit-from" type="date" name="from" value=current.from.clone().unwrap_or_default() node_ref=from_input />
+                <input id="audit-from" type="date" name="from" value=current.from.clone().unwrap_or_default() prop:value=move || query.get().from.unwrap_or_default() node_ref=from_input />
             </div>
             <div class="field">
                 <label for="audit-to">"To"</label>
-                <input id="audit-to" type="date" name="to" value=current.to.clone().unwrap_or_default() node_ref=to_input />
+                <input id="audit-to" type="date" name="to" value=current.to.clone().unwrap_or_default() prop:value=move || query.get().to.unwrap_or_default() node_ref=to_input />
             </div>
             <div class="filters-actions">
                 <button type="submit" class="btn btn-secondary">"Apply"</button>

@@ -1020,3 +1020,54 @@ async fn test_only_the_newest_open_stage_is_current() {
         "one Current badge"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_account_header_shows_money_an_overdue_renewal_and_single_brackets() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org = app.org_id_of("ada@acme.test").await;
+    let dan = rename(&app, app.add_user(org, "CSM", "dan@acme.test").await, "Dan").await;
+    let now = now_ms();
+    let overdue = seed_account(&app, org, "a-1", "Globex", |a| {
+        a.current_mrr = Set(Some(1234.5));
+        a.renewal_date = Set(Some(now - 3 * DAY_MS));
+    })
+    .await;
+    let upcoming = seed_account(&app, org, "a-2", "Initech", |a| {
+        a.current_mrr = Set(Some(99.0));
+        a.renewal_date = Set(Some(now + 30 * DAY_MS));
+    })
+    .await;
+    seed_assignment(&app, &overdue, dan.id, "api", true).await;
+    unassign(&app, &mut admin, overdue.id, dan.id)
+        .await
+        .unwrap();
+
+    let page = app
+        .get(&mut admin, &format!("/accounts/{}", overdue.id))
+        .await;
+    assert!(page.body.contains("$1,234.50"), "MRR in dollars with cents");
+    assert!(
+        page.body.contains("Overdue"),
+        "a renewal date that has passed is flagged"
+    );
+    assert!(
+        page.body.contains("Dan (by Ada Admin, "),
+        "who unassigned, and when"
+    );
+    assert!(!page.body.contains("((by"), "no doubled brackets");
+
+    let page = app
+        .get(&mut admin, &format!("/accounts/{}", upcoming.id))
+        .await;
+    assert!(page.body.contains("$99.00"));
+    assert!(!page.body.contains("Overdue"));
+
+    let list = app.get(&mut admin, "/accounts").await;
+    assert!(list.body.contains("$1,234.50") && list.body.contains("$99.00"));
+    assert_eq!(
+        list.body.matches("Overdue").count(),
+        1,
+        "the list flags it too"
+    );
+}
