@@ -21,7 +21,8 @@ if [ ! -x .tools/venv/bin/aiosmtpd ]; then
   .tools/venv/bin/pip install --quiet "aiosmtpd==1.4.6"
 fi
 
-if [ ! -d end2end/node_modules/@playwright/test ]; then
+# Also when a package was added since the last install (axe-core for the accessibility check).
+if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -d end2end/node_modules/@axe-core/playwright ]; then
   say "Installing end-to-end test packages"
   (cd end2end && npm ci --no-audit --no-fund >/dev/null)
 fi

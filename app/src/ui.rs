@@ -16,7 +16,7 @@ pub use badge::{Badge, Tone};
 pub use copy_button::CopyButton;
 pub use data_table::{Column, DataTable};
 pub use empty_state::EmptyState;
-pub use form_alert::{FormAlert, LoadError};
+pub use form_alert::{set_page_status, FormAlert, LoadError};
 pub use form_field::{field_error, FormField};
 pub use modal::Modal;
 pub use page_header::PageHeader;

@@ -1,30 +1,7 @@
 // IT Administration → API Status and API: a key made in the UI, API calls made with it (one
 // with a bad record), the Partial row with its failure, filters kept in the URL; the API
 // page's examples name this server.
-import { test, expect, open, uniqueEmail, createAdministrator, BASE_URL } from "./support";
-import type { Page } from "@playwright/test";
-
-/** Creates an Account API key and an event key pair on Source Overview; returns them. */
-async function createKeys(page: Page) {
-  await open(page, "/settings/it/source-overview");
-  await page.getByRole("button", { name: "New key" }).click();
-  let dialog = page.getByRole("dialog", { name: "New API key" });
-  await dialog.getByLabel("Kind").selectOption({ label: "Account API key" });
-  await dialog.getByLabel("Name").fill("CRM sync");
-  await dialog.getByRole("button", { name: "Create key" }).click();
-  const account = await dialog.getByTestId("new-api-key").inputValue();
-  await dialog.getByRole("button", { name: "Done" }).click();
-
-  await page.getByRole("button", { name: "New key" }).click();
-  dialog = page.getByRole("dialog", { name: "New API key" });
-  await dialog.getByLabel("Kind").selectOption({ label: "Usage Event API key" });
-  await dialog.getByLabel("Name").fill("Web app");
-  await dialog.getByRole("button", { name: "Create key" }).click();
-  const auth = await dialog.getByTestId("new-auth-key").inputValue();
-  const api = await dialog.getByTestId("new-api-key").inputValue();
-  await dialog.getByRole("button", { name: "Done" }).click();
-  return { account, auth, api };
-}
+import { test, expect, open, uniqueEmail, createAdministrator, createApiKeys, BASE_URL } from "./support";
 
 test.describe("API Status", () => {
   test.beforeEach(async ({}, testInfo) => {
@@ -37,7 +14,7 @@ test.describe("API Status", () => {
     await expect(page).toHaveURL(/\/settings\/it\/api-status$/);
     await expect(page.getByText("No API calls yet")).toBeVisible();
 
-    const keys = await createKeys(page);
+    const keys = await createApiKeys(page);
     const upsert = await request.post(`/api/v2/accounts?api_key=${keys.account}`, {
       data: {
         records: [

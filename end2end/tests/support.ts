@@ -227,3 +227,25 @@ export async function rowAction(page: Page, email: string, item: string) {
   await page.locator("tr", { hasText: email }).getByRole("button", { name: `Actions for ${email}` }).click();
   await page.getByRole("menu", { name: `Actions for ${email}` }).getByRole("menuitem", { name: item, exact: true }).click();
 }
+
+/** Creates an Account API key and an event key pair on Source Overview; returns them. */
+export async function createApiKeys(page: Page) {
+  await open(page, "/settings/it/source-overview");
+  await page.getByRole("button", { name: "New key" }).click();
+  let dialog = page.getByRole("dialog", { name: "New API key" });
+  await dialog.getByLabel("Kind").selectOption({ label: "Account API key" });
+  await dialog.getByLabel("Name").fill("CRM sync");
+  await dialog.getByRole("button", { name: "Create key" }).click();
+  const account = await dialog.getByTestId("new-api-key").inputValue();
+  await dialog.getByRole("button", { name: "Done" }).click();
+
+  await page.getByRole("button", { name: "New key" }).click();
+  dialog = page.getByRole("dialog", { name: "New API key" });
+  await dialog.getByLabel("Kind").selectOption({ label: "Usage Event API key" });
+  await dialog.getByLabel("Name").fill("Web app");
+  await dialog.getByRole("button", { name: "Create key" }).click();
+  const auth = await dialog.getByTestId("new-auth-key").inputValue();
+  const api = await dialog.getByTestId("new-api-key").inputValue();
+  await dialog.getByRole("button", { name: "Done" }).click();
+  return { account, auth, api };
+}

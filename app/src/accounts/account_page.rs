@@ -5,12 +5,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::accounts::accounts_table::status_badge;
 use crate::accounts::api::{get_account, AssignCsm, UnassignCsm};
 use crate::accounts::dto::{
-    format_number, AccountDetail, AccountTab, InteractionRow, NpsRow, PersonRow, StageRow,
-    SECTION_LIMIT,
+    format_money, format_number, AccountDetail, AccountTab, InteractionRow, NpsRow, PersonRow,
+    StageRow, SECTION_LIMIT,
 };
 use crate::accounts::{CsmPanel, UsagePanel};
 use crate::error::AppError;
-use crate::ui::{use_toasts, Badge, Column, DataTable, EmptyState, LoadError, Tone};
+use crate::ui::{
+    set_page_status, use_toasts, Badge, Column, DataTable, EmptyState, LoadError, Tone,
+};
 
 /// One account: header, then sections as tabs in the URL (`?tab=`), so each works without
 /// JavaScript and a link opens the same section.
@@ -73,6 +75,7 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountNotFound() -> impl IntoView {
+    set_page_status(&AppError::NotFound);
     view! {
         <Title text="Account not found" />
         <header class="page-header">
@@ -126,7 +129,7 @@ fn AccountView(
             facts.push(("Stage", stage.clone()));
         }
         if let Some(mrr) = detail.mrr {
-            facts.push(("MRR", format_number(mrr)));
+            facts.push(("MRR", format_money(mrr)));
         }
         if let Some(renewal) = &detail.renewal {
             facts.push((
@@ -134,14 +137,18 @@ fn AccountView(
                 format!("{} ({})", renewal.date, renewal.relative),
             ));
         }
+        let overdue = detail.renewal.as_ref().is_some_and(|r| r.past);
         facts
             .into_iter()
             .map(|(label, value)| {
+                let flag = (label == "Renewal" && overdue)
+                    .then(|| view! { " " <Badge tone=Tone::Danger>"Overdue"</Badge> });
                 view! {
                     <span class="account-fact">
                         <span class="muted">{label}</span>
                         " "
                         {value}
+                        {flag}
                     </span>
                 }
             })

@@ -127,6 +127,9 @@ fn AccountsView(page: AccountListPage, query: AccountQuery) -> impl IntoView {
                                 type="search"
                                 name="q"
                                 value=query.search.clone()
+                                // The property too: after Back the list re-renders in place,
+                                // and the attribute alone leaves the typed text showing.
+                                prop:value=query.search.clone()
                                 placeholder="Name or account id"
                                 node_ref=search_input
                             />

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::accounts::dto::{
-    format_number, AccountListPage, AccountQuery, AccountSort, AccountStatus, AccountView,
+    format_money, AccountListPage, AccountQuery, AccountSort, AccountStatus, AccountView,
 };
 use crate::ui::{Badge, Column, DataTable, EmptyState, Tone};
 
@@ -137,7 +137,10 @@ pub fn AccountsTable(
                         n => format!("{} +{}", account.csms[..2].join(", "), n - 2).into_any(),
                     };
                     let renewal = match account.renewal {
-                        Some(label) => view! { <time title=label.relative.clone()>{label.date}</time> }.into_any(),
+                        Some(label) => {
+                            let overdue = label.past.then(|| view! { " " <Badge tone=Tone::Danger>"Overdue"</Badge> });
+                            view! { <time title=label.relative.clone()>{label.date}</time> {overdue} }.into_any()
+                        }
                         None => view! { <span class="muted">"—"</span> }.into_any(),
                     };
                     view! {
@@ -149,8 +152,8 @@ pub fn AccountsTable(
                                 <code class="account-id">{account.account_id}</code>
                             </td>
                             <td>{account.stage.unwrap_or_else(|| "—".into())}</td>
-                            <td class="numeric">{account.mrr.map(format_number).unwrap_or_else(|| "—".into())}</td>
-                            <td>{renewal}</td>
+                            <td class="numeric">{account.mrr.map(format_money).unwrap_or_else(|| "—".into())}</td>
+                            <td class="nowrap">{renewal}</td>
                             <td>{csms}</td>
                             <td>{status_badge(account.status)}</td>
                         </tr>

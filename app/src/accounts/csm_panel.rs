@@ -88,7 +88,7 @@ pub fn CsmPanel(
     let unassigned = (!unassigned_by_hand.is_empty()).then(|| {
         let names = unassigned_by_hand
             .iter()
-            .map(|c| format!("{} ({})", c.name, c.source.label().replace("Manual ", "")))
+            .map(|c| format!("{} ({})", c.name, c.source.detail()))
             .collect::<Vec<_>>()
             .join("; ");
         view! {

@@ -235,14 +235,18 @@ pub struct AccountListPage {
 pub struct DateLabel {
     pub date: String,
     pub relative: String,
+    /// The day is before today (UTC): a renewal date that has passed is overdue.
+    pub past: bool,
 }
 
 impl DateLabel {
     pub fn new(at_ms: i64, now_ms: i64) -> Self {
+        const DAY_MS: i64 = 86_400_000;
         let label = TimeLabel::new(at_ms, now_ms);
         Self {
             date: label.exact.chars().take(10).collect(),
             relative: label.relative,
+            past: at_ms.div_euclid(DAY_MS) < now_ms.div_euclid(DAY_MS),
         }
     }
 }
@@ -271,6 +275,19 @@ pub fn format_number(value: f64) -> String {
     } else {
         format!("{sign}{grouped}.{fraction}")
     }
+}
+
+/// Money as people read it: a dollar sign, thousands separated, always two decimals
+/// (`$1,234.50`, `-$42.13`). Steward shows MRR in US dollars, as Natero did; the Account
+/// API stores the number it is sent.
+pub fn format_money(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let cents = (value * 100.0).round();
+    let sign = if cents < 0.0 { "-" } else { "" };
+    let whole = format_number((cents.abs() / 100.0).trunc());
+    format!("{sign}${whole}.{:02}", (cents.abs() % 100.0) as u32)
 }
 
 /// Milliseconds as "3 h 25 min", "12 min" or "40 s".
@@ -353,7 +370,15 @@ impl AssignmentSource {
     pub fn label(&self) -> String {
         match self {
             AssignmentSource::Api => "API".to_owned(),
-            AssignmentSource::Manual { by, on } => format!("Manual (by {by}, {on})"),
+            AssignmentSource::Manual { .. } => format!("Manual ({})", self.detail()),
+        }
+    }
+
+    /// Who and when, without the kind: "by Ada Admin, 2026-03-01" ("API" for the API).
+    pub fn detail(&self) -> String {
+        match self {
+            AssignmentSource::Api => "API".to_owned(),
+            AssignmentSource::Manual { by, on } => format!("by {by}, {on}"),
         }
     }
 }
@@ -566,6 +591,27 @@ mod tests {
         assert_eq!(format_number(-42.129), "-42.13");
         assert_eq!(format_number(0.0), "0");
         assert_eq!(format_number(999.999), "1,000");
+    }
+
+    #[test]
+    fn test_money_has_a_currency_and_two_decimals() {
+        assert_eq!(format_money(1234.5), "$1,234.50");
+        assert_eq!(format_money(1_000_000.0), "$1,000,000.00");
+        assert_eq!(format_money(-42.129), "-$42.13");
+        assert_eq!(format_money(0.0), "$0.00");
+        assert_eq!(format_money(999.999), "$1,000.00");
+        assert_eq!(format_money(0.07), "$0.07");
+    }
+
+    #[test]
+    fn test_a_renewal_day_before_today_is_past() {
+        let noon = 1_772_366_400_000; // 2026-03-01 12:00 UTC
+        assert!(
+            !DateLabel::new(noon - 3_600_000, noon).past,
+            "earlier today"
+        );
+        assert!(DateLabel::new(noon - 86_400_000, noon).past, "yesterday");
+        assert!(!DateLabel::new(noon + 86_400_000, noon).past);
         assert_eq!(format_duration(40_000), "40 s");
         assert_eq!(format_duration(12 * 60_000), "12 min");
         assert_eq!(format_duration(205 * 60_000), "3 h 25 min");

@@ -79,7 +79,8 @@ pub fn ApiKeysTable(
                             <td>{time(Some(key.created.clone()))}</td>
                             <td>{time(key.last_used.clone())}</td>
                             <td>{status(key.status.clone())}</td>
-                            <td class="row-actions">
+                            <td>
+                                <div class="row-actions">
                                 {rotatable
                                     .then(|| {
                                         let label = format!("Rotate {name}");
@@ -98,6 +99,7 @@ pub fn ApiKeysTable(
                                             </button>
                                         }
                                     })}
+                                </div>
                             </td>
                         </tr>
                     }

@@ -3,6 +3,8 @@ use leptos::prelude::*;
 use crate::api_keys::api::{list_api_keys, CreateApiKey, RevokeApiKey, RotateApiKey};
 use crate::api_keys::dto::{ApiKeyKind, ApiKeySummary};
 use crate::api_keys::{ApiKeysTable, NewApiKeyDialog, RevokeApiKeyDialog, RotateApiKeyDialog};
+use crate::roles::permission::Permission;
+use crate::shell::IfAllowed;
 use crate::ui::{use_toasts, LoadError, PageHeader};
 
 /// IT Administration → Source Overview: the Account API key and the Usage Event API keys,
@@ -48,12 +50,14 @@ pub fn SourceOverviewPage() -> impl IntoView {
     });
     view! {
         <PageHeader title="Source Overview" />
-        <div class="toolbar">
-            <p class="muted">
-                "IT Administration: the keys other systems use to send data to Steward. Keys are shown once, when they are created."
-            </p>
-            <button type="button" class="btn btn-primary" on:click=open_new>"New key"</button>
-        </div>
+        <IfAllowed permission=Permission::ConfigureDataConnectors>
+            <div class="toolbar">
+                <p class="muted">
+                    "IT Administration: the keys other systems use to send data to Steward. Keys are shown once, when they are created."
+                </p>
+                <button type="button" class="btn btn-primary" on:click=open_new>"New key"</button>
+            </div>
+        </IfAllowed>
         <Transition fallback=|| view! { <p class="muted">"Loading keys…"</p> }>
             {move || Suspend::new(async move {
                 match keys.await {

@@ -4,6 +4,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::audit::api::list_audit_events;
 use crate::audit::dto::{AuditAction, AuditPage, AuditQuery};
+use crate::roles::permission::Permission;
+use crate::shell::IfAllowed;
 use crate::ui::{pagination, Column, DataTable, EmptyState, LoadError, PageHeader};
 
 /// Management Center → Audit log: newest first, filtered by actor, target, action and date;
@@ -15,7 +17,9 @@ pub fn AuditLogPage() -> impl IntoView {
     let events = Resource::new(move || query.get(), list_audit_events);
     view! {
         <PageHeader title="Audit log" />
-        <AuditFilters query />
+        <IfAllowed permission=Permission::ConfigureUsers>
+            <AuditFilters query />
+        </IfAllowed>
         <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
@@ -69,26 +73,26 @@ fn AuditFilters(query: Memo<AuditQuery>) -> impl IntoView {
         <form method="get" action="/settings/audit" class="filters" on:submit=on_submit>
             <div class="field">
                 <label for="audit-actor">"Actor"</label>
-                <input id="audit-actor" type="search" name="actor" value=current.actor.clone() placeholder="Name or email" node_ref=actor_input />
+                <input id="audit-actor" type="search" name="actor" value=current.actor.clone() prop:value=move || query.get().actor placeholder="Name or email" node_ref=actor_input />
             </div>
             <div class="field">
                 <label for="audit-target">"Target"</label>
-                <input id="audit-target" type="search" name="target" value=current.target.clone() placeholder="User email or role" node_ref=target_input />
+                <input id="audit-target" type="search" name="target" value=current.target.clone() prop:value=move || query.get().target placeholder="User email or role" node_ref=target_input />
             </div>
             <div class="field">
                 <label for="audit-action">"Action"</label>
-                <select id="audit-action" name="action" node_ref=action_select>
+                <select id="audit-action" name="action" node_ref=action_select prop:value=move || query.get().action.map(|a| a.key()).unwrap_or_default()>
                     <option value="" selected=current.action.is_none()>"Any action"</option>
                     {actions}
                 </select>
             </div>
             <div class="field">
                 <label for="audit-from">"From"</label>
-                <input id="audit-from" type="date" name="from" value=current.from.clone().unwrap_or_default() node_ref=from_input />
+                <input id="audit-from" type="date" name="from" value=current.from.clone().unwrap_or_default() prop:value=move || query.get().from.unwrap_or_default() node_ref=from_input />
             </div>
             <div class="field">
                 <label for="audit-to">"To"</label>
-                <input id="audit-to" type="date" name="to" value=current.to.clone().unwrap_or_default() node_ref=to_input />
+                <input id="audit-to" type="date" name="to" value=current.to.clone().unwrap_or_default() prop:value=move || query.get().to.unwrap_or_default() node_ref=to_input />
             </div>
             <div class="filters-actions">
                 <button type="submit" class="btn btn-secondary">"Apply"</button>

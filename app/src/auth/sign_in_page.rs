@@ -14,7 +14,8 @@ pub fn SignInPage() -> impl IntoView {
     let error = Signal::derive(move || session.sign_in.value().get().and_then(Result::err));
     let pending = session.sign_in.pending();
     let params = use_query_map();
-    let after_reset = move || params.read().get("reset").is_some();
+    // The "password changed" note gives way to any later sign-in error.
+    let after_reset = move || params.read().get("reset").is_some() && error.get().is_none();
     view! {
         <Title text="Sign in" />
         <Transition>

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::auth::use_session;
-use crate::management::RolesSummary;
+use crate::management::{settings_pages_for, RolesSummary};
 use crate::roles::permission::Permission;
 
 #[component]
@@ -16,57 +16,22 @@ pub fn ManagementCenterPage() -> impl IntoView {
         </header>
         <Transition>
             {move || Suspend::new(async move {
-                let user = session.user.await;
-                let configures_users = matches!(user, Ok(Some(ref user)) if user.can(Permission::ConfigureUsers));
-                let configures_connectors =
-                    matches!(user, Ok(Some(ref user)) if user.can(Permission::ConfigureDataConnectors));
+                let Ok(Some(user)) = session.user.await else { return ().into_any() };
+                let cards = settings_pages_for(&user)
+                    .map(|page| {
+                        view! {
+                            <a class="card card-link" href=page.href>
+                                <h2>{page.card_title()}</h2>
+                                <p class="muted">{page.description}</p>
+                            </a>
+                        }
+                    })
+                    .collect_view();
                 view! {
-                    <section class="card-grid">
-                        <a class="card card-link" href="/settings/profile">
-                            <h2>"My Profile"</h2>
-                            <p class="muted">"Your name, role and two-factor sign-in."</p>
-                        </a>
-                        {configures_users
-                            .then(|| {
-                                view! {
-                                    <a class="card card-link" href="/settings/users">
-                                        <h2>"Users"</h2>
-                                        <p class="muted">"Everyone in your organisation: active, inactive and invited."</p>
-                                    </a>
-                                    <a class="card card-link" href="/settings/roles">
-                                        <h2>"Roles"</h2>
-                                        <p class="muted">"What each role may do, its landing page and who holds it."</p>
-                                    </a>
-                                    <a class="card card-link" href="/settings/audit">
-                                        <h2>"Audit log"</h2>
-                                        <p class="muted">"Every change to users, roles, invitations and sign-ins."</p>
-                                    </a>
-                                    <a class="card card-link" href="/settings/outbox">
-                                        <h2>"Outbox"</h2>
-                                        <p class="muted">"Mail Steward sent or is trying to send, with its delivery status."</p>
-                                    </a>
-                                }
-                            })}
-                        {configures_connectors
-                            .then(|| {
-                                view! {
-                                    <a class="card card-link" href="/settings/it/source-overview">
-                                        <h2>"IT Administration: Source Overview"</h2>
-                                        <p class="muted">"The Account API key and the Usage Event API keys."</p>
-                                    </a>
-                                    <a class="card card-link" href="/settings/it/api-status">
-                                        <h2>"IT Administration: API Status"</h2>
-                                        <p class="muted">"The last 1000 calls to the Account and Event APIs, with their failed records."</p>
-                                    </a>
-                                    <a class="card card-link" href="/settings/it/api">
-                                        <h2>"IT Administration: API"</h2>
-                                        <p class="muted">"How to call the Account and Event APIs: addresses, authentication, examples, OpenAPI."</p>
-                                    </a>
-                                }
-                            })}
-                    </section>
-                    {configures_users.then(|| view! { <RolesSummary /> })}
+                    <section class="card-grid">{cards}</section>
+                    {user.can(Permission::ConfigureUsers).then(|| view! { <RolesSummary /> })}
                 }
+                    .into_any()
             })}
         </Transition>
     }

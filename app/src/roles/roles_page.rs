@@ -2,7 +2,9 @@ use leptos::prelude::*;
 
 use crate::roles::api::{list_roles, DeleteRole, SaveRole};
 use crate::roles::dto::RoleSummary;
+use crate::roles::permission::Permission;
 use crate::roles::{DeleteRoleDialog, RoleDialog, RolesTable};
+use crate::shell::IfAllowed;
 use crate::ui::{use_toasts, LoadError, PageHeader};
 
 /// Management Center → Roles: what each role may do, where its users land and how many hold
@@ -43,10 +45,12 @@ pub fn RolesPage() -> impl IntoView {
     });
     view! {
         <PageHeader title="Roles" />
-        <div class="toolbar">
-            <p class="muted">"A role decides what its users may do and where they land after signing in."</p>
-            <button type="button" class="btn btn-primary" on:click=move |_| edit.run(None)>"New role"</button>
-        </div>
+        <IfAllowed permission=Permission::ConfigureUsers>
+            <div class="toolbar">
+                <p class="muted">"A role decides what its users may do and where they land after signing in."</p>
+                <button type="button" class="btn btn-primary" on:click=move |_| edit.run(None)>"New role"</button>
+            </div>
+        </IfAllowed>
         <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
                 match roles.await {

@@ -71,9 +71,11 @@ pub fn RolesTable(
                             <td>{if permissions.is_empty() { "—".to_owned() } else { permissions }}</td>
                             <td>{role.landing.label()}</td>
                             <td class="numeric">{role.user_count}</td>
-                            <td class="row-actions">
-                                {action_button("Edit", "btn btn-secondary", &role.name, move || on_edit.run(edit.clone()))}
-                                {action_button("Delete", "btn btn-ghost", &role.name, move || on_delete.run(delete.clone()))}
+                            <td>
+                                <div class="row-actions">
+                                    {action_button("Edit", "btn btn-secondary", &role.name, move || on_edit.run(edit.clone()))}
+                                    {action_button("Delete", "btn btn-ghost", &role.name, move || on_delete.run(delete.clone()))}
+                                </div>
                             </td>
                         </tr>
                     }

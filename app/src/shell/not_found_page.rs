@@ -1,13 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::error::AppError;
+use crate::ui::set_page_status;
+
 /// Shown for any unknown address, with a real 404 status.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
+    set_page_status(&AppError::NotFound);
     view! {
         <Title text="Page not found" />
         <main class="auth-page">

@@ -46,6 +46,13 @@ pub fn FormField(
         Some(_) => format!("{hint_id} {error_id}"),
         None => error_id.clone(),
     };
+    // An error stops showing once the field is edited; the next submission's error shows.
+    let edited = RwSignal::new(false);
+    Effect::new(move |_| {
+        error.track();
+        edited.set(false);
+    });
+    let error = Signal::derive(move || if edited.get() { None } else { error.get() });
     view! {
         <div class="field" class:field-invalid=move || error.get().is_some()>
             <label for=id.clone()>{label}</label>
@@ -59,6 +66,7 @@ pub fn FormField(
                 value=value
                 aria-describedby=described_by
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                on:input=move |_| edited.set(true)
             />
             {hint.map(|hint| view! { <p class="field-hint" id=hint_id>{hint}</p> })}
             <p class="field-error" id=error_id>{move || error.get()}</p>

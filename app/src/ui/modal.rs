@@ -1,6 +1,10 @@
+use leptos::html::Dialog;
 use leptos::prelude::*;
 
-/// A dialog over the page. Closes with its close button, a click outside, or Escape.
+/// A dialog over the page: a native `<dialog>` opened with `showModal()`, so the browser
+/// moves the focus into it, keeps the focus inside while it is open (the rest of the page is
+/// inert), closes it on Escape and gives the focus back to the control that opened it.
+/// It also closes with its close button and a click on the backdrop.
 #[component]
 pub fn Modal(
     /// Heading of the dialog.
@@ -18,26 +22,36 @@ pub fn Modal(
             .replace(|c: char| !c.is_alphanumeric(), "-")
     );
     let children = StoredValue::new(children);
-    // Escape closes the dialog wherever the focus is.
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-            if ev.key() == "Escape" && open.get_untracked() {
-                open.set(false);
-            }
-        });
-        on_cleanup(move || handle.remove());
-    }
+    let dialog = NodeRef::<Dialog>::new();
+    // The signal drives the element: open it as a modal, or close it (Effects run only in
+    // the browser, after the content below is rendered).
+    Effect::new(move |_| {
+        let (Some(dialog), wanted) = (dialog.get(), open.get()) else {
+            return;
+        };
+        if wanted && !dialog.open() {
+            let _ = dialog.show_modal();
+        } else if !wanted && dialog.open() {
+            dialog.close();
+        }
+    });
+    // Escape (the browser's `cancel`, then `close`) and `close()` both end here.
+    let on_close = move |_| {
+        if open.get_untracked() {
+            open.set(false);
+        }
+    };
+    // A click on the backdrop lands on the <dialog> itself; the content fills the box.
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if ev.target() == ev.current_target() {
+            open.set(false);
+        }
+    };
+    let labelled_by = title_id.clone();
     view! {
-        <Show when=move || open.get()>
-            <div class="modal-backdrop" on:click=move |_| open.set(false)>
-                <div
-                    class="modal"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-labelledby=title_id.clone()
-                    on:click=|ev| ev.stop_propagation()
-                >
+        <dialog class="modal" node_ref=dialog aria-labelledby=labelled_by on:close=on_close on:click=on_click>
+            <Show when=move || open.get()>
+                <div class="modal-content">
                     <header class="modal-header">
                         <h2 id=title_id.clone()>{title.clone()}</h2>
                         <button
@@ -51,7 +65,7 @@ pub fn Modal(
                     </header>
                     <div class="modal-body">{children.with_value(|c| c())}</div>
                 </div>
-            </div>
-        </Show>
+            </Show>
+        </dialog>
     }
 }

@@ -166,7 +166,7 @@ fn UsersView(
             <input type="hidden" name="tab" value=tab_key />
             <div class="field">
                 <label for="users-search">"Search"</label>
-                <input id="users-search" type="search" name="q" value=search placeholder="Name or email" node_ref=search_input />
+                <input id="users-search" type="search" name="q" value=search.clone() prop:value=search placeholder="Name or email" node_ref=search_input />
             </div>
             <div class="field">
                 <label for="users-role">"Role"</label>

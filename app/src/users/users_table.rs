@@ -61,9 +61,12 @@ pub fn UsersTable(
         column("Role", UserSort::Role),
         column("Title", UserSort::Title),
         column("CSM seat", UserSort::Seat),
-        column("Last sign-in", UserSort::LastSignIn),
-        column("2FA", UserSort::TwoFactor),
     ];
+    // Someone invited has never signed in nor set up 2FA: those columns say nothing there.
+    if !pending {
+        columns.push(column("Last sign-in", UserSort::LastSignIn));
+        columns.push(column("2FA", UserSort::TwoFactor));
+    }
     if pending {
         columns.push(column("Invited by", UserSort::InvitedBy));
         columns.push(column("Invited", UserSort::InvitedAt));
@@ -123,14 +126,19 @@ pub fn UsersTable(
                                     view! { <span class="muted">"—"</span> }.into_any()
                                 }}
                             </td>
-                            <td>{time_cell(user.last_sign_in.clone(), "Never")}</td>
-                            <td>
-                                {if user.two_factor {
-                                    view! { <Badge tone=Tone::Success>"On"</Badge> }
-                                } else {
-                                    view! { <Badge>"Off"</Badge> }
-                                }}
-                            </td>
+                            {(!pending)
+                                .then(|| {
+                                    view! {
+                                        <td>{time_cell(user.last_sign_in.clone(), "Never")}</td>
+                                        <td>
+                                            {if user.two_factor {
+                                                view! { <Badge tone=Tone::Success>"On"</Badge> }
+                                            } else {
+                                                view! { <Badge>"Off"</Badge> }
+                                            }}
+                                        </td>
+                                    }
+                                })}
                             {invitation}
                             <td>{menu}</td>
                         </tr>

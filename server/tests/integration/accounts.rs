@@ -965,3 +965,109 @@ async fn test_account_page_shows_everything_that_is_set() {
     let missing = app.get(&mut admin, "/accounts/abc").await;
     assert!(missing.body.contains("Account not found"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_only_the_newest_open_stage_is_current() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org = app.org_id_of("ada@acme.test").await;
+    let account = seed_account(&app, org, "a-1", "Globex", |a| {
+        a.current_stage = Set(Some("Renewal".into()));
+    })
+    .await;
+    // Three stages recorded without end dates, then one closed in the middle of them.
+    for (name, start, end) in [
+        ("Onboarding", 1_767_225_600_000_i64, None), // 2026-01-01
+        ("Adoption", 1_769_904_000_000, None),       // 2026-02-01
+        ("Expansion", 1_770_508_800_000, Some(1_771_113_600_000_i64)), // 2026-02-08 .. 02-15
+        ("Renewal", 1_772_323_200_000, None),        // 2026-03-01
+    ] {
+        stage_history::ActiveModel {
+            org_id: Set(org),
+            account_pk: Set(account.id),
+            name: Set(name.into()),
+            start_date: Set(start),
+            end_date: Set(end),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let page = detail(&app, &mut admin, account.id).await.unwrap();
+    let stages: Vec<(String, Value)> = page["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_owned(), s["end"].clone()))
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            ("Renewal".to_owned(), Value::Null),
+            ("Expansion".to_owned(), "2026-02-15".into()),
+            ("Adoption".to_owned(), "2026-02-08".into()),
+            ("Onboarding".to_owned(), "2026-02-01".into()),
+        ],
+        "an open stage ends when the next one starts; only the newest is current"
+    );
+    let html = app
+        .get(&mut admin, &format!("/accounts/{}?tab=history", account.id))
+        .await;
+    assert_eq!(
+        html.body.matches(">Current<").count(),
+        1,
+        "one Current badge"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_account_header_shows_money_an_overdue_renewal_and_single_brackets() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org = app.org_id_of("ada@acme.test").await;
+    let dan = rename(&app, app.add_user(org, "CSM", "dan@acme.test").await, "Dan").await;
+    let now = now_ms();
+    let overdue = seed_account(&app, org, "a-1", "Globex", |a| {
+        a.current_mrr = Set(Some(1234.5));
+        a.renewal_date = Set(Some(now - 3 * DAY_MS));
+    })
+    .await;
+    let upcoming = seed_account(&app, org, "a-2", "Initech", |a| {
+        a.current_mrr = Set(Some(99.0));
+        a.renewal_date = Set(Some(now + 30 * DAY_MS));
+    })
+    .await;
+    seed_assignment(&app, &overdue, dan.id, "api", true).await;
+    unassign(&app, &mut admin, overdue.id, dan.id)
+        .await
+        .unwrap();
+
+    let page = app
+        .get(&mut admin, &format!("/accounts/{}", overdue.id))
+        .await;
+    assert!(page.body.contains("$1,234.50"), "MRR in dollars with cents");
+    assert!(
+        page.body.contains("Overdue"),
+        "a renewal date that has passed is flagged"
+    );
+    assert!(
+        page.body.contains("Dan (by Ada Admin, "),
+        "who unassigned, and when"
+    );
+    assert!(!page.body.contains("((by"), "no doubled brackets");
+
+    let page = app
+        .get(&mut admin, &format!("/accounts/{}", upcoming.id))
+        .await;
+    assert!(page.body.contains("$99.00"));
+    assert!(!page.body.contains("Overdue"));
+
+    let list = app.get(&mut admin, "/accounts").await;
+    assert!(list.body.contains("$1,234.50") && list.body.contains("$99.00"));
+    assert_eq!(
+        list.body.matches("Overdue").count(),
+        1,
+        "the list flags it too"
+    );
+}

@@ -22,6 +22,7 @@ mod jobs;
 mod mail;
 mod manage;
 mod outbox;
+mod page_status;
 mod password_reset;
 mod roles;
 mod security;

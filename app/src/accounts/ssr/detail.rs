@@ -30,6 +30,21 @@ pub fn date(ms: i64) -> String {
     exact_utc(ms).chars().take(10).collect()
 }
 
+/// Stage history rows, newest first. A stage without an end date ends when the next one
+/// starts; only the newest stage can still be open (current, `end: None`).
+fn stage_rows(newest_first: Vec<stage_history::Model>) -> Vec<StageRow> {
+    let next_starts = std::iter::once(None).chain(newest_first.iter().map(|s| Some(s.start_date)));
+    newest_first
+        .iter()
+        .zip(next_starts)
+        .map(|(stage, next_start)| StageRow {
+            name: stage.name.clone(),
+            start: date(stage.start_date),
+            end: stage.end_date.or(next_start).map(date),
+        })
+        .collect()
+}
+
 pub async fn load(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
@@ -138,14 +153,8 @@ pub async fn load(
         .order_by_desc(stage_history::Column::Id)
         .limit(SECTION_LIMIT)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|s| StageRow {
-            name: s.name,
-            start: date(s.start_date),
-            end: s.end_date.map(date),
-        })
-        .collect();
+        .await?;
+    let stages = stage_rows(stages);
 
     let nps = nps_history::Entity::find()
         .filter(nps_history::Column::OrgId.eq(org_id))

@@ -153,7 +153,7 @@ pub async fn verify_second_factor(
         .await?;
         return Err(AppError::field(
             "code",
-            "That code is not valid. Codes work once; wait for the next one.",
+            "That code is not valid. Enter the code your authenticator app shows now, or one of your recovery codes.",
         ));
     }
     throttle::clear(&state.db, &key).await?;
