@@ -26,6 +26,7 @@ mod password_reset;
 mod roles;
 mod security;
 mod setup;
+mod sign_in_next;
 mod storage;
 mod two_factor;
 mod usage;

@@ -64,6 +64,26 @@ pub fn session_token() -> Option<String> {
         .find_map(session::token_from_cookie_header)
 }
 
+/// Answers this page request with `303 See Other` to `location` (a real redirect, for
+/// browsers with and without JavaScript alike).
+pub fn see_other(location: &str) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(location),
+    ) {
+        options.set_status(http::StatusCode::SEE_OTHER);
+        options.insert_header(http::header::LOCATION, value);
+    }
+}
+
+/// The path and query of the page being rendered.
+pub fn requested_path() -> Option<String> {
+    parts()?
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+}
+
 pub fn set_cookie(value: String) {
     if let (Some(options), Ok(value)) = (
         use_context::<ResponseOptions>(),
