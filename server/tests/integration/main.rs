@@ -23,6 +23,7 @@ mod mail;
 mod manage;
 mod outbox;
 mod password_reset;
+mod profile;
 mod roles;
 mod security;
 mod setup;

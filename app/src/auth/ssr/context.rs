@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::session::{self, Client, Stage};
 use crate::auth::dto::CurrentUser;
-use crate::db::entities::{organisations, roles, users};
+use crate::db::entities::{organisations, roles, sessions, users};
 use crate::error::AppError;
 use crate::roles::permission::{LandingPage, Permission};
 use crate::roles::ssr::repo as roles_repo;
@@ -152,6 +152,25 @@ pub async fn require_user() -> Result<(AppState, CurrentUser), AppError> {
         .await?
         .ok_or(AppError::Unauthenticated)?;
     Ok((state, user))
+}
+
+/// The signed-in user and the session this request belongs to, or `Unauthenticated`.
+pub async fn require_session() -> Result<(AppState, CurrentUser, sessions::Model), AppError> {
+    let state = app_state()?;
+    let token = session_token().ok_or(AppError::Unauthenticated)?;
+    let current = session::find_live(
+        &state.db,
+        &state.settings,
+        &token,
+        Stage::Complete,
+        now_ms(),
+    )
+    .await?
+    .ok_or(AppError::Unauthenticated)?;
+    let user = user_for_token(&state, &token)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok((state, user, current))
 }
 
 /// The signed-in user holding `permission`, or `Forbidden`.
