@@ -3,6 +3,7 @@
 pub mod api;
 pub mod dto;
 mod forgot_password_page;
+pub mod next;
 mod reset_password_page;
 mod second_factor_page;
 mod session_context;

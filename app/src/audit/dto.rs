@@ -31,10 +31,12 @@ pub enum AuditAction {
     ApiKeyRotated,
     CsmAssigned,
     CsmUnassigned,
+    RecoveryCodesRegenerated,
+    SessionsEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::UserInvited,
@@ -58,6 +60,8 @@ impl AuditAction {
         AuditAction::ApiKeyRotated,
         AuditAction::CsmAssigned,
         AuditAction::CsmUnassigned,
+        AuditAction::RecoveryCodesRegenerated,
+        AuditAction::SessionsEnded,
     ];
 
     pub fn key(self) -> &'static str {
@@ -85,6 +89,8 @@ impl AuditAction {
             AuditAction::ApiKeyRotated => "api_key_rotated",
             AuditAction::CsmAssigned => "csm_assigned",
             AuditAction::CsmUnassigned => "csm_unassigned",
+            AuditAction::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            AuditAction::SessionsEnded => "sessions_ended",
         }
     }
 
@@ -113,6 +119,8 @@ impl AuditAction {
             AuditAction::ApiKeyRotated => "Rotated API key",
             AuditAction::CsmAssigned => "Assigned CSM",
             AuditAction::CsmUnassigned => "Unassigned CSM",
+            AuditAction::RecoveryCodesRegenerated => "New recovery codes",
+            AuditAction::SessionsEnded => "Signed out sessions",
         }
     }
 

@@ -18,8 +18,12 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     }
 }
 
+/// Sets the cookie for the step reached and sends the browser on: to the second step, to
+/// the page it asked for before signing in (`next`, only when it is a path on this site), or
+/// to the role's landing page.
 #[cfg(feature = "ssr")]
-fn finish(state: &crate::state::AppState, outcome: service::SignInOutcome) {
+fn finish(state: &crate::state::AppState, outcome: service::SignInOutcome, next: Option<&str>) {
+    use crate::auth::next::{safe_next, with_next};
     match outcome {
         service::SignInOutcome::SignedIn { token, landing } => {
             context::set_cookie(session::cookie(
@@ -27,7 +31,10 @@ fn finish(state: &crate::state::AppState, outcome: service::SignInOutcome) {
                 &token,
                 session::Stage::Complete,
             ));
-            leptos_axum::redirect(landing.path());
+            let target = next
+                .and_then(safe_next)
+                .unwrap_or_else(|| landing.path().to_owned());
+            leptos_axum::redirect(&target);
         }
         service::SignInOutcome::NeedsSecondFactor { token } => {
             context::set_cookie(session::cookie(
@@ -35,27 +42,31 @@ fn finish(state: &crate::state::AppState, outcome: service::SignInOutcome) {
                 &token,
                 session::Stage::SecondFactor,
             ));
-            leptos_axum::redirect("/sign-in/verify");
+            leptos_axum::redirect(&with_next("/sign-in/verify", next));
         }
     }
 }
 
 #[server]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let client = context::client(&state);
     let outcome = service::sign_in(&state, &email, password, &client).await?;
-    finish(&state, outcome);
+    finish(&state, outcome, next.as_deref());
     Ok(())
 }
 
 #[server]
-pub async fn verify_second_factor(code: String) -> Result<(), AppError> {
+pub async fn verify_second_factor(code: String, next: Option<String>) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let client = context::client(&state);
     let outcome =
         service::verify_second_factor(&state, context::session_token(), &code, &client).await?;
-    finish(&state, outcome);
+    finish(&state, outcome, next.as_deref());
     Ok(())
 }
 

@@ -3,11 +3,13 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
+use crate::auth::next::safe_next;
 use crate::auth::use_session;
 use crate::ui::{field_error, FormAlert, FormField};
 
-/// Email and password. Works without JavaScript; a signed-in visitor is sent on to their
-/// landing page.
+/// Email and password. Works without JavaScript; a signed-in visitor is sent on to the page
+/// named by `?next=` (a path on this site) or their landing page. `next` rides along as a
+/// hidden field, so it survives a wrong password and the second step.
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let session = use_session();
@@ -16,6 +18,7 @@ pub fn SignInPage() -> impl IntoView {
     let params = use_query_map();
     // The "password changed" note gives way to any later sign-in error.
     let after_reset = move || params.read().get("reset").is_some() && error.get().is_none();
+    let next = move || params.read().get("next").and_then(|next| safe_next(&next));
     view! {
         <Title text="Sign in" />
         <Transition>
@@ -25,7 +28,10 @@ pub fn SignInPage() -> impl IntoView {
                     .await
                     .ok()
                     .flatten()
-                    .map(|user| view! { <Redirect path=user.landing.path() /> })
+                    .map(|user| {
+                        let target = next().unwrap_or_else(|| user.landing.path().to_owned());
+                        view! { <Redirect path=target /> }
+                    })
             })}
         </Transition>
         <main class="auth-page">
@@ -37,6 +43,7 @@ pub fn SignInPage() -> impl IntoView {
                 })}
                 <FormAlert error />
                 <ActionForm action=session.sign_in>
+                    <input type="hidden" name="next" value=move || next().unwrap_or_default() />
                     <FormField
                         label="Email"
                         name="email"

@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 
-use crate::profile::RecoveryCodesList;
+use crate::profile::{CurrentPasswordField, RecoveryCodesList};
 use crate::two_factor::api::{
     get_two_factor_status, BeginTwoFactorSetup, ConfirmTwoFactorSetup, DisableTwoFactor,
+    RegenerateRecoveryCodes,
 };
 use crate::two_factor::dto::TwoFactorStatus;
 use crate::ui::{
@@ -18,23 +19,33 @@ pub fn TwoFactorPanel() -> impl IntoView {
     let begin = ServerAction::<BeginTwoFactorSetup>::new();
     let confirm = ServerAction::<ConfirmTwoFactorSetup>::new();
     let disable = ServerAction::<DisableTwoFactor>::new();
+    let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
     let status = Resource::new(
-        move || (confirm.version().get(), disable.version().get()),
+        move || {
+            (
+                confirm.version().get(),
+                disable.version().get(),
+                regenerate.version().get(),
+            )
+        },
         |_| get_two_factor_status(),
     );
 
     let begin_error = Signal::derive(move || begin.value().get().and_then(Result::err));
     let confirm_error = Signal::derive(move || confirm.value().get().and_then(Result::err));
     let disable_error = Signal::derive(move || disable.value().get().and_then(Result::err));
+    let regenerate_error = Signal::derive(move || regenerate.value().get().and_then(Result::err));
+    // The codes to show: the newest of set-up and replacement, until "I have saved these".
+    let shown_codes = RwSignal::new(None::<Vec<String>>);
     let enrolment = Signal::derive(move || begin.value().get().and_then(Result::ok));
-    let show_codes = RwSignal::new(false);
     let reseed_open = RwSignal::new(false);
     let disable_open = RwSignal::new(false);
+    let regenerate_open = RwSignal::new(false);
 
     // React to completed actions: close dialogs, reveal codes, confirm with a toast.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = confirm.value().get() {
-            show_codes.set(true);
+        if let Some(Ok(codes)) = confirm.value().get() {
+            shown_codes.set(Some(codes));
             begin.value().set(None);
             toasts.success("Two-factor sign-in is on.");
         }
@@ -47,6 +58,13 @@ pub fn TwoFactorPanel() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
+        if let Some(Ok(codes)) = regenerate.value().get() {
+            regenerate_open.set(false);
+            shown_codes.set(Some(codes));
+            toasts.success("New recovery codes are ready; the old ones no longer work.");
+        }
+    });
+    Effect::new(move |_| {
         if enrolment.get().is_some() {
             reseed_open.set(false);
         }
@@ -55,14 +73,7 @@ pub fn TwoFactorPanel() -> impl IntoView {
     let password_form = move |submit_label: &'static str| {
         view! {
             <ActionForm action=begin>
-                <FormField
-                    label="Current password"
-                    name="current_password"
-                    kind="password"
-                    autocomplete="current-password"
-                    required=true
-                    error=field_error(begin_error, "current_password")
-                />
+                <CurrentPasswordField error=begin_error />
                 <FormAlert error=begin_error />
                 <button type="submit" class="btn btn-primary" disabled=move || begin.pending().get()>
                     {submit_label}
@@ -77,17 +88,13 @@ pub fn TwoFactorPanel() -> impl IntoView {
             <noscript>
                 <div class="alert alert-info">"Changing two-factor sign-in needs JavaScript turned on."</div>
             </noscript>
-            <Show when=move || show_codes.get()>
-                {move || {
-                    confirm
-                        .value()
-                        .get()
-                        .and_then(Result::ok)
-                        .map(|codes| {
-                            view! { <RecoveryCodesList codes on_done=Callback::new(move |_| show_codes.set(false)) /> }
-                        })
-                }}
-            </Show>
+            {move || {
+                shown_codes
+                    .get()
+                    .map(|codes| {
+                        view! { <RecoveryCodesList codes on_done=Callback::new(move |_| shown_codes.set(None)) /> }
+                    })
+            }}
             {move || {
                 enrolment
                     .get()
@@ -141,6 +148,17 @@ pub fn TwoFactorPanel() -> impl IntoView {
                                         <button type="button" class="btn btn-secondary" on:click=move |_| reseed_open.set(true)>
                                             "Reset authenticator"
                                         </button>
+                                        <button
+                                            type="button"
+                                            class="btn btn-secondary"
+                                            on:click=move |_| {
+                                                // A fresh dialog: no answer left from the last time.
+                                                regenerate.value().set(None);
+                                                regenerate_open.set(true);
+                                            }
+                                        >
+                                            "New recovery codes"
+                                        </button>
                                         <button type="button" class="btn btn-danger" on:click=move |_| disable_open.set(true)>
                                             "Turn off"
                                         </button>
@@ -174,17 +192,25 @@ pub fn TwoFactorPanel() -> impl IntoView {
             <p>"You will scan a new code. Your current authenticator keeps working until you confirm the new one."</p>
             {password_form("Continue")}
         </Modal>
+        <Modal title="New recovery codes" open=regenerate_open>
+            <p>"You get ten new codes. The codes you have now stop working at once."</p>
+            <ActionForm action=regenerate>
+                <CurrentPasswordField error=regenerate_error />
+                <FormAlert error=regenerate_error />
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" disabled=move || regenerate.pending().get()>
+                        "Make new codes"
+                    </button>
+                    <button type="button" class="btn btn-ghost" on:click=move |_| regenerate_open.set(false)>
+                        "Cancel"
+                    </button>
+                </div>
+            </ActionForm>
+        </Modal>
         <Modal title="Turn off two-factor sign-in" open=disable_open>
             <p>"Signing in will need only your password. Your recovery codes stop working."</p>
             <ActionForm action=disable>
-                <FormField
-                    label="Current password"
-                    name="current_password"
-                    kind="password"
-                    autocomplete="current-password"
-                    required=true
-                    error=field_error(disable_error, "current_password")
-                />
+                <CurrentPasswordField error=disable_error />
                 <FormAlert error=disable_error />
                 <div class="form-actions">
                     <button type="submit" class="btn btn-danger" disabled=move || disable.pending().get()>

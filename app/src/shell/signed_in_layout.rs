@@ -1,14 +1,14 @@
 use leptos::html::Main;
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, Redirect};
+use leptos_router::components::Outlet;
 
-use crate::auth::use_session;
+use crate::auth::{use_session, Session};
 use crate::error::AppError;
 use crate::shell::TopNav;
 use crate::ui::LoadError;
 
 /// A skip link and the top navigation above the page. Visitors without a session are sent
-/// to sign in.
+/// to sign in, with the page they asked for kept as `?next=`.
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
     let session = use_session();
@@ -29,7 +29,7 @@ pub fn SignedInLayout() -> impl IntoView {
             {move || Suspend::new(async move {
                 match session.user.await {
                     Ok(Some(user)) => view! { <TopNav user /> }.into_any(),
-                    Ok(None) | Err(AppError::Unauthenticated) => view! { <Redirect path="/sign-in" /> }.into_any(),
+                    Ok(None) | Err(AppError::Unauthenticated) => send_to_sign_in(session),
                     Err(error) => {
                         view! { <LoadError error /> }
                             .into_any()
@@ -40,5 +40,36 @@ pub fn SignedInLayout() -> impl IntoView {
         <main class="page" id="main" tabindex="-1" node_ref=main>
             <Outlet />
         </main>
+    }
+}
+
+/// On the server: a `303 See Other` to `/sign-in?next=<this page>`. In the browser (the
+/// session ended while the app was open): the same, as a client-side navigation, except
+/// right after signing out, which needs no way back.
+fn send_to_sign_in(session: Session) -> AnyView {
+    #[cfg(feature = "ssr")]
+    {
+        let _ = session;
+        use crate::auth::ssr::context;
+        let requested = context::requested_path().unwrap_or_default();
+        context::see_other(&crate::auth::next::sign_in_path(&requested));
+        ().into_any()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        use leptos_router::components::Redirect;
+        let location = leptos_router::hooks::use_location();
+        let target = if session.sign_out.version().get_untracked() > 0 {
+            "/sign-in".to_owned()
+        } else {
+            let search = location.search.get_untracked();
+            let requested = if search.is_empty() {
+                location.pathname.get_untracked()
+            } else {
+                format!("{}?{search}", location.pathname.get_untracked())
+            };
+            crate::auth::next::sign_in_path(&requested)
+        };
+        view! { <Redirect path=target /> }.into_any()
     }
 }

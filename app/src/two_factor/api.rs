@@ -30,3 +30,10 @@ pub async fn disable_two_factor(current_password: String) -> Result<(), AppError
     let (state, user) = require_user().await?;
     service::disable(&state, &user, current_password).await
 }
+
+/// Ten new recovery codes for the caller (the password again); the old ones stop working.
+#[server]
+pub async fn regenerate_recovery_codes(current_password: String) -> Result<Vec<String>, AppError> {
+    let (state, user) = require_user().await?;
+    service::regenerate_recovery_codes(&state, &user, current_password).await
+}

@@ -104,8 +104,11 @@ async fn test_cross_site_server_function_calls_are_refused() {
 async fn test_signed_out_visitors_are_sent_to_sign_in_and_unknown_pages_are_404() {
     let app = spawn().await;
     let home = app.get(&mut Browser::default(), "/settings/profile").await;
-    assert!(home.status.is_redirection(), "{}", home.status);
-    assert_eq!(home.headers.get("location").unwrap(), "/sign-in");
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        home.headers.get("location").unwrap(),
+        "/sign-in?next=%2Fsettings%2Fprofile"
+    );
     let missing = app.get(&mut Browser::default(), "/no/such/page").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("Page not found"));

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::session::{self, Client, Stage};
 use crate::auth::dto::CurrentUser;
-use crate::db::entities::{organisations, roles, users};
+use crate::db::entities::{organisations, roles, sessions, users};
 use crate::error::AppError;
 use crate::roles::permission::{LandingPage, Permission};
 use crate::roles::ssr::repo as roles_repo;
@@ -62,6 +62,26 @@ pub fn session_token() -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(session::token_from_cookie_header)
+}
+
+/// Answers this page request with `303 See Other` to `location` (a real redirect, for
+/// browsers with and without JavaScript alike).
+pub fn see_other(location: &str) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(location),
+    ) {
+        options.set_status(http::StatusCode::SEE_OTHER);
+        options.insert_header(http::header::LOCATION, value);
+    }
+}
+
+/// The path and query of the page being rendered.
+pub fn requested_path() -> Option<String> {
+    parts()?
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
 }
 
 pub fn set_cookie(value: String) {
@@ -132,6 +152,25 @@ pub async fn require_user() -> Result<(AppState, CurrentUser), AppError> {
         .await?
         .ok_or(AppError::Unauthenticated)?;
     Ok((state, user))
+}
+
+/// The signed-in user and the session this request belongs to, or `Unauthenticated`.
+pub async fn require_session() -> Result<(AppState, CurrentUser, sessions::Model), AppError> {
+    let state = app_state()?;
+    let token = session_token().ok_or(AppError::Unauthenticated)?;
+    let current = session::find_live(
+        &state.db,
+        &state.settings,
+        &token,
+        Stage::Complete,
+        now_ms(),
+    )
+    .await?
+    .ok_or(AppError::Unauthenticated)?;
+    let user = user_for_token(&state, &token)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok((state, user, current))
 }
 
 /// The signed-in user holding `permission`, or `Forbidden`.

@@ -2,7 +2,8 @@
 //! SHA-256. Every sign-in step issues a new token, so a token seen before sign-in (or
 //! before the second factor) is worthless afterwards.
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use crate::config::Settings;
@@ -123,6 +124,55 @@ pub async fn delete_all_for_user(
     let result = sessions::Entity::delete_many()
         .filter(sessions::Column::OrgId.eq(org_id))
         .filter(sessions::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// The signed-in sessions of one user, newest first (the password step's half-finished
+/// sessions are not listed).
+pub async fn list_for_user(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    user_id: i32,
+) -> Result<Vec<sessions::Model>, AppError> {
+    Ok(sessions::Entity::find()
+        .filter(sessions::Column::OrgId.eq(org_id))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::Stage.eq(Stage::Complete.key()))
+        .order_by_desc(sessions::Column::LastSeenAt)
+        .order_by_desc(sessions::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Ends one session of one user; false when it is not theirs (or already gone).
+pub async fn delete_one_for_user(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    user_id: i32,
+    session_id: i32,
+) -> Result<bool, AppError> {
+    let result = sessions::Entity::delete_many()
+        .filter(sessions::Column::Id.eq(session_id))
+        .filter(sessions::Column::OrgId.eq(org_id))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Ends every session of one user but `keep` (the one making the request).
+pub async fn delete_others_for_user(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    user_id: i32,
+    keep: i32,
+) -> Result<u64, AppError> {
+    let result = sessions::Entity::delete_many()
+        .filter(sessions::Column::OrgId.eq(org_id))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::Id.ne(keep))
         .exec(db)
         .await?;
     Ok(result.rows_affected)

@@ -30,7 +30,7 @@ async fn load_user(state: &AppState, current: &CurrentUser) -> Result<users::Mod
 }
 
 /// Checks the password again before a security change; throttled like sign-in.
-async fn confirm_password(
+pub(crate) async fn confirm_password(
     state: &AppState,
     user: &users::Model,
     password: String,
@@ -148,11 +148,7 @@ pub async fn confirm_setup(
             "That code does not match. Check the time on your phone and try the newest code.",
         )
     })?;
-    let codes: Vec<String> = (0..recovery::COUNT).map(|_| recovery::new_code()).collect();
-    let hashes: Vec<String> = codes
-        .iter()
-        .map(|c| recovery::hash(&recovery::normalise(c).expect("fresh code")))
-        .collect();
+    let (codes, hashes) = new_recovery_codes();
     let (org_id, user_id) = (user.org_id, user.id);
     let target = Target::user(&user);
     let txn = state.db.begin().await?;
@@ -176,6 +172,46 @@ pub async fn confirm_setup(
     replace_recovery_codes(&txn, org_id, user_id, hashes).await?;
     txn.commit().await?;
     Ok(codes)
+}
+
+/// Ten new recovery codes after the password is entered again; the old ones stop working.
+/// Returned once, like the first ten.
+pub async fn regenerate_recovery_codes(
+    state: &AppState,
+    current: &CurrentUser,
+    password: String,
+) -> Result<Vec<String>, AppError> {
+    let user = load_user(state, current).await?;
+    if user.totp_secret.is_none() {
+        return Err(AppError::Conflict(
+            "Two-factor sign-in is off, so there are no recovery codes to replace.".to_owned(),
+        ));
+    }
+    confirm_password(state, &user, password).await?;
+    let (codes, hashes) = new_recovery_codes();
+    let txn = state.db.begin().await?;
+    replace_recovery_codes(&txn, user.org_id, user.id, hashes).await?;
+    audit::record(
+        &txn,
+        user.org_id,
+        &Actor::user(current, client(state).address),
+        AuditAction::RecoveryCodesRegenerated,
+        &Target::user(&user),
+        Changes::new().set("recovery_codes", recovery::COUNT),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(codes)
+}
+
+/// Fresh codes as shown to the user, and their hashes as stored.
+fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
+    let codes: Vec<String> = (0..recovery::COUNT).map(|_| recovery::new_code()).collect();
+    let hashes = codes
+        .iter()
+        .map(|c| recovery::hash(&recovery::normalise(c).expect("fresh code")))
+        .collect();
+    (codes, hashes)
 }
 
 async fn replace_recovery_codes(

@@ -1,0 +1,5 @@
+//! Server-only parts of My Profile.
+pub mod details;
+pub mod device;
+pub mod password;
+pub mod sessions;
