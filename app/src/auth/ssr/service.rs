@@ -40,6 +40,18 @@ pub async fn sign_in(
     if email.is_empty() || password.is_empty() {
         return Err(AppError::invalid("Enter your email and password."));
     }
+    // Checked before the email becomes a throttle key or reaches a query.
+    if email.len() > crate::limits::MAX_EMAIL_BYTES {
+        return Err(AppError::invalid(format!(
+            "That email address is too long: at most {} characters.",
+            crate::limits::MAX_EMAIL_BYTES
+        )));
+    }
+    if email.contains('\0') {
+        return Err(AppError::invalid(crate::limits::nul_message(
+            "The email address",
+        )));
+    }
     let address = client.address.clone().unwrap_or_else(|| "unknown".into());
     let now = now_ms();
     // Counted before the hash, released below when the password is right.
