@@ -285,3 +285,41 @@ async fn test_sign_in_refuses_nul_and_huge_emails_with_a_sentence() {
     // The people and throttle tables never saw them.
     assert_eq!(throttle_failures(&app, &format!("account:{long}")).await, 0);
 }
+
+// --- Cross-site check against public_url (issue 11 item 10) ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_an_origin_with_another_scheme_or_port_than_public_url_is_cross_site() {
+    let app = spawn().await;
+    app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let form = [("email", "ada@acme.test"), ("password", PASSWORD)];
+    for (origin, host) in [
+        // public_url is http://127.0.0.1:3000 (the default).
+        ("https://127.0.0.1:3000", "127.0.0.1:3000"),
+        ("http://127.0.0.1:3999", "127.0.0.1:3999"),
+        ("http://evil.example", "evil.example"),
+    ] {
+        let reply = app
+            .post_raw(
+                &mut Browser::default(),
+                <SignIn as leptos::server_fn::ServerFn>::PATH,
+                &form,
+                &[("origin", origin), ("host", host)],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "Origin {origin}");
+        assert!(reply.set_cookies().is_empty());
+    }
+    let reply = app
+        .post_raw(
+            &mut Browser::default(),
+            <SignIn as leptos::server_fn::ServerFn>::PATH,
+            &form,
+            &[
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "localhost:3000"),
+            ],
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.status);
+}
