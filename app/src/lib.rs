@@ -14,6 +14,7 @@ pub mod api_status;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod limits;
 pub mod mail;
 pub mod management;
 pub mod orgs;

@@ -1,8 +1,7 @@
 //! Input rules shared by forms (instant feedback in the browser) and server functions (the
 //! authority). Each returns the cleaned value or a sentence saying what is wrong.
 
-pub const MAX_NAME_CHARS: usize = 120;
-pub const MAX_ROLE_NAME_CHARS: usize = 80;
+pub use crate::limits::{MAX_EMAIL_BYTES, MAX_NAME_CHARS, MAX_ROLE_NAME_CHARS};
 
 /// A person's or organisation's name: trimmed, 1–120 characters, no control characters
 /// (which also rules out line breaks that could end up in mail headers).
@@ -39,8 +38,10 @@ pub fn parse_email(input: &str) -> Result<String, String> {
     if email.is_empty() {
         return Err("Enter an email address.".into());
     }
-    if email.len() > 254 {
-        return Err("That email address is too long.".into());
+    if email.len() > MAX_EMAIL_BYTES {
+        return Err(format!(
+            "That email address is too long: at most {MAX_EMAIL_BYTES} characters."
+        ));
     }
     if email
         .chars()

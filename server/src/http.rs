@@ -2,6 +2,7 @@
 //! security layer wrapped around all of it.
 mod error_status;
 mod health;
+mod input_guard;
 pub mod request_log;
 mod router;
 mod security;

@@ -576,6 +576,7 @@ pub fn parse_record(table: &Table, extras: Extras, json: &Json) -> Result<Parsed
     let object = json
         .as_object()
         .ok_or_else(|| format!("Each record must be a JSON object, not {}", kind_of(json)))?;
+    crate::limits::check_api_record(json)?;
     let mut parsed = ParsedRecord::default();
     for (name, value) in object {
         // Natero's gem writes `stage`; the other clients `current_stage`.

@@ -68,6 +68,7 @@ pub fn parse_interaction(json: &Json) -> Result<InteractionRecord, String> {
             fields::kind_of(json)
         )
     })?;
+    crate::limits::check_api_record(json)?;
     let mut record = InteractionRecord {
         interaction_id: None,
         account_id: None,

@@ -57,6 +57,10 @@ pub fn parse_metric(json: &Json, name: Option<&str>) -> Result<MetricRecord, Str
             fields::kind_of(json)
         )
     })?;
+    crate::limits::check_api_record(json)?;
+    if let Some(name) = name {
+        crate::limits::check_api_record(&serde_json::json!({ "name": name }))?;
+    }
     const KNOWN: &[&str] = &["account_id", "name", "metrics", "timestamp", "value"];
     if let Some(other) = object.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(unknown_property(other));

@@ -76,12 +76,22 @@ pub struct Failure {
     pub message: String,
 }
 
+/// An id echoed in a failure as sent, unless it is itself the problem (over the limit or
+/// holding NUL): then shortened, so the answer and API Status stay small and storable.
+fn echo_id(id: String) -> String {
+    if id.len() > crate::limits::MAX_API_TEXT_BYTES || id.contains('\0') {
+        crate::limits::quoted(&id)
+    } else {
+        id
+    }
+}
+
 impl Failure {
     pub fn of(record: usize, json: &Json, message: impl Into<String>) -> Self {
         Self {
             record,
-            account_id: fields::key_string(json, "account_id"),
-            user_id: fields::key_string(json, "user_id"),
+            account_id: fields::key_string(json, "account_id").map(echo_id),
+            user_id: fields::key_string(json, "user_id").map(echo_id),
             message: message.into(),
         }
     }

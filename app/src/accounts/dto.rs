@@ -127,7 +127,7 @@ impl AccountQuery {
                 .unwrap_or_default()
                 .trim()
                 .chars()
-                .take(100)
+                .take(crate::limits::MAX_SEARCH_CHARS)
                 .collect(),
             sort: AccountSort::from_key(&get("sort").unwrap_or_default()),
             descending: get("dir").as_deref() == Some("desc"),

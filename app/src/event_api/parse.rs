@@ -22,7 +22,7 @@ pub const ACTIONS: [&str; 7] = [
 ];
 
 /// Longest id or name (account_id, user_id, session_id, product, module, feature), in bytes.
-pub const MAX_TEXT_BYTES: usize = 1024;
+pub const MAX_TEXT_BYTES: usize = crate::limits::MAX_API_TEXT_BYTES;
 /// Earliest `created_at` accepted: 2000-01-01T00:00:00Z. Anything earlier is most likely
 /// seconds instead of milliseconds.
 pub const MIN_CREATED_AT: i64 = 946_684_800_000;
@@ -179,7 +179,13 @@ pub fn parse_line(line: u32, text: &[u8], now: i64) -> Result<Event, String> {
     let active_duration = optional_number(&object, "active_duration", &mut problems);
     let details = match object.get("details") {
         None | Some(Value::Null) => None,
-        Some(details @ Value::Object(_)) => Some(details.to_string()),
+        Some(details @ Value::Object(_)) => match crate::limits::check_event_details(details) {
+            Ok(text) => Some(text),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        },
         Some(other) => {
             problems.push(format!(
                 "Invalid type for property: details (expecting object, got {})",
@@ -247,14 +253,7 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-/// A client's value quoted back in a message: at most 60 characters.
-fn shorten(text: &str) -> String {
-    if text.chars().count() <= 60 {
-        text.to_owned()
-    } else {
-        format!("{}…", text.chars().take(60).collect::<String>())
-    }
-}
+use crate::limits::quoted as shorten;
 
 /// A string field: `required` ones must be present and not blank; optional ones treat
 /// null and "" as absent.
@@ -271,7 +270,10 @@ fn text_field(
             format!("Missing required field: '{field}' (empty)")
         }
         Some(Value::String(text)) if text.len() > MAX_TEXT_BYTES => {
-            format!("Property {field} is longer than {MAX_TEXT_BYTES} bytes")
+            crate::limits::too_long_message(&format!("Property {field}"), MAX_TEXT_BYTES, "bytes")
+        }
+        Some(Value::String(text)) if text.contains('\0') => {
+            crate::limits::nul_message(&format!("Property {field}"))
         }
         Some(Value::String(text)) if text.is_empty() => return None,
         Some(Value::String(text)) => return Some(text.clone()),

@@ -8,7 +8,7 @@ use tower_http::trace::TraceLayer;
 use app::state::AppState;
 use app::{shell, App};
 
-use super::{error_status, health, request_log, security};
+use super::{error_status, health, input_guard, request_log, security};
 
 /// The whole application as one axum router.
 pub fn router(state: AppState) -> Router {
@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(fallback_state.clone()),
             shell,
         ))
+        .layer(axum::middleware::from_fn(input_guard::input_guard))
         .layer(axum::middleware::from_fn(error_status::error_status_layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -25,7 +25,7 @@ pub async fn security_layer(
         && !KEY_AUTHENTICATED_PREFIXES
             .iter()
             .any(|p| path.starts_with(p))
-        && is_cross_site(request.headers())
+        && is_cross_site(request.headers(), &state.settings.public_url)
     {
         let path = super::request_log::loggable_path(&path);
         tracing::warn!(%path, "refused a cross-site request");
@@ -79,24 +79,23 @@ pub async fn security_layer(
 }
 
 /// A request is cross-site when the browser says so (`Sec-Fetch-Site`) or, for browsers
-/// that do not send that, when its `Origin` names another host than the one it was sent to.
-/// Requests with neither header come from programs, which carry no ambient cookies.
-pub fn is_cross_site(headers: &HeaderMap) -> bool {
+/// that do not send that, when its `Origin` is not exactly the origin of `public_url`:
+/// scheme, host and port (`https://…` is refused by an http deployment, and the other way
+/// round). The request's own `Host` header is not trusted for this. Requests with neither
+/// header come from programs, which carry no ambient cookies.
+pub fn is_cross_site(headers: &HeaderMap, public_url: &url::Url) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return !matches!(site, "same-origin" | "none");
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let origin_host = origin
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .unwrap_or("null");
-    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+    // Both sides through the URL parser, so default ports and letter case compare equal.
+    let ours = public_url.origin();
+    match url::Url::parse(origin) {
+        Ok(theirs) => !ours.is_tuple() || theirs.origin() != ours,
+        Err(_) => true,
+    }
 }
 
 #[cfg(test)]
@@ -111,30 +110,48 @@ mod tests {
         map
     }
 
-    #[test]
-    fn test_fetch_metadata_decides_when_present() {
-        assert!(!is_cross_site(&headers(&[(
-            "sec-fetch-site",
-            "same-origin"
-        )])));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
+    fn public(url: &str) -> url::Url {
+        url::Url::parse(url).unwrap()
     }
 
     #[test]
-    fn test_origin_must_match_host_otherwise() {
-        assert!(!is_cross_site(&headers(&[
-            ("origin", "http://127.0.0.1:3000"),
-            ("host", "127.0.0.1:3000")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "http://evil.example"),
-            ("host", "127.0.0.1:3000")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "null"),
-            ("host", "127.0.0.1:3000")
-        ])));
-        assert!(!is_cross_site(&headers(&[])));
+    fn test_fetch_metadata_decides_when_present() {
+        let ours = public("http://127.0.0.1:3000");
+        assert!(!is_cross_site(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            &ours
+        ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            &ours
+        ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            &ours
+        ));
+    }
+
+    #[test]
+    fn test_origin_must_be_public_url_by_scheme_host_and_port() {
+        let ours = public("http://127.0.0.1:3000/");
+        let check = |origin: &'static str| is_cross_site(&headers(&[("origin", origin)]), &ours);
+        assert!(!check("http://127.0.0.1:3000"));
+        assert!(check("https://127.0.0.1:3000"), "another scheme");
+        assert!(check("http://127.0.0.1:3001"), "another port");
+        assert!(check("http://evil.example"));
+        assert!(check("null"));
+        assert!(!is_cross_site(&headers(&[]), &ours));
+        let https = public("https://steward.example.com");
+        let check = |origin: &'static str| is_cross_site(&headers(&[("origin", origin)]), &https);
+        assert!(
+            !check("https://Steward.Example.com:443"),
+            "default port, any case"
+        );
+        assert!(check("http://steward.example.com"));
+        // The Host header does not make another origin same-site.
+        assert!(is_cross_site(
+            &headers(&[("origin", "http://evil.example"), ("host", "evil.example")]),
+            &https
+        ));
     }
 }

@@ -16,6 +16,7 @@ mod audit;
 mod auth;
 mod cli;
 mod event_api;
+mod hardening;
 mod invite;
 mod isolation;
 mod jobs;

@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use crate::error::AppError;
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
-pub const MAX_PASSWORD_CHARS: usize = 128;
+pub use crate::limits::MAX_PASSWORD_CHARS;
 
 type Job = Box<dyn FnOnce() + Send>;
 

@@ -42,16 +42,11 @@ pub fn reset_link(settings: &Settings, token: &str) -> String {
 pub async fn request(state: &AppState, email: &str, client: &Client) -> Result<(), AppError> {
     let email = crate::validation::parse_email(email).map_err(|m| AppError::field("email", m))?;
     let address = client.address.clone().unwrap_or_else(|| "unknown".into());
-    let keys = [
-        format!("forgot:{email}"),
-        format!("forgot-address:{address}"),
+    let limits = [
+        throttle::Limit::new(format!("forgot:{email}"), FORGOT_EMAIL),
+        throttle::Limit::new(format!("forgot-address:{address}"), FORGOT_ADDRESS),
     ];
-    let now = now_ms();
-    if let Some(seconds) = throttle::blocked_for(&state.db, &keys, now).await? {
-        return Err(AppError::Throttled(seconds));
-    }
-    throttle::record_failure(&state.db, &keys[0], FORGOT_EMAIL, now).await?;
-    throttle::record_failure(&state.db, &keys[1], FORGOT_ADDRESS, now).await?;
+    throttle::reserve(&state.db, &limits, now_ms()).await?;
     let state = state.clone();
     let address = client.address.clone();
     tokio::spawn(async move {

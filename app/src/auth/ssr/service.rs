@@ -40,17 +40,30 @@ pub async fn sign_in(
     if email.is_empty() || password.is_empty() {
         return Err(AppError::invalid("Enter your email and password."));
     }
+    // Checked before the email becomes a throttle key or reaches a query.
+    if email.len() > crate::limits::MAX_EMAIL_BYTES {
+        return Err(AppError::invalid(format!(
+            "That email address is too long: at most {} characters.",
+            crate::limits::MAX_EMAIL_BYTES
+        )));
+    }
+    if email.contains('\0') {
+        return Err(AppError::invalid(crate::limits::nul_message(
+            "The email address",
+        )));
+    }
     let address = client.address.clone().unwrap_or_else(|| "unknown".into());
     let now = now_ms();
-    let keys = [
-        throttle::account_from_address_key(&email, &address),
-        throttle::account_key(&email),
-        throttle::address_key(&address),
+    // Counted before the hash, released below when the password is right.
+    let limits = [
+        throttle::Limit::new(
+            throttle::account_from_address_key(&email, &address),
+            throttle::ACCOUNT_FROM_ADDRESS,
+        ),
+        throttle::Limit::new(throttle::account_key(&email), throttle::ACCOUNT),
+        throttle::Limit::new(throttle::address_key(&address), throttle::ADDRESS),
     ];
-    let standing = throttle::standing(&state.db, &keys, now).await?;
-    if let Some(seconds) = standing.blocked_for {
-        return Err(AppError::Throttled(seconds));
-    }
+    throttle::reserve(&state.db, &limits, now).await?;
 
     // The same email may be a user in several organisations; the most recently used wins.
     let candidate = users::Entity::find()
@@ -81,15 +94,14 @@ pub async fn sign_in(
             )
             .await?;
         }
-        throttle::record_failure(&state.db, &keys[0], throttle::ACCOUNT_FROM_ADDRESS, now).await?;
-        throttle::record_failure(&state.db, &keys[1], throttle::ACCOUNT, now).await?;
-        throttle::record_failure(&state.db, &keys[2], throttle::ADDRESS, now).await?;
         tracing::info!(client = %address, "sign-in refused");
         return Err(AppError::invalid(WRONG_CREDENTIALS));
     };
-    if standing.recorded.contains(&keys[0]) {
-        throttle::clear(&state.db, &keys[0]).await?;
-    }
+    // This client's failures at this account start over; the other two counters only
+    // give back this attempt.
+    throttle::clear(&state.db, &limits[0].key).await?;
+    throttle::release(&state.db, &limits[1]).await?;
+    throttle::release(&state.db, &limits[2]).await?;
 
     if user.totp_secret.is_some() {
         let token = session::create(
@@ -128,10 +140,8 @@ pub async fn verify_second_factor(
     .await?
     .ok_or_else(expired)?;
     let key = format!("second-factor:{}", pending.user_id);
-    if let Some(seconds) = throttle::blocked_for(&state.db, std::slice::from_ref(&key), now).await?
-    {
-        return Err(AppError::Throttled(seconds));
-    }
+    let limit = throttle::Limit::new(key.clone(), throttle::SECOND_FACTOR);
+    throttle::reserve(&state.db, std::slice::from_ref(&limit), now).await?;
     let user = users::Entity::find_by_id(pending.user_id)
         .filter(users::Column::OrgId.eq(pending.org_id))
         .filter(users::Column::Status.eq("active"))
@@ -139,7 +149,6 @@ pub async fn verify_second_factor(
         .await?
         .ok_or_else(expired)?;
     if !two_factor::check_sign_in_code(state, &user, code, now).await? {
-        throttle::record_failure(&state.db, &key, throttle::SECOND_FACTOR, now).await?;
         let actor = Actor::anonymous(&user.email, client.address.clone());
         let changes = Changes::new().set("reason", "wrong second-factor code");
         audit::record(

@@ -8,8 +8,8 @@
 //! - client address across accounts: stops credential stuffing from one address.
 //! The keys use the typed email whether or not an account has it, so throttling answers
 //! the same for unknown emails as for real ones.
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::db::entities::sign_in_throttle::{self, Entity as Throttle};
 use crate::error::AppError;
@@ -71,79 +71,120 @@ pub fn address_key(address: &str) -> String {
     format!("address:{address}")
 }
 
-/// What the throttle table says about a set of keys, read in one query.
-pub struct Standing {
-    /// Seconds until every key allows another attempt (None: go ahead).
-    pub blocked_for: Option<u64>,
-    /// Keys that have a row (recent failures), so success only clears what exists.
-    pub recorded: Vec<String>,
+/// One counter to reserve an attempt on, with the policy that governs it.
+pub struct Limit {
+    pub key: String,
+    pub policy: Policy,
 }
 
-pub async fn standing(
-    db: &impl ConnectionTrait,
-    keys: &[String],
-    now: i64,
-) -> Result<Standing, AppError> {
-    let rows = Throttle::find()
-        .filter(sign_in_throttle::Column::Key.is_in(keys.iter().cloned()))
-        .all(db)
-        .await?;
-    let longest = rows
-        .iter()
-        .map(|row| row.blocked_until - now)
-        .max()
-        .unwrap_or(0);
-    Ok(Standing {
-        blocked_for: (longest > 0).then(|| ((longest + 999) / 1000) as u64),
-        recorded: rows.into_iter().map(|row| row.key).collect(),
-    })
+impl Limit {
+    pub fn new(key: String, policy: Policy) -> Self {
+        Self { key, policy }
+    }
 }
 
-/// Seconds until every given key allows another attempt (None: go ahead).
-pub async fn blocked_for(
+/// Counts an attempt against every limit before the work it guards (a password hash, a
+/// code check, a reset mail) is done, so parallel attempts cannot all slip in between a
+/// read of the counters and their update. Each limit is taken with one conditional
+/// `INSERT … ON CONFLICT DO UPDATE … WHERE blocked_until <= now` on SQLite and
+/// PostgreSQL alike: the database serialises the increments, none is lost, and an attempt
+/// that finds a limit waiting is refused without counting. When one limit refuses, the
+/// ones already taken are released again and the caller gets `Throttled`.
+///
+/// A reserved attempt counts as a failure; the caller releases it on success
+/// (`release`, or `clear` for a counter that success resets).
+pub async fn reserve(
     db: &impl ConnectionTrait,
-    keys: &[String],
-    now: i64,
-) -> Result<Option<u64>, AppError> {
-    Ok(standing(db, keys, now).await?.blocked_for)
-}
-
-pub async fn record_failure(
-    db: &impl ConnectionTrait,
-    key: &str,
-    policy: Policy,
+    limits: &[Limit],
     now: i64,
 ) -> Result<(), AppError> {
-    Throttle::insert(sign_in_throttle::ActiveModel {
-        key: Set(key.to_owned()),
-        failures: Set(0),
-        window_started_at: Set(now),
-        blocked_until: Set(0),
-    })
-    .on_conflict(
-        OnConflict::column(sign_in_throttle::Column::Key)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    let Some(row) = Throttle::find_by_id(key.to_owned()).one(db).await? else {
-        return Ok(());
-    };
-    let expired = now - row.window_started_at > WINDOW_MS && row.blocked_until <= now;
-    let (failures, window_started_at) = if expired {
-        (1, now)
-    } else {
-        (row.failures + 1, row.window_started_at)
-    };
-    let blocked_until = wait_after(policy, failures)
-        .map(|wait| now + wait)
-        .unwrap_or(0);
-    let mut active: sign_in_throttle::ActiveModel = row.into();
-    active.failures = Set(failures);
-    active.window_started_at = Set(window_started_at);
-    active.blocked_until = Set(blocked_until);
-    active.update(db).await?;
+    for (taken, limit) in limits.iter().enumerate() {
+        if !reserve_one(db, limit, now).await? {
+            for earlier in &limits[..taken] {
+                release(db, earlier).await?;
+            }
+            let wait_ms = Throttle::find_by_id(limit.key.clone())
+                .one(db)
+                .await?
+                .map(|row| row.blocked_until - now)
+                .unwrap_or(0);
+            let wait_ms = std::cmp::max(wait_ms, 1);
+            return Err(AppError::Throttled(((wait_ms + 999) / 1000) as u64));
+        }
+    }
+    Ok(())
+}
+
+fn column(name: sign_in_throttle::Column) -> Expr {
+    Expr::col((Throttle, name))
+}
+
+/// The conditional upsert behind `reserve`; true when the attempt was counted.
+async fn reserve_one(db: &impl ConnectionTrait, limit: &Limit, now: i64) -> Result<bool, AppError> {
+    use sea_orm::sea_query::ExprTrait;
+    use sign_in_throttle::Column::{BlockedUntil, Failures, Key, WindowStartedAt};
+    let window_over = Expr::val(now).sub(column(WindowStartedAt)).gt(WINDOW_MS);
+    let failures: Expr = Expr::case(window_over.clone(), 1)
+        .finally(column(Failures).add(1))
+        .into();
+    let insert = Query::insert()
+        .into_table(Throttle)
+        .columns([Key, Failures, WindowStartedAt, BlockedUntil])
+        .values_panic([
+            limit.key.clone().into(),
+            1.into(),
+            now.into(),
+            blocked_until(limit.policy, Expr::val(1), now),
+        ])
+        .on_conflict(
+            OnConflict::column(Key)
+                .values([
+                    (Failures, failures.clone()),
+                    (
+                        WindowStartedAt,
+                        Expr::case(window_over, now)
+                            .finally(column(WindowStartedAt))
+                            .into(),
+                    ),
+                    (BlockedUntil, blocked_until(limit.policy, failures, now)),
+                ])
+                .action_and_where(column(BlockedUntil).lte(now))
+                .to_owned(),
+        )
+        .to_owned();
+    Ok(db.execute(&insert).await?.rows_affected() == 1)
+}
+
+/// `blocked_until` after `failures` failures, as an expression: the waits of `wait_after`
+/// spelled out as a `CASE` ladder, since SQLite and PostgreSQL share no `power`/`least`.
+fn blocked_until(policy: Policy, failures: Expr, now: i64) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    let mut ladder = Expr::case(failures.clone().lt(policy.threshold), 0);
+    let mut count = policy.threshold;
+    while let Some(wait) = wait_after(policy, count).filter(|wait| *wait < policy.max_wait_ms) {
+        ladder = ladder.case(failures.clone().eq(count), now + wait);
+        count += 1;
+    }
+    ladder.finally(now + policy.max_wait_ms).into()
+}
+
+/// Gives back one reserved attempt (the attempt succeeded); lifts the wait when the
+/// counter drops below the threshold again.
+pub async fn release(db: &impl ConnectionTrait, limit: &Limit) -> Result<(), AppError> {
+    use sea_orm::sea_query::ExprTrait;
+    use sign_in_throttle::Column::{BlockedUntil, Failures, Key};
+    Throttle::update_many()
+        .col_expr(Failures, column(Failures).sub(1))
+        .col_expr(
+            BlockedUntil,
+            Expr::case(column(Failures).sub(1).lt(limit.policy.threshold), 0)
+                .finally(column(BlockedUntil))
+                .into(),
+        )
+        .filter(Key.eq(limit.key.as_str()))
+        .filter(Failures.gt(0))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -37,16 +37,13 @@ pub(crate) async fn confirm_password(
 ) -> Result<(), AppError> {
     let now = now_ms();
     let key = format!("reauth:{}", user.id);
-    if let Some(seconds) = throttle::blocked_for(&state.db, std::slice::from_ref(&key), now).await?
-    {
-        return Err(AppError::Throttled(seconds));
-    }
+    let limit = throttle::Limit::new(key.clone(), throttle::SECOND_FACTOR);
+    throttle::reserve(&state.db, std::slice::from_ref(&limit), now).await?;
     if !state
         .hasher
         .verify(SecretString::from(password), user.password_hash.clone())
         .await?
     {
-        throttle::record_failure(&state.db, &key, throttle::SECOND_FACTOR, now).await?;
         return Err(AppError::field(
             "current_password",
             "That is not your current password.",

@@ -1,0 +1,325 @@
+//! Hardening under hostile and heavy input (issue 11): limits that hold for parallel
+//! requests, bounded fields, bad bytes, connection limits, busy storage.
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+use tokio::task::JoinSet;
+
+use app::auth::api::{RequestPasswordReset, SignIn};
+use app::db::entities::{api_calls, sign_in_throttle, usage_events};
+use app::error::AppError;
+
+use crate::account_api::Api;
+use crate::common::{spawn, Browser, TestApp, PASSWORD};
+use crate::event_api::{event_key, post_events};
+
+async fn throttle_failures(app: &TestApp, key: &str) -> i32 {
+    sign_in_throttle::Entity::find_by_id(key.to_owned())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .map(|row| row.failures)
+        .unwrap_or(0)
+}
+
+/// Answers of `attempts` sign-ins sent at once from one address, in no particular order.
+async fn sign_in_at_once(app: &Arc<TestApp>, passwords: Vec<String>) -> Vec<Result<(), AppError>> {
+    let mut running = JoinSet::new();
+    for password in passwords {
+        let app = app.clone();
+        running.spawn(async move {
+            let mut browser = Browser::from_address("198.51.100.40");
+            app.call::<SignIn>(
+                &mut browser,
+                &[("email", "ada@acme.test"), ("password", &password)],
+            )
+            .await
+            .map(|_| ())
+        });
+    }
+    running.join_all().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_concurrent_wrong_passwords_are_refused_after_the_threshold_with_exact_counters() {
+    let app = Arc::new(spawn().await);
+    app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let answers = sign_in_at_once(&app, vec!["guess guess guess".to_owned(); 40]).await;
+    let wrong = answers
+        .iter()
+        .filter(|a| matches!(a, Err(AppError::Invalid(_))))
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|a| matches!(a, Err(AppError::Throttled(_))))
+        .count();
+    // Five failures from one address at one account, then a wait: exactly five passwords
+    // were checked, however the forty requests interleaved.
+    assert_eq!((wrong, throttled), (5, 35), "answers: {answers:?}");
+    assert_eq!(
+        throttle_failures(&app, "account-address:ada@acme.test|198.51.100.40").await,
+        5
+    );
+    assert_eq!(throttle_failures(&app, "account:ada@acme.test").await, 5);
+    assert_eq!(throttle_failures(&app, "address:198.51.100.40").await, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_one_right_password_among_concurrent_guesses_keeps_the_counters_exact() {
+    let app = Arc::new(spawn().await);
+    app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let mut passwords = vec!["guess guess guess".to_owned(); 39];
+    passwords.insert(17, PASSWORD.to_owned());
+    let answers = sign_in_at_once(&app, passwords).await;
+    let wrong = answers
+        .iter()
+        .filter(|a| matches!(a, Err(AppError::Invalid(_))))
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|a| matches!(a, Err(AppError::Throttled(_))))
+        .count();
+    let signed_in = answers.iter().filter(|a| a.is_ok()).count();
+    assert_eq!(wrong + throttled + signed_in, 40, "answers: {answers:?}");
+    // The account-wide limit (ten) bounds the checked guesses even when the right
+    // password resets this address's own counter; the counters lose no update and the
+    // right password gives its attempt back.
+    assert!(wrong <= 10, "{wrong} guesses were checked");
+    assert_eq!(
+        throttle_failures(&app, "account:ada@acme.test").await,
+        wrong as i32
+    );
+    assert_eq!(
+        throttle_failures(&app, "address:198.51.100.40").await,
+        wrong as i32
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_concurrent_forgot_password_requests_hold_the_limit() {
+    let app = Arc::new(spawn().await);
+    app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let mut running = JoinSet::new();
+    for _ in 0..12 {
+        let app = app.clone();
+        running.spawn(async move {
+            let mut browser = Browser::from_address("198.51.100.41");
+            app.call::<RequestPasswordReset>(&mut browser, &[("email", "ada@acme.test")])
+                .await
+                .map(|_| ())
+        });
+    }
+    let answers = running.join_all().await;
+    let accepted = answers.iter().filter(|a| a.is_ok()).count();
+    let throttled = answers
+        .iter()
+        .filter(|a| matches!(a, Err(AppError::Throttled(_))))
+        .count();
+    assert_eq!((accepted, throttled), (3, 9), "answers: {answers:?}");
+    assert_eq!(throttle_failures(&app, "forgot:ada@acme.test").await, 3);
+    assert_eq!(
+        throttle_failures(&app, "forgot-address:198.51.100.41").await,
+        3
+    );
+}
+
+// --- Field limits and NUL bytes (issue 11 items 1 and 6) ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_account_api_refuses_huge_fields_and_nul_per_record_with_the_limit_named() {
+    let api = Api::new().await;
+    let answer = api
+        .post(
+            "/api/v2/accounts",
+            json!([
+                {"account_id": "big-name", "name": "n".repeat(2_000_000), "join_date": 1_400_000_000_000i64},
+                {"account_id": "x".repeat(5000), "name": "Long id", "join_date": 1_400_000_000_000i64},
+                {"account_id": "nul", "name": "Nul\u{0}Ltd", "join_date": 1_400_000_000_000i64},
+                {"account_id": "dim", "name": "Dim", "join_date": 1_400_000_000_000i64,
+                 "custom_label_dimensions": [{"key": "k\u{0}", "value": "v"}]},
+                {"account_id": "fine", "name": "Fine Ltd", "join_date": 1_400_000_000_000i64,
+                 "description": "d".repeat(5000)},
+            ]),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    let failed = answer.failed();
+    assert_eq!(failed.len(), 4, "{}", answer.json);
+    let message = |i: usize| failed[i]["message"].as_str().unwrap().to_owned();
+    assert!(
+        message(0).contains("Property name is longer than 1024 bytes"),
+        "{}",
+        message(0)
+    );
+    assert!(
+        message(1).contains("Property account_id is longer than 1024 bytes"),
+        "{}",
+        message(1)
+    );
+    assert!(
+        failed[1]["account_id"].as_str().unwrap().len() < 100,
+        "a huge id is not echoed whole"
+    );
+    assert!(message(2).contains("NUL character"), "{}", message(2));
+    assert!(message(3).contains("NUL character"), "{}", message(3));
+    let stored = api.get("/api/v2/accounts").await;
+    let ids: Vec<&str> = stored
+        .results()
+        .iter()
+        .filter_map(|r| r["account_id"].as_str())
+        .collect();
+    assert_eq!(ids, ["fine"]);
+    // API Status holds the failures (no NUL reached the database).
+    api.app.state.api_status.flush().await;
+    let calls = api_calls::Entity::find()
+        .filter(api_calls::Column::OrgId.eq(api.org_id))
+        .all(&api.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(calls.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_event_api_refuses_nul_and_huge_details_per_line() {
+    let app = spawn().await;
+    app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org_id = app.org_id_of("ada@acme.test").await;
+    let (auth, key, _) = event_key(&app, org_id, "Web").await;
+    let at = app::time::now_ms() - 3_600_000;
+    let line = |extra: Value| {
+        let mut event = json!({"action": "feature", "account_id": "a1", "user_id": "u1",
+            "created_at": at, "feature": "Export"});
+        for (k, v) in extra.as_object().unwrap() {
+            event[k] = v.clone();
+        }
+        event.to_string()
+    };
+    let body = [
+        line(json!({})),
+        line(json!({"feature": "Ex\u{0}port"})),
+        line(json!({"details": {"note": "x".repeat(20_000)}})),
+        line(json!({"details": {"nested": {"ke\u{0}y": 1}}})),
+        line(json!({"details": {"k".repeat(300): 1}})),
+        line(json!({"user_id": "u\u{0}2"})),
+    ]
+    .join("\n");
+    let reply = post_events(&app, &format!("/v1/{auth}/{key}"), body.into_bytes(), false).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let answer: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(answer["accepted"], 1, "{answer}");
+    let failed = answer["failed_results"].as_array().unwrap();
+    let lines: Vec<u64> = failed.iter().map(|f| f["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 3, 4, 5, 6]);
+    let message = |i: usize| failed[i]["message"].as_str().unwrap().to_owned();
+    assert!(message(0).contains("NUL character"), "{}", message(0));
+    assert!(message(1).contains("16384 bytes"), "{}", message(1));
+    assert!(message(2).contains("NUL character"), "{}", message(2));
+    assert!(message(3).contains("255 bytes"), "{}", message(3));
+    assert!(message(4).contains("NUL character"), "{}", message(4));
+    let stored = usage_events::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_nul_in_a_path_or_query_gets_a_clear_400() {
+    let api = Api::new().await;
+    let answer = api.get("/api/v2/accounts/a%00b").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.json);
+    assert!(
+        answer.message().contains("NUL character"),
+        "{}",
+        answer.json
+    );
+    let reply = post_events(
+        &api.app,
+        "/v1/stw_evauth_a%00/stw_evapi_b",
+        b"{}".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let mut browser = Browser::default();
+    let reply = api.app.get(&mut browser, "/accounts?q=a%00b").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.contains("NUL character"), "{}", reply.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_sign_in_refuses_nul_and_huge_emails_with_a_sentence() {
+    let app = spawn().await;
+    app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let mut browser = Browser::default();
+    let err = app
+        .call::<SignIn>(
+            &mut browser,
+            &[("email", "ada\u{0}@acme.test"), ("password", "x")],
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("NUL character"), "{err}");
+    // Over the email limit: refused by sign-in; a megabyte: refused before sign-in runs.
+    let long = format!("{}@acme.test", "a".repeat(300));
+    let err = app
+        .call::<SignIn>(&mut browser, &[("email", &long), ("password", "x")])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("too long: at most 254"), "{err}");
+    let huge = format!("{}@acme.test", "a".repeat(1 << 20));
+    let err = app
+        .call::<SignIn>(&mut browser, &[("email", &huge), ("password", "x")])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("longer than 65536 bytes"), "{err}");
+    // A NUL in any server function's field is refused before the function runs.
+    let mut admin = app.signed_in("ada@acme.test").await;
+    let err = app
+        .call::<app::accounts::api::ListAccounts>(&mut admin, &[("query[search]", "a\u{0}b")])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("NUL character"), "{err}");
+    // The people and throttle tables never saw them.
+    assert_eq!(throttle_failures(&app, &format!("account:{long}")).await, 0);
+}
+
+// --- Cross-site check against public_url (issue 11 item 10) ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_an_origin_with_another_scheme_or_port_than_public_url_is_cross_site() {
+    let app = spawn().await;
+    app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let form = [("email", "ada@acme.test"), ("password", PASSWORD)];
+    for (origin, host) in [
+        // public_url is http://127.0.0.1:3000 (the default).
+        ("https://127.0.0.1:3000", "127.0.0.1:3000"),
+        ("http://127.0.0.1:3999", "127.0.0.1:3999"),
+        ("http://evil.example", "evil.example"),
+    ] {
+        let reply = app
+            .post_raw(
+                &mut Browser::default(),
+                <SignIn as leptos::server_fn::ServerFn>::PATH,
+                &form,
+                &[("origin", origin), ("host", host)],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "Origin {origin}");
+        assert!(reply.set_cookies().is_empty());
+    }
+    let reply = app
+        .post_raw(
+            &mut Browser::default(),
+            <SignIn as leptos::server_fn::ServerFn>::PATH,
+            &form,
+            &[
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "localhost:3000"),
+            ],
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.status);
+}
