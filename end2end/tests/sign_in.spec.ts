@@ -95,8 +95,79 @@ test("unknown addresses show the 404 page", async ({ page, errors }) => {
   errors.length = 0;
 });
 
-test("signed-out visitors are sent to sign in", async ({ page }) => {
+test("signed-out visitors are sent to sign in, with the page they asked for kept", async ({ page }) => {
   await open(page, "/settings/profile");
-  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fsettings%2Fprofile$/);
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+});
+
+test("sign-in returns to the page asked for, through the second step too, and never off-site", async ({ page, browser, errors }, testInfo) => {
+  const email = uniqueEmail(`next-${testInfo.project.name}`);
+  const js = testInfo.project.name === "hydrated";
+  await createAdministrator(page, email);
+  await signOut(page);
+
+  await test.step("a signed-out visit is a redirect that remembers the page", async () => {
+    const response = await page.request.get("/settings/users?tab=pending", { maxRedirects: 0 });
+    expect(response.status()).toBe(303);
+    expect(response.headers()["location"]).toBe("/sign-in?next=%2Fsettings%2Fusers%3Ftab%3Dpending");
+    await open(page, "/settings/users?tab=pending");
+    await expect(page).toHaveURL(/\/sign-in\?next=%2Fsettings%2Fusers%3Ftab%3Dpending$/);
+  });
+
+  await test.step("a wrong password keeps the target; the right one goes there", async () => {
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("not the password at all");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "do not match an active account" })).toBeVisible();
+    await settle(page);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/settings\/users\?tab=pending$/);
+    await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+    await settle(page);
+  });
+
+  let secret = "";
+  let codes: string[] = [];
+  await test.step("with two-factor sign-in, the target survives the second step", async () => {
+    if (js) {
+      ({ secret, codes } = await enableTwoFactor(page));
+    } else {
+      const other = await hydratedPage(browser, errors);
+      await signIn(other, email);
+      await expect(other).toHaveURL(/\/settings$/);
+      ({ secret, codes } = await enableTwoFactor(other));
+      await other.context().close();
+    }
+    await open(page, "/settings");
+    await signOut(page);
+    await open(page, "/settings/audit");
+    await expect(page).toHaveURL(/\/sign-in\?next=%2Fsettings%2Faudit$/);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/sign-in\/verify\?next=%2Fsettings%2Faudit$/);
+    await settle(page);
+    await page.getByLabel("Code").fill(totp(secret, 1));
+    await page.getByRole("button", { name: "Verify" }).click();
+    await expect(page).toHaveURL(/\/settings\/audit$/);
+    await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
+    await settle(page);
+  });
+
+  await test.step("an off-site target is ignored", async () => {
+    await signOut(page);
+    await open(page, "/sign-in?next=%2F%2Fevil.example%2Fx");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/sign-in\/verify$/);
+    await settle(page);
+    await page.getByLabel("Code").fill(codes[0]);
+    await page.getByRole("button", { name: "Verify" }).click();
+    await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/settings$/);
+    await settle(page);
+  });
 });
