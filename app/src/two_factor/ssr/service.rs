@@ -77,15 +77,17 @@ pub async fn confirm_identity(
             )
         })?;
     let now = now_ms();
+    // Counted before the check (as at sign-in), so parallel guesses cannot slip past.
+    let key = format!("reauth:{}", user.id);
+    let limit = throttle::Limit::new(key.clone(), throttle::SECOND_FACTOR);
+    throttle::reserve(&state.db, std::slice::from_ref(&limit), now).await?;
     if !check_sign_in_code(state, &user, code, now).await? {
-        let key = format!("reauth:{}", user.id);
-        throttle::record_failure(&state.db, &key, throttle::SECOND_FACTOR, now).await?;
         return Err(AppError::field(
             "code",
             "That code does not match your authenticator app. Enter the newest code, or a recovery code.",
         ));
     }
-    Ok(())
+    throttle::clear(&state.db, &key).await
 }
 
 pub async fn status(state: &AppState, current: &CurrentUser) -> Result<TwoFactorStatus, AppError> {
