@@ -37,7 +37,8 @@ impl MailStatus {
             MailStatus::Queued => "Queued",
             MailStatus::Sent => "Sent",
             MailStatus::Failed => "Failed",
-            MailStatus::Outbox => "Outbox",
+            // Not "Outbox": that is the page's name.
+            MailStatus::Outbox => "Unsent",
         }
     }
 
@@ -81,6 +82,43 @@ impl OutboxQuery {
     }
 }
 
+/// Whether the one-time link a message carries still works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkState {
+    Works,
+    /// Its owner used it (set up their account, chose a new password).
+    Used,
+    /// A newer link was issued to the same person.
+    Replaced,
+    /// The invitation was revoked or the user deleted.
+    Revoked,
+    Expired,
+}
+
+impl LinkState {
+    /// The mark beside the message; None for a link that works.
+    pub fn mark(self) -> Option<&'static str> {
+        match self {
+            LinkState::Works => None,
+            LinkState::Used => Some("link used"),
+            LinkState::Replaced => Some("link replaced"),
+            LinkState::Revoked => Some("link revoked"),
+            LinkState::Expired => Some("link expired"),
+        }
+    }
+
+    /// Said above an opened message whose link no longer works.
+    pub fn explain(self) -> Option<&'static str> {
+        match self {
+            LinkState::Works => None,
+            LinkState::Used => Some("This link was used and no longer works."),
+            LinkState::Replaced => Some("This link no longer works: a newer one was sent to the same person. Pass on the newest one."),
+            LinkState::Revoked => Some("This link no longer works: the invitation was revoked or the user deleted."),
+            LinkState::Expired => Some("This link has expired. Resend the invitation or the reset link for a new one."),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxRow {
     pub id: i32,
@@ -94,6 +132,8 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     /// When the next delivery attempt is due; only for queued messages.
     pub next_attempt: Option<TimeLabel>,
+    /// The state of the one-time link inside, for invitations and password resets.
+    pub link: Option<LinkState>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

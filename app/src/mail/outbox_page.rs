@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::mail::api::{list_outbox, OpenOutboxMessage};
-use crate::mail::dto::{MailStatus, OutboxMessage, OutboxPage as Page, OutboxQuery};
+use crate::mail::dto::{LinkState, MailStatus, OutboxMessage, OutboxPage as Page, OutboxQuery};
 use crate::mail::NoRelayBanner;
 use crate::time_label::TimeLabel;
 use crate::ui::{
@@ -41,7 +41,7 @@ pub fn OutboxPage() -> impl IntoView {
     }
 }
 
-/// All, Queued, Sent, Failed, Outbox: links, so the filter works without JavaScript.
+/// All, Queued, Sent, Failed, Unsent: links, so the filter works without JavaScript.
 #[component]
 fn StatusTabs(query: Memo<OutboxQuery>) -> impl IntoView {
     let choices = std::iter::once((None, "All"))
@@ -72,7 +72,16 @@ fn status_badge(status: MailStatus) -> impl IntoView {
     };
     view! {
         <Badge tone>{status.label()}</Badge>
-        {(status == MailStatus::Outbox).then(|| view! { <span class="muted small status-note">"not sent: no relay configured"</span> })}
+        {(status == MailStatus::Outbox).then(|| view! { <span class="muted small status-note">"no relay configured"</span> })}
+    }
+}
+
+/// "Invitation" and, when its link no longer works, why ("link replaced").
+fn kind_with_link(kind: String, link: Option<LinkState>) -> impl IntoView {
+    let mark = link.and_then(LinkState::mark);
+    view! {
+        {kind}
+        {mark.map(|mark| view! { " " <Badge tone=Tone::Neutral>{mark}</Badge> })}
     }
 }
 
@@ -146,7 +155,7 @@ fn OutboxTable(
                             <td>{time(row.created)}</td>
                             <td>{row.to}</td>
                             <td class="strong">{row.subject}</td>
-                            <td>{row.kind}</td>
+                            <td>{kind_with_link(row.kind, row.link)}</td>
                             <td>{status_badge(row.status)}</td>
                             <td class="numeric">{row.attempts}</td>
                             <td class="mail-error">{row.last_error.unwrap_or_else(|| "—".into())}</td>
@@ -196,12 +205,13 @@ fn MessageDialog(action: ServerAction<OpenOutboxMessage>, open: RwSignal<bool>) 
                             <dt>"Subject"</dt>
                             <dd>{message.subject}</dd>
                             <dt>"Kind"</dt>
-                            <dd>{message.kind}</dd>
+                            <dd>{kind_with_link(message.kind, message.link)}</dd>
                             <dt>"Created"</dt>
                             <dd>{time(message.created)}</dd>
                             <dt>"Status"</dt>
                             <dd>{status_badge(message.status)}</dd>
                         </dl>
+                        {message.link.and_then(LinkState::explain).map(|why| view! { <div class="alert alert-warning" role="note">{why}</div> })}
                         <pre class="mail-body" data-testid="mail-body">{text}</pre>
                     }
                         .into_any()

@@ -1,5 +1,5 @@
 //! The Outbox page: the organisation's outgoing mail through its server functions.
-use app::db::entities::outbound_mail;
+use app::db::entities::{one_time_tokens, outbound_mail};
 use app::error::AppError;
 use app::mail::api::{ListOutbox, OpenOutboxMessage};
 use app::mail::ssr::compose;
@@ -269,7 +269,8 @@ async fn test_the_outbox_page_renders_on_the_server() {
         "Outgoing mail",
         "Quarterly review",
         "bob@acme.test",
-        "not sent: no relay configured",
+        "Unsent",
+        "no relay configured",
     ] {
         assert!(page.body.contains(text), "{text}");
     }
@@ -278,4 +279,100 @@ async fn test_the_outbox_page_renders_on_the_server() {
         !sent_only.body.contains("Quarterly review")
             && sent_only.body.contains("No messages with this status")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_the_outbox_marks_links_that_no_longer_work() {
+    use app::users::api::{ResendInvitation, RevokeInvitation, SendPasswordReset};
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org = app.org_id_of("ada@acme.test").await;
+    let guest = app.role(org, "Guest").await.id.to_string();
+    app.call::<InviteUsers>(
+        &mut admin,
+        &[
+            ("role_id", &guest),
+            (
+                "emails",
+                "ann@acme.test bea@acme.test cy@acme.test dot@acme.test",
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    let id = |email: &'static str| {
+        let app = &app;
+        async move { app.user(email).await.id.to_string() }
+    };
+    // Ann's first link is replaced by a resend; Bea's is revoked; Cy uses his; Dot's expires.
+    app.call::<ResendInvitation>(&mut admin, &[("user_id", &id("ann@acme.test").await)])
+        .await
+        .unwrap();
+    app.call::<RevokeInvitation>(&mut admin, &[("user_id", &id("bea@acme.test").await)])
+        .await
+        .unwrap();
+    let cys_link = crate::manage::mailed_links(&app, "cy@acme.test").await[0].clone();
+    app.call::<CompleteSetup>(
+        &mut Browser::default(),
+        &[
+            ("token", &token_of(&cys_link)),
+            ("name", "Cy Used"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+    .unwrap();
+    let dot = app.user("dot@acme.test").await.id;
+    one_time_tokens::Entity::update_many()
+        .col_expr(
+            one_time_tokens::Column::ExpiresAt,
+            Expr::value(app::time::now_ms() - 1),
+        )
+        .filter(one_time_tokens::Column::UserId.eq(dot))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    // Two password resets for the administrator: the first link is replaced.
+    let me = id("ada@acme.test").await;
+    for _ in 0..2 {
+        app.call::<SendPasswordReset>(&mut admin, &[("user_id", &me)])
+            .await
+            .unwrap();
+    }
+
+    let page = list(&app, &mut admin, None, 1).await.unwrap();
+    let links = |to: &str| -> Vec<serde_json::Value> {
+        page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["to"] == to)
+            .map(|r| r["link"].clone())
+            .collect()
+    };
+    // Newest first.
+    assert_eq!(links("ann@acme.test"), ["Works", "Replaced"]);
+    assert_eq!(links("bea@acme.test"), ["Revoked"]);
+    assert_eq!(links("cy@acme.test"), ["Used"]);
+    assert_eq!(links("dot@acme.test"), ["Expired"]);
+    assert_eq!(links("ada@acme.test"), ["Works", "Replaced"]);
+
+    let replaced = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["to"] == "ann@acme.test" && r["link"] == "Replaced")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let message = open(&app, &mut admin, replaced).await.unwrap();
+    assert_eq!(message["mail"]["link"], "Replaced");
+
+    let html = app.get(&mut admin, "/settings/outbox").await.body;
+    for mark in ["link replaced", "link revoked", "link used", "link expired"] {
+        assert!(html.contains(mark), "{mark}");
+    }
+    // The page is the Outbox; its status for mail kept without a relay is another word.
+    assert!(html.contains("Unsent"));
+    assert_ne!(app::mail::dto::MailStatus::Outbox.label(), "Outbox");
 }

@@ -340,7 +340,11 @@ async fn test_users_and_outbox_say_when_no_relay_is_configured() {
         let outbox_html = app.get(&mut admin, "/settings/outbox").await.body;
         assert!(users_html.contains("Active"), "the page rendered");
         assert_eq!(users_html.contains(BANNER), !relay, "Users, relay {relay}");
-        assert_eq!(outbox_html.contains(BANNER), !relay, "Outbox, relay {relay}");
+        assert_eq!(
+            outbox_html.contains(BANNER),
+            !relay,
+            "Outbox, relay {relay}"
+        );
         if !relay {
             assert!(users_html.contains("href=\"/settings/outbox?status=outbox\""));
         }

@@ -10,15 +10,41 @@ use crate::time::now_ms;
 
 pub const PURPOSE_PASSWORD_RESET: &str = "password_reset";
 
-/// Marks the user's unused links of these purposes as spent, so they stop working.
+/// Why a link stopped working before anyone used it; the Outbox shows it beside the mail
+/// that carried the link. A spent link without a reason was used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retired {
+    /// A newer link of the same purpose was issued to the same user.
+    Replaced,
+    /// Revoked, or the user was deleted.
+    Revoked,
+}
+
+impl Retired {
+    /// The `one_time_tokens.retired_reason` value.
+    pub fn key(self) -> &'static str {
+        match self {
+            Retired::Replaced => "replaced",
+            Retired::Revoked => "revoked",
+        }
+    }
+}
+
+/// Marks the user's unused links of these purposes as spent, so they stop working, and
+/// records why.
 pub async fn retire(
     db: &impl ConnectionTrait,
     org_id: i32,
     user_id: i32,
     purposes: &[&str],
+    why: Retired,
 ) -> Result<u64, AppError> {
     let result = one_time_tokens::Entity::update_many()
         .col_expr(one_time_tokens::Column::UsedAt, Expr::value(now_ms()))
+        .col_expr(
+            one_time_tokens::Column::RetiredReason,
+            Expr::value(why.key()),
+        )
         .filter(one_time_tokens::Column::OrgId.eq(org_id))
         .filter(one_time_tokens::Column::UserId.eq(user_id))
         .filter(one_time_tokens::Column::Purpose.is_in(purposes.iter().copied()))
@@ -37,7 +63,7 @@ pub async fn issue(
     created_by: Option<i32>,
     valid_ms: i64,
 ) -> Result<String, AppError> {
-    retire(db, org_id, user_id, &[purpose]).await?;
+    retire(db, org_id, user_id, &[purpose], Retired::Replaced).await?;
     let now = now_ms();
     let token = random_token();
     one_time_tokens::ActiveModel {

@@ -1,12 +1,16 @@
 //! Reading the mail queue for the Outbox page, always within one organisation.
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
+
 use super::compose::MailKind;
 use super::queue::{open_bodies, STATUS_QUEUED};
-use crate::db::entities::outbound_mail;
+use crate::db::entities::{one_time_tokens, outbound_mail};
 use crate::error::AppError;
 use crate::mail::dto::{
-    MailStatus, OutboxMessage, OutboxPage, OutboxQuery, OutboxRow, OUTBOX_PAGE_SIZE,
+    LinkState, MailStatus, OutboxMessage, OutboxPage, OutboxQuery, OutboxRow, OUTBOX_PAGE_SIZE,
 };
 use crate::state::AppState;
 use crate::time::now_ms;
@@ -17,8 +21,48 @@ fn status(key: &str) -> MailStatus {
     MailStatus::from_key(key).unwrap_or(MailStatus::Queued)
 }
 
-fn row(m: outbound_mail::Model, now: i64) -> OutboxRow {
+/// Whether a link still works, from its row.
+fn link_state(link: &one_time_tokens::Model, now: i64) -> LinkState {
+    match (link.used_at, link.retired_reason.as_deref()) {
+        (Some(_), Some("replaced")) => LinkState::Replaced,
+        (Some(_), Some("revoked")) => LinkState::Revoked,
+        (Some(_), _) => LinkState::Used,
+        (None, _) if link.expires_at <= now => LinkState::Expired,
+        (None, _) => LinkState::Works,
+    }
+}
+
+/// The links carried by these messages, by hash, within the organisation.
+async fn links_of(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    mail: &[outbound_mail::Model],
+) -> Result<HashMap<String, one_time_tokens::Model>, AppError> {
+    let hashes: Vec<String> = mail.iter().filter_map(|m| m.link_hash.clone()).collect();
+    if hashes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(one_time_tokens::Entity::find()
+        .filter(one_time_tokens::Column::OrgId.eq(org_id))
+        .filter(one_time_tokens::Column::TokenHash.is_in(hashes))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| (link.token_hash.clone(), link))
+        .collect())
+}
+
+fn row(
+    m: outbound_mail::Model,
+    now: i64,
+    links: &HashMap<String, one_time_tokens::Model>,
+) -> OutboxRow {
     OutboxRow {
+        link: m
+            .link_hash
+            .as_ref()
+            .and_then(|hash| links.get(hash))
+            .map(|link| link_state(link, now)),
         id: m.id,
         created: TimeLabel::new(m.created_at, now),
         next_attempt: (m.status == STATUS_QUEUED).then(|| TimeLabel::new(m.next_attempt_at, now)),
@@ -52,7 +96,8 @@ pub async fn list(
         .all(db)
         .await?;
     let now = now_ms();
-    let rows = models.into_iter().map(|m| row(m, now)).collect();
+    let links = links_of(db, org_id, &models).await?;
+    let rows = models.into_iter().map(|m| row(m, now, &links)).collect();
     Ok(OutboxPage {
         rows,
         total,
@@ -70,8 +115,9 @@ pub async fn open(state: &AppState, org_id: i32, id: i32) -> Result<OutboxMessag
         .await?
         .ok_or(AppError::NotFound)?;
     let text = open_bodies(state, &model)?.text;
+    let links = links_of(&state.db, org_id, std::slice::from_ref(&model)).await?;
     Ok(OutboxMessage {
-        mail: row(model, now_ms()),
+        mail: row(model, now_ms(), &links),
         text,
     })
 }

@@ -37,6 +37,12 @@ pub fn relay_configured(settings: &crate::config::Settings) -> bool {
     settings.mail.relay.is_some()
 }
 
+/// The hash of the one-time link in a message, as `one_time_tokens` stores it. Setup and
+/// reset links end with their token (`…/setup/<token>`, `…/reset-password/<token>`).
+pub fn link_hash(link: &str) -> String {
+    crate::crypto::token_hash(link.rsplit('/').next().unwrap_or(link))
+}
+
 /// Records a message for delivery. Refuses an address lettre cannot parse.
 pub async fn enqueue(state: &AppState, org_id: i32, mail: Mail) -> Result<i32, AppError> {
     to_message(
@@ -68,6 +74,7 @@ pub async fn enqueue(state: &AppState, org_id: i32, mail: Mail) -> Result<i32, A
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
+        link_hash: Set(mail.link.as_deref().map(link_hash)),
         ..Default::default()
     }
     .insert(&state.db)

@@ -8,7 +8,7 @@ use crate::audit::dto::AuditAction;
 use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
 use crate::auth::dto::CurrentUser;
 use crate::auth::ssr::context::client;
-use crate::auth::ssr::one_time::{self, PURPOSE_PASSWORD_RESET};
+use crate::auth::ssr::one_time::{self, Retired, PURPOSE_PASSWORD_RESET};
 use crate::auth::ssr::session;
 use crate::db::entities::{roles, users};
 use crate::error::{AppError, FieldError};
@@ -207,6 +207,7 @@ pub async fn deactivate(
         user.org_id,
         user.id,
         &[PURPOSE_INVITATION, PURPOSE_PASSWORD_RESET],
+        Retired::Revoked,
     )
     .await?;
     let mut active: users::ActiveModel = user.into();
@@ -359,7 +360,14 @@ pub async fn revoke_invitation(
     let user = load(state, caller, user_id).await?;
     require_status(&user, UserTab::Pending, "revoke an invitation")?;
     let txn = state.db.begin().await?;
-    one_time::retire(&txn, user.org_id, user.id, &[PURPOSE_INVITATION]).await?;
+    one_time::retire(
+        &txn,
+        user.org_id,
+        user.id,
+        &[PURPOSE_INVITATION],
+        Retired::Revoked,
+    )
+    .await?;
     let changes = Changes::new().field("status", Some("pending"), Some("inactive"));
     let target = Target::user(&user);
     let mut active: users::ActiveModel = user.into();
