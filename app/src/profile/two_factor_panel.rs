@@ -145,7 +145,15 @@ pub fn TwoFactorPanel() -> impl IntoView {
                                         {format!("{recovery_codes_left} of 10 recovery codes left.")}
                                     </p>
                                     <div class="form-actions">
-                                        <button type="button" class="btn btn-secondary" on:click=move |_| reseed_open.set(true)>
+                                        <button
+                                            type="button"
+                                            class="btn btn-secondary"
+                                            on:click=move |_| {
+                                                // A fresh dialog: no answer left from the last time.
+                                                begin.value().set(None);
+                                                reseed_open.set(true);
+                                            }
+                                        >
                                             "Reset authenticator"
                                         </button>
                                         <button
@@ -159,7 +167,14 @@ pub fn TwoFactorPanel() -> impl IntoView {
                                         >
                                             "New recovery codes"
                                         </button>
-                                        <button type="button" class="btn btn-danger" on:click=move |_| disable_open.set(true)>
+                                        <button
+                                            type="button"
+                                            class="btn btn-danger"
+                                            on:click=move |_| {
+                                                disable.value().set(None);
+                                                disable_open.set(true);
+                                            }
+                                        >
                                             "Turn off"
                                         </button>
                                     </div>
