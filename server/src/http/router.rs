@@ -19,6 +19,7 @@ pub fn router(state: AppState) -> Router {
     let body_timeout = std::time::Duration::from_secs(state.settings.body_timeout_seconds);
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .merge(app::account_api::router())
         .merge(app::event_api::router())
         .merge(app::api_docs::router())

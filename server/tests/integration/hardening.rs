@@ -415,3 +415,39 @@ async fn test_connections_over_the_cap_wait_until_one_closes() {
         .expect("served once a place was free");
     assert!(answer.contains("200 OK"), "{answer}");
 }
+
+// --- Readiness (issue 11 item 2) ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_readyz_reports_whether_the_database_accepts_writes() {
+    let app = spawn().await;
+    let mut browser = Browser::default();
+    let ready = app.get(&mut browser, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
+    if !app.database_url.starts_with("sqlite") {
+        return;
+    }
+    // Another writer holds SQLite's write lock: alive, but not ready.
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let writer = app.state.db.begin().await.unwrap();
+    writer
+        .execute_unprepared("UPDATE job_leases SET lease_until = lease_until")
+        .await
+        .unwrap();
+    let busy = app.get(&mut browser, "/readyz").await;
+    assert_eq!(
+        busy.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        busy.body
+    );
+    assert_eq!(
+        app.get(&mut browser, "/healthz").await.status,
+        StatusCode::OK
+    );
+    writer.rollback().await.unwrap();
+    assert_eq!(
+        app.get(&mut browser, "/readyz").await.status,
+        StatusCode::OK
+    );
+}
