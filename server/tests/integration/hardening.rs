@@ -451,3 +451,68 @@ async fn test_readyz_reports_whether_the_database_accepts_writes() {
         StatusCode::OK
     );
 }
+
+// --- API Status (issue 10 item 8) ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_an_event_key_on_the_account_api_is_refused_and_recorded() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org_id = app.org_id_of("ada@acme.test").await;
+    let (auth, key, _) = event_key(&app, org_id, "Web").await;
+    for presented in [&key, &auth] {
+        let reply = app
+            .send(
+                axum::http::Request::get(format!("/api/v2/accounts?api_key={presented}"))
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+        assert!(
+            reply.body.contains("This is an Event API key"),
+            "{}",
+            reply.body
+        );
+    }
+    app.state.api_status.flush().await;
+    let calls = api_calls::Entity::find()
+        .filter(api_calls::Column::OrgId.eq(org_id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        calls.len(),
+        2,
+        "both refusals are in the organisation's API Status"
+    );
+    assert!(calls
+        .iter()
+        .all(|c| c.http_status == 401 && c.api == "account"));
+    assert!(calls
+        .iter()
+        .all(|c| !c.path.contains(&key) && !c.path.contains(&auth)));
+
+    // The filter offers only APIs something records, and never echoes a made-up endpoint.
+    let page = app
+        .get(
+            &mut admin,
+            "/settings/it/api-status?endpoint=%2Fmade-up-endpoint",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("/api/v2/accounts"),
+        "the real endpoint is offered"
+    );
+    assert!(
+        !page.body.contains(">/made-up-endpoint<")
+            && !page.body.contains("value=\"/made-up-endpoint\""),
+        "the bogus endpoint is not echoed"
+    );
+    assert!(!page.body.contains("API Upload"));
+    assert!(
+        page.body.contains(">2 calls") || page.body.contains("2 calls"),
+        "the bogus filter is ignored"
+    );
+}
