@@ -32,6 +32,9 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("trust_forwarded_for", "false", false, "Take the client address from X-Forwarded-For (only behind a proxy you run)."),
     ("log_format", "text", false, "`text` or `json`."),
     ("api_status_log", "true", false, "Record every Account/Event API call in API Status (IT Administration). `false` turns the log off."),
+    ("header_timeout_seconds", "10", false, "A connection must deliver a complete request head this many seconds after it opens or after its previous answer, else it is closed (so this is also how long an idle kept-alive connection stays open)."),
+    ("body_timeout_seconds", "30", false, "Longest pause, in seconds, while a request body is being received; a slower body ends the request and its connection."),
+    ("max_connections", "512", false, "Most client connections served at once; further ones wait (the log says so) until one closes."),
     ("mail_relay", "", false, "SMTP host. Empty: mail goes to the outbox in the database and links are logged."),
     ("mail_port", "587", false, "SMTP port."),
     ("mail_security", "starttls", false, "`none`, `starttls` or `tls`."),
@@ -75,6 +78,11 @@ pub struct Settings {
     pub log_format: String,
     /// Record API calls in API Status (`api_status_log`).
     pub api_status_log: bool,
+    /// Connection limits (`header_timeout_seconds`, `body_timeout_seconds`,
+    /// `max_connections`), applied by the server's accept loop.
+    pub header_timeout_seconds: u64,
+    pub body_timeout_seconds: u64,
+    pub max_connections: usize,
     pub mail: MailSettings,
     pub mail_delivery_seconds: u64,
     /// Raw secret-key material, resolved into a `SecretBox` by `secret_box()`.
@@ -254,6 +262,9 @@ impl Settings {
                     )))
                 }
             },
+            header_timeout_seconds: number("header_timeout_seconds")? as u64,
+            body_timeout_seconds: number("body_timeout_seconds")? as u64,
+            max_connections: number("max_connections")? as usize,
             mail,
             mail_delivery_seconds: number("mail_delivery_seconds")? as u64,
             secret_key: non_empty("secret_key").map(SecretString::from),

@@ -1,6 +1,5 @@
 //! Building the application state from configuration, and serving.
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -139,17 +138,25 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
     })?;
     tracing::info!(%address, public_url = %state.settings.public_url, "Steward is serving");
     println!("Steward is running at {}", state.settings.base_url());
+    serve_on(listener, state, shutdown_signal()).await;
+    Ok(())
+}
+
+/// Serves the application on `listener` with the configured connection limits until
+/// `shutdown` completes (tests pass their own listener and signal).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let limits = crate::http::connections::ConnectionLimits {
+        header_timeout: Duration::from_secs(state.settings.header_timeout_seconds),
+        max_connections: state.settings.max_connections,
+    };
     let api_status = state.api_status.clone();
-    let served = axum::serve(
-        listener,
-        crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| StartError(format!("server error: {e}")));
+    crate::http::connections::serve(listener, crate::http::router(state), limits, shutdown).await;
     // Calls answered just before shutdown are still in the API Status queue.
     api_status.flush().await;
-    served
 }
 
 async fn shutdown_signal() {

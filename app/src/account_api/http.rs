@@ -12,9 +12,11 @@ use base64::Engine;
 use serde_json::{json, Value as Json};
 
 use crate::api_keys::dto::{ApiKeyKind, EVENT_API_PREFIX, EVENT_AUTH_PREFIX};
+use crate::api_keys::ssr::repo as key_repo;
 use crate::api_keys::ssr::service::{check, KeyCheck};
 use crate::api_status::dto::{ApiKind, RecordFailure};
 use crate::api_status::ssr::recorder::{self, ApiCall};
+use crate::crypto::token_hash;
 use crate::error::AppError;
 use crate::public_api::body::read_limited;
 use crate::public_api::limits::{MAX_PAGE_SIZE, MAX_RECORDS};
@@ -263,9 +265,16 @@ async fn authenticate(
     let key = presented_key(headers, query)?;
     let key = key.trim();
     if key.starts_with(EVENT_API_PREFIX) || key.starts_with(EVENT_AUTH_PREFIX) {
+        // Refused, and recorded in the API Status of the organisation the key belongs to.
+        let hash = token_hash(key);
+        let owner = if key.starts_with(EVENT_API_PREFIX) {
+            key_repo::find_by_hash(&state.db, ApiKeyKind::Event, &hash).await
+        } else {
+            key_repo::find_event_key_by_auth_hash(&state.db, &hash).await
+        };
         return Err(Refusal {
             message: "This is an Event API key. The Account API needs an Account API key (stw_acct_…): create one under IT Administration → Source Overview.",
-            key: None,
+            key: owner.ok().flatten().map(|k| (k.org_id, k.id, k.name)),
         });
     }
     match check(&state.db, ApiKeyKind::Account, key).await {

@@ -73,17 +73,13 @@ fn ApiStatusFilters(query: ApiStatusQuery, endpoints: Vec<String>) -> impl IntoV
             view! { <option value=status.key() selected=selected>{status.label()}</option> }
         })
         .collect_view();
-    let apis = ApiKind::ALL
+    let apis = ApiKind::RECORDED
         .into_iter()
         .map(|api| {
             let selected = query.api == Some(api);
             view! { <option value=api.key() selected=selected>{api.label()}</option> }
         })
         .collect_view();
-    let mut endpoints = endpoints;
-    if !query.endpoint.is_empty() && !endpoints.contains(&query.endpoint) {
-        endpoints.push(query.endpoint.clone());
-    }
     let endpoint_options = endpoints
         .into_iter()
         .map(|endpoint| {

@@ -3,6 +3,7 @@ use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use app::state::AppState;
@@ -15,8 +16,10 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let fallback_state = state.clone();
+    let body_timeout = std::time::Duration::from_secs(state.settings.body_timeout_seconds);
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .merge(app::account_api::router())
         .merge(app::event_api::router())
         .merge(app::api_docs::router())
@@ -32,6 +35,8 @@ pub fn router(state: AppState) -> Router {
             security::security_layer,
         ))
         .layer(CompressionLayer::new())
+        // A body that pauses longer than this between pieces ends its request.
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         // The request span logs the redacted path, never the raw URI or headers.
         .layer(TraceLayer::new_for_http().make_span_with(request_log::make_span))
         .with_state(state)

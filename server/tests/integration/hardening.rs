@@ -1,10 +1,12 @@
 //! Hardening under hostile and heavy input (issue 11): limits that hold for parallel
 //! requests, bounded fields, bad bytes, connection limits, busy storage.
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
 use app::auth::api::{RequestPasswordReset, SignIn};
@@ -322,4 +324,195 @@ async fn test_an_origin_with_another_scheme_or_port_than_public_url_is_cross_sit
         )
         .await;
     assert!(reply.status.is_success(), "{}", reply.status);
+}
+
+// --- Connection timeouts and limits (issue 11 item 3) ---
+
+/// A real server on a loopback port with `extra` settings; stops when the sender drops.
+async fn serve_on_loopback(
+    extra: &[(&str, &str)],
+) -> (
+    TestApp,
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    let app = crate::common::spawn_with(extra).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::startup::serve_on(
+        listener,
+        app.state.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    (app, address, stop)
+}
+
+/// Reads until the server closes the connection; None if it is still open after `bound`.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, bound: Duration) -> Option<String> {
+    let mut received = Vec::new();
+    match tokio::time::timeout(bound, stream.read_to_end(&mut received)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&received).into_owned()),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_slow_header_or_silent_client_is_disconnected() {
+    let (_app, address, _stop) =
+        serve_on_loopback(&[("STEWARD_HEADER_TIMEOUT_SECONDS", "1")]).await;
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut silent = tokio::net::TcpStream::connect(address).await.unwrap();
+    // Closed by the server (a generous bound: the configured timeout is one second).
+    assert!(read_until_closed(&mut slow, Duration::from_secs(30))
+        .await
+        .is_some());
+    assert!(read_until_closed(&mut silent, Duration::from_secs(30))
+        .await
+        .is_some());
+    // A complete request is still answered.
+    let mut prompt = tokio::net::TcpStream::connect(address).await.unwrap();
+    prompt
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut prompt, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connections_over_the_cap_wait_until_one_closes() {
+    let (_app, address, _stop) = serve_on_loopback(&[
+        ("STEWARD_MAX_CONNECTIONS", "2"),
+        ("STEWARD_HEADER_TIMEOUT_SECONDS", "120"),
+    ])
+    .await;
+    let first = tokio::net::TcpStream::connect(address).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut third = tokio::net::TcpStream::connect(address).await.unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    // Both places are taken: the third is not served...
+    let mut byte = [0u8; 1];
+    let early = tokio::time::timeout(Duration::from_millis(500), third.read(&mut byte)).await;
+    assert!(
+        early.is_err(),
+        "a third connection was served over a cap of two"
+    );
+    // ...until one of the first two closes.
+    drop(first);
+    let answer = read_until_closed(&mut third, Duration::from_secs(30))
+        .await
+        .expect("served once a place was free");
+    assert!(answer.contains("200 OK"), "{answer}");
+}
+
+// --- Readiness (issue 11 item 2) ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_readyz_reports_whether_the_database_accepts_writes() {
+    let app = spawn().await;
+    let mut browser = Browser::default();
+    let ready = app.get(&mut browser, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
+    if !app.database_url.starts_with("sqlite") {
+        return;
+    }
+    // Another writer holds SQLite's write lock: alive, but not ready.
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let writer = app.state.db.begin().await.unwrap();
+    writer
+        .execute_unprepared("UPDATE job_leases SET lease_until = lease_until")
+        .await
+        .unwrap();
+    let busy = app.get(&mut browser, "/readyz").await;
+    assert_eq!(
+        busy.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        busy.body
+    );
+    assert_eq!(
+        app.get(&mut browser, "/healthz").await.status,
+        StatusCode::OK
+    );
+    writer.rollback().await.unwrap();
+    assert_eq!(
+        app.get(&mut browser, "/readyz").await.status,
+        StatusCode::OK
+    );
+}
+
+// --- API Status (issue 10 item 8) ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_an_event_key_on_the_account_api_is_refused_and_recorded() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org_id = app.org_id_of("ada@acme.test").await;
+    let (auth, key, _) = event_key(&app, org_id, "Web").await;
+    for presented in [&key, &auth] {
+        let reply = app
+            .send(
+                axum::http::Request::get(format!("/api/v2/accounts?api_key={presented}"))
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+        assert!(
+            reply.body.contains("This is an Event API key"),
+            "{}",
+            reply.body
+        );
+    }
+    app.state.api_status.flush().await;
+    let calls = api_calls::Entity::find()
+        .filter(api_calls::Column::OrgId.eq(org_id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        calls.len(),
+        2,
+        "both refusals are in the organisation's API Status"
+    );
+    assert!(calls
+        .iter()
+        .all(|c| c.http_status == 401 && c.api == "account"));
+    assert!(calls
+        .iter()
+        .all(|c| !c.path.contains(&key) && !c.path.contains(&auth)));
+
+    // The filter offers only APIs something records, and never echoes a made-up endpoint.
+    let page = app
+        .get(
+            &mut admin,
+            "/settings/it/api-status?endpoint=%2Fmade-up-endpoint",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("/api/v2/accounts"),
+        "the real endpoint is offered"
+    );
+    assert!(
+        !page.body.contains(">/made-up-endpoint<")
+            && !page.body.contains("value=\"/made-up-endpoint\""),
+        "the bogus endpoint is not echoed"
+    );
+    assert!(!page.body.contains("API Upload"));
+    assert!(
+        page.body.contains(">2 calls") || page.body.contains("2 calls"),
+        "the bogus filter is ignored"
+    );
 }

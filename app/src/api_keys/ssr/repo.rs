@@ -98,6 +98,18 @@ pub async fn find_by_hash(
         .await?)
 }
 
+/// The event key whose auth key hashes to `auth_hash`, in whichever organisation.
+pub async fn find_event_key_by_auth_hash(
+    db: &impl ConnectionTrait,
+    auth_hash: &str,
+) -> Result<Option<api_keys::Model>, AppError> {
+    Ok(api_keys::Entity::find()
+        .filter(api_keys::Column::AuthKeyHash.eq(auth_hash))
+        .filter(api_keys::Column::Kind.eq(ApiKeyKind::Event.key()))
+        .one(db)
+        .await?)
+}
+
 /// Marks a key revoked now.
 pub async fn revoke(
     db: &impl ConnectionTrait,

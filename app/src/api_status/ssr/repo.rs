@@ -39,7 +39,18 @@ pub async fn list(
     if let Some(api) = query.api {
         select = select.filter(api_calls::Column::Api.eq(api.key()));
     }
-    if !query.endpoint.is_empty() {
+    let endpoints: Vec<String> = api_calls::Entity::find()
+        .select_only()
+        .column(api_calls::Column::Endpoint)
+        .filter(api_calls::Column::OrgId.eq(org_id))
+        .distinct()
+        .order_by_asc(api_calls::Column::Endpoint)
+        .into_tuple()
+        .all(db)
+        .await?;
+    // Only an endpoint the log holds filters; anything else (a hand-edited URL) is ignored
+    // like any other malformed parameter, so the page never shows a value it did not offer.
+    if endpoints.contains(&query.endpoint) {
         select = select.filter(api_calls::Column::Endpoint.eq(query.endpoint.as_str()));
     }
     if let Some(id) = query.call {
@@ -61,15 +72,6 @@ pub async fn list(
     };
     let now = now_ms();
     let rows = models.into_iter().map(|m| row(m, now, shown)).collect();
-    let endpoints: Vec<String> = api_calls::Entity::find()
-        .select_only()
-        .column(api_calls::Column::Endpoint)
-        .filter(api_calls::Column::OrgId.eq(org_id))
-        .distinct()
-        .order_by_asc(api_calls::Column::Endpoint)
-        .into_tuple()
-        .all(db)
-        .await?;
     Ok(ApiCallsPage {
         rows,
         total,
