@@ -105,10 +105,6 @@ test("tables fit at 1280x800 and their rows line up", async ({ page, request }) 
 
   await open(page, "/settings/outbox");
   await expectTablesFit(page, "Outbox");
-  // A subject reads on a few lines, not seven.
-  const subject = page.locator("tbody tr td.strong").first();
-  const lines = await subject.evaluate((cell) => cell.getBoundingClientRect().height / parseFloat(getComputedStyle(cell).lineHeight));
-  expect(lines, "Outbox subject lines").toBeLessThan(4.5);
 
   await open(page, "/settings/roles");
   await expectTablesFit(page, "Roles");
