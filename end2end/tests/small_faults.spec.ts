@@ -24,7 +24,7 @@ test("the password-changed note gives way to a later sign-in error", async ({ pa
   await page.getByLabel("Email").fill(uniqueEmail("nobody"));
   await page.getByLabel("Password").fill("not the password at all");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByText("Email or password is incorrect.")).toBeVisible();
+  await expect(page.getByText("That email and password do not match an active account.")).toBeVisible();
   await expect(note).toBeHidden();
 });
 

@@ -1,5 +1,7 @@
 use leptos::html::Dialog;
 use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+use leptos::web_sys;
 
 /// A dialog over the page: a native `<dialog>` opened with `showModal()`, so the browser
 /// moves the focus into it, keeps the focus inside while it is open (the rest of the page is
@@ -48,8 +50,30 @@ pub fn Modal(
         }
     };
     let labelled_by = title_id.clone();
+    // Tab and Shift+Tab wrap around inside the dialog instead of leaving for the browser's
+    // own controls (the page behind is inert, so that is the only way out).
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() != "Tab" {
+            return;
+        }
+        let Some(dialog) = dialog.get() else { return };
+        let stops = focus_stops(&dialog);
+        let (Some(first), Some(last)) = (stops.first(), stops.last()) else {
+            return;
+        };
+        let active = document().active_element();
+        let is =
+            |el: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a.is_same_node(Some(el)));
+        if ev.shift_key() && is(first) {
+            ev.prevent_default();
+            let _ = last.focus();
+        } else if !ev.shift_key() && is(last) {
+            ev.prevent_default();
+            let _ = first.focus();
+        }
+    };
     view! {
-        <dialog class="modal" node_ref=dialog aria-labelledby=labelled_by on:close=on_close on:click=on_click>
+        <dialog class="modal" node_ref=dialog aria-labelledby=labelled_by on:close=on_close on:click=on_click on:keydown=on_keydown>
             <Show when=move || open.get()>
                 <div class="modal-content">
                     <header class="modal-header">
@@ -68,4 +92,26 @@ pub fn Modal(
             </Show>
         </dialog>
     }
+}
+
+/// The elements of the dialog that Tab stops at, in document order.
+fn focus_stops(dialog: &web_sys::HtmlDialogElement) -> Vec<web_sys::HtmlElement> {
+    let all = dialog.get_elements_by_tag_name("*");
+    (0..all.length())
+        .filter_map(|i| all.item(i))
+        .filter(|el| {
+            let tabindex = el.get_attribute("tabindex");
+            if tabindex.as_deref() == Some("-1") || el.has_attribute("disabled") {
+                return false;
+            }
+            match el.tag_name().to_ascii_lowercase().as_str() {
+                "button" | "select" | "textarea" => true,
+                "input" => el.get_attribute("type").as_deref() != Some("hidden"),
+                "a" => el.has_attribute("href"),
+                _ => tabindex.is_some(),
+            }
+        })
+        .filter_map(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|el| el.offset_parent().is_some())
+        .collect()
 }
