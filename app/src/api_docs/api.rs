@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::api_docs::dto::ApiPageInfo;
 use crate::error::AppError;
 
-#[server]
+#[server(client = crate::wire::StewardClient)]
 pub async fn describe_api() -> Result<ApiPageInfo, AppError> {
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;
