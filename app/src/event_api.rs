@@ -2,7 +2,8 @@
 //! delimited JSON usage events, stored before the answer, rolled up per account and day
 //! (`usage/`). Server only: a plain axum route authenticated by an event key pair.
 //!
-//! - `parse`: the body, line by line (pure; property-tested).
+//! - `parse`: the body, line by line (pure; property-tested); `form_body`: one event sent
+//!   form-encoded, as the published Ruby clients do.
 //! - `store`: one transaction of multi-row INSERTs plus the rollup queue marks.
 //! - `writer`: group commit of concurrent requests on SQLite (`AppState::events`).
 //! - `ingest`: the handler: keys, body limits, answers, API Status.
@@ -11,6 +12,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod form_body;
 pub mod ingest;
 pub mod parse;
 pub mod store;

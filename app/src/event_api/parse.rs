@@ -108,6 +108,20 @@ fn lines(body: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
 
 /// Reads a body. `now` (epoch ms) bounds `created_at`.
 pub fn parse_body(body: &[u8], now: i64) -> Result<Parsed, Refusal> {
+    // One event form-encoded, as the published Ruby clients send it (`form_body`).
+    if let Some(object) = super::form_body::one_event(body) {
+        let line = 1;
+        let mut parsed = Parsed {
+            received: 1,
+            events: Vec::with_capacity(1),
+            failures: Vec::new(),
+        };
+        match read_event(line, object, now) {
+            Ok(event) => parsed.events.push(event),
+            Err(message) => parsed.failures.push(LineFailure { line, message }),
+        }
+        return Ok(parsed);
+    }
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(Refusal::Array);
     }
@@ -142,6 +156,11 @@ pub fn parse_line(line: u32, text: &[u8], now: i64) -> Result<Event, String> {
             kind_of(&value)
         ));
     };
+    read_event(line, object, now)
+}
+
+/// One event object (from a JSON line or a form body): the event, or every problem found.
+fn read_event(line: u32, object: Map<String, Value>, now: i64) -> Result<Event, String> {
     let mut problems = Vec::new();
     let action = match object.get("action") {
         None | Some(Value::Null) => {

@@ -695,3 +695,74 @@ async fn test_concurrent_requests_are_each_stored_with_their_own_origin() {
         .unwrap();
     assert_eq!(queued, 24);
 }
+
+/// The `natero` / `freshworks` Ruby gems (github.com/bonusly) give HTTParty the event hash as
+/// `body:`, which form-encodes it (nested hashes Rails-style) under the JSON content type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_form_encoded_event_as_the_ruby_gems_send_it_is_read_like_a_json_line() {
+    let app = spawn().await;
+    let org_id = org(&app, "Acme", "ada@acme.test").await;
+    let (auth, api, key_id) = event_key(&app, org_id, "Ruby gem").await;
+    let path = format!("/v1/{auth}/{api}");
+    let at = recent();
+
+    // Natero::Event.feature(event, "Create report", "Reports", 2)
+    let feature = format!(
+        "account_id=a1&user_id=u1&created_at={at}&session_id=s1&action=feature\
+         &feature=Create+report&module=Reports&total=2"
+    );
+    let reply = post_events(&app, &path, feature.into_bytes(), false).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        json_of(&reply),
+        json!({"status_is_ok": true, "received": 1, "accepted": 1, "failed_results": []})
+    );
+    // Natero::Event.identify_account(event, {name: "Acme Corp", plan: "pro"})
+    let identify = format!(
+        "account_id=a1&user_id=u1&created_at={}&session_id=s1&action=identifyAccount\
+         &details%5Bname%5D=Acme+Corp&details%5Bplan%5D=pro",
+        at + 1
+    );
+    let reply = post_events(&app, &path, identify.into_bytes(), false).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    let rows = stored(&app).await;
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.key_id == Some(key_id)));
+    assert_eq!(rows[0].action, "feature");
+    assert_eq!(rows[0].feature.as_deref(), Some("Create report"));
+    assert_eq!(rows[0].total, Some(2.0));
+    assert_eq!(rows[0].created_at, at);
+    assert_eq!(
+        serde_json::from_str::<Value>(rows[1].details.as_deref().unwrap()).unwrap(),
+        json!({"name": "Acme Corp", "plan": "pro"})
+    );
+
+    // Validated exactly like a JSON line: the problem is named, nothing stored.
+    let bad = "account_id=a1&user_id=u1&created_at=yesterday&action=feature&feature=x";
+    let reply = post_events(&app, &path, bad.as_bytes().to_vec(), false).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let answer = json_of(&reply);
+    assert_eq!(answer["failed_results"][0]["line"], 1);
+    assert!(
+        answer["failed_results"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("created_at"),
+        "{answer}"
+    );
+    // Anything else that is not JSON keeps its clear refusal.
+    let reply = post_events(&app, &path, b"hello world".to_vec(), false).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("Not valid JSON"), "{}", reply.body);
+    assert_eq!(stored(&app).await.len(), 2);
+
+    // Recorded in API Status like any other call.
+    let log = calls(&app, org_id).await;
+    assert_eq!(log.len(), 4);
+    assert_eq!(
+        log.iter().map(|c| c.status.as_str()).collect::<Vec<_>>(),
+        ["success", "success", "failure", "failure"]
+    );
+    assert_eq!(log[0].key_name.as_deref(), Some("Ruby gem"));
+}
