@@ -32,6 +32,8 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("trust_forwarded_for", "false", false, "Take the client address from X-Forwarded-For (only behind a proxy you run)."),
     ("log_format", "text", false, "`text` or `json`."),
     ("api_status_log", "true", false, "Record every Account/Event API call in API Status (IT Administration). `false` turns the log off."),
+    ("large_body_budget_mb", "32", false, "Megabytes of large Account/Event API request bodies (64 KB or more, counted after decompression) handled at once; parsing costs memory in proportion. Raised to at least one largest body (10 MB)."),
+    ("large_body_wait_seconds", "5", false, "How long a large request waits for room in that budget before it is answered 503 with Retry-After."),
     ("mail_relay", "", false, "SMTP host. Empty: mail goes to the outbox in the database and links are logged."),
     ("mail_port", "587", false, "SMTP port."),
     ("mail_security", "starttls", false, "`none`, `starttls` or `tls`."),
@@ -75,6 +77,10 @@ pub struct Settings {
     pub log_format: String,
     /// Record API calls in API Status (`api_status_log`).
     pub api_status_log: bool,
+    /// Budget of large API bodies in flight, in MB (`large_body_budget_mb`).
+    pub large_body_budget_mb: usize,
+    /// Longest wait for room in that budget (`large_body_wait_seconds`).
+    pub large_body_wait_seconds: u64,
     pub mail: MailSettings,
     pub mail_delivery_seconds: u64,
     /// Raw secret-key material, resolved into a `SecretBox` by `secret_box()`.
@@ -254,6 +260,13 @@ impl Settings {
                     )))
                 }
             },
+            large_body_budget_mb: number("large_body_budget_mb")? as usize,
+            large_body_wait_seconds: get("large_body_wait_seconds").parse::<u64>().map_err(|_| {
+                ConfigError(format!(
+                    "`large_body_wait_seconds` must be a whole number of seconds (0: no wait), not `{}`",
+                    get("large_body_wait_seconds")
+                ))
+            })?,
             mail,
             mail_delivery_seconds: number("mail_delivery_seconds")? as u64,
             secret_key: non_empty("secret_key").map(SecretString::from),
