@@ -12,6 +12,7 @@ mod m20261122_000007_create_api_keys;
 mod m20261122_000008_create_accounts;
 mod m20261122_000009_create_usage_events;
 mod m20261122_000010_create_api_calls;
+mod m20261130_000020_create_usage_daily_users;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_accounts::Migration),
             Box::new(m20261122_000009_create_usage_events::Migration),
             Box::new(m20261122_000010_create_api_calls::Migration),
+            Box::new(m20261130_000020_create_usage_daily_users::Migration),
         ]
     }
 }

@@ -27,6 +27,8 @@ mod body_memory;
 mod event_ingest;
 #[path = "bench/support.rs"]
 mod support;
+#[path = "bench/usage_page.rs"]
+mod usage_page;
 
 // mimalloc instead of glibc's malloc: the APIs build and drop many small values per
 // request (parsed JSON, row values), where glibc's free and consolidation showed at the
@@ -161,6 +163,7 @@ async fn main() {
 
     users_page(&state, address).await;
     accounts::run(&state, address).await;
+    usage_page::run(&state, address).await;
     std::fs::remove_dir_all(&dir).ok();
     account_upsert::run().await;
     event_ingest::run().await;
