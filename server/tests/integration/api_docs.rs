@@ -449,6 +449,12 @@ async fn test_openapi_document_describes_what_the_api_answers() {
         );
     }
 
+    // A large body beyond the budget: 503 with Retry-After, documented where bodies go.
+    for (path, method) in [("/api/v2/accounts", "post"), (event, "post")] {
+        let busy = &doc["paths"][path][method]["responses"]["503"];
+        assert!(busy["headers"]["Retry-After"].is_object(), "{path}: {busy}");
+    }
+
     // A method the path does not take: 405 with Allow, not 404.
     let trace = app
         .send(call(

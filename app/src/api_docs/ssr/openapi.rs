@@ -812,6 +812,24 @@ fn operation(endpoint: &Endpoint) -> utoipa::openapi::path::Operation {
             .response(
                 "415",
                 error_response("Content-Encoding other than gzip or identity."),
+            )
+            .response(
+                "503",
+                ResponseBuilder::new()
+                    .description(
+                        "Too many large bodies (64 KB or more) are being handled at once \
+                         (`large_body_budget_mb`) and no room came within \
+                         `large_body_wait_seconds`: retry after `Retry-After` seconds.",
+                    )
+                    .header(
+                        "Retry-After",
+                        utoipa::openapi::HeaderBuilder::new()
+                            .schema(Some(integer()))
+                            .description(Some("Seconds to wait before retrying."))
+                            .build(),
+                    )
+                    .content("application/json", json_content(schema_ref("Error")))
+                    .build(),
             );
         // Gzip request bodies are accepted.
     }
