@@ -32,7 +32,7 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("trust_forwarded_for", "false", false, "Take the client address from X-Forwarded-For (only behind a proxy you run)."),
     ("log_format", "text", false, "`text` or `json`."),
     ("api_status_log", "true", false, "Record every Account/Event API call in API Status (IT Administration). `false` turns the log off."),
-    ("large_body_budget_mb", "32", false, "Megabytes of large Account/Event API request bodies (64 KB or more, counted after decompression) handled at once; parsing costs memory in proportion. Raised to at least one largest body (10 MB)."),
+    ("large_body_budget_mb", "10", false, "Megabytes of large Account/Event API request bodies (64 KB or more, counted after decompression) handled at once; parsing costs memory in proportion. Raised to at least one largest body (10 MB)."),
     ("large_body_wait_seconds", "5", false, "How long a large request waits for room in that budget before it is answered 503 with Retry-After."),
     ("mail_relay", "", false, "SMTP host. Empty: mail goes to the outbox in the database and links are logged."),
     ("mail_port", "587", false, "SMTP port."),
