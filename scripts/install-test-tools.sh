@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, skipping whatever is there: Chromium (Debian's; Playwright
-# cannot download browsers here), PostgreSQL 15, aiosmtpd and the end-to-end node packages.
+# cannot download browsers here), PostgreSQL 15, aiosmtpd, Schemathesis and the end-to-end
+# node packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -15,10 +16,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # A real SMTP server for the mail tests: aiosmtpd, in a virtualenv under .tools.
+[ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv
 if [ ! -x .tools/venv/bin/aiosmtpd ]; then
   say "Installing aiosmtpd (SMTP sink for tests)"
-  python3 -m venv .tools/venv
   .tools/venv/bin/pip install --quiet "aiosmtpd==1.4.6"
+fi
+
+# Schemathesis checks the OpenAPI document against the running API (scripts/schemathesis-test.sh).
+schemathesis_version=4.32.5
+if ! .tools/venv/bin/st --version 2>/dev/null | grep -qF "$schemathesis_version"; then
+  say "Installing Schemathesis $schemathesis_version (OpenAPI conformance)"
+  .tools/venv/bin/pip install --quiet "schemathesis==$schemathesis_version"
 fi
 
 # Also when a package was added since the last install (axe-core for the accessibility check).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Steward's test suites and ends with one summary line per suite.
-#   scripts/test.sh all|unit|integration|e2e|api-client
+#   scripts/test.sh all|unit|integration|e2e|api-client|schemathesis
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -85,13 +85,24 @@ api_client() {
   record "API client (HTTP only)" "$status" "$(grep -c '^  ok ' "$logs/api-client.log")" "$(grep -c '^  FAIL ' "$logs/api-client.log")"
 }
 
+# Schemathesis over the OpenAPI document against the release build: every operation, a
+# fixed seed, a bounded number of examples; one line per operation.
+schemathesis() {
+  echo "==> OpenAPI (Schemathesis)"
+  [ -x target/release/steward ] || cargo leptos build --release 2>&1 | tail -n 5
+  bash scripts/schemathesis-test.sh 2>&1 | tee "$logs/schemathesis.log"
+  local status=${PIPESTATUS[0]}
+  record "OpenAPI (Schemathesis)" "$status" "$(grep -c '^  ok ' "$logs/schemathesis.log")" "$(grep -c '^  FAIL ' "$logs/schemathesis.log")"
+}
+
 case "$what" in
   unit) unit ;;
   integration) integration ;;
   e2e) e2e ;;
   api-client) api_client ;;
-  all) unit; integration; e2e; api_client ;;
-  *) echo "usage: $0 all|unit|integration|e2e|api-client"; exit 2 ;;
+  schemathesis) schemathesis ;;
+  all) unit; integration; e2e; api_client; schemathesis ;;
+  *) echo "usage: $0 all|unit|integration|e2e|api-client|schemathesis"; exit 2 ;;
 esac
 
 echo

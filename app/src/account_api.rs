@@ -64,6 +64,19 @@ async fn unknown_endpoint(State(state): State<AppState>, request: Request) -> Re
     .await
 }
 
+/// A method the path does not take: 405 with the envelope (axum adds the `Allow` header
+/// listing the methods it does take).
+async fn method_not_allowed(State(state): State<AppState>, request: Request) -> Response {
+    let method = request.method().clone();
+    serve(state, "/api/v2/…", request, |_ctx| async move {
+        Outcome::error(
+            405,
+            format!("Method {method} is not allowed on this path; the Allow header lists the methods it takes."),
+        )
+    })
+    .await
+}
+
 /// The routes under `/api/v2/`.
 pub fn router() -> Router<AppState> {
     let routes: Vec<(&str, MethodRouter<AppState>)> = vec![
@@ -176,7 +189,7 @@ pub fn router() -> Router<AppState> {
     ];
     let mut router = Router::new();
     for (path, methods) in routes {
-        let methods = methods.fallback(unknown_endpoint);
+        let methods = methods.fallback(method_not_allowed);
         router = router
             .route(&format!("/api/v2{path}"), methods.clone())
             .route(&format!("/api/v2{path}/"), methods);

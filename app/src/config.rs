@@ -35,6 +35,8 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("header_timeout_seconds", "10", false, "A connection must deliver a complete request head this many seconds after it opens or after its previous answer, else it is closed (so this is also how long an idle kept-alive connection stays open)."),
     ("body_timeout_seconds", "30", false, "Longest pause, in seconds, while a request body is being received; a slower body ends the request and its connection."),
     ("max_connections", "512", false, "Most client connections served at once; further ones wait (the log says so) until one closes."),
+    ("large_body_budget_mb", "10", false, "Megabytes of large Account/Event API request bodies (64 KB or more, counted after decompression) handled at once; parsing costs memory in proportion. Raised to at least one largest body (10 MB)."),
+    ("large_body_wait_seconds", "5", false, "How long a large request waits for room in that budget before it is answered 503 with Retry-After."),
     ("mail_relay", "", false, "SMTP host. Empty: mail goes to the outbox in the database and links are logged."),
     ("mail_port", "587", false, "SMTP port."),
     ("mail_security", "starttls", false, "`none`, `starttls` or `tls`."),
@@ -83,6 +85,10 @@ pub struct Settings {
     pub header_timeout_seconds: u64,
     pub body_timeout_seconds: u64,
     pub max_connections: usize,
+    /// Budget of large API bodies in flight, in MB (`large_body_budget_mb`).
+    pub large_body_budget_mb: usize,
+    /// Longest wait for room in that budget (`large_body_wait_seconds`).
+    pub large_body_wait_seconds: u64,
     pub mail: MailSettings,
     pub mail_delivery_seconds: u64,
     /// Raw secret-key material, resolved into a `SecretBox` by `secret_box()`.
@@ -265,6 +271,13 @@ impl Settings {
             header_timeout_seconds: number("header_timeout_seconds")? as u64,
             body_timeout_seconds: number("body_timeout_seconds")? as u64,
             max_connections: number("max_connections")? as usize,
+            large_body_budget_mb: number("large_body_budget_mb")? as usize,
+            large_body_wait_seconds: get("large_body_wait_seconds").parse::<u64>().map_err(|_| {
+                ConfigError(format!(
+                    "`large_body_wait_seconds` must be a whole number of seconds (0: no wait), not `{}`",
+                    get("large_body_wait_seconds")
+                ))
+            })?,
             mail,
             mail_delivery_seconds: number("mail_delivery_seconds")? as u64,
             secret_key: non_empty("secret_key").map(SecretString::from),

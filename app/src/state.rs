@@ -26,6 +26,8 @@ pub struct AppState {
     pub api_status: ApiStatusLog,
     /// Where the Event API stores accepted events (group commit on SQLite).
     pub events: EventWriter,
+    /// The server-wide budget of large API request bodies in flight (`large_body_budget_mb`).
+    pub body_budget: crate::public_api::body::BodyBudget,
 }
 
 impl FromRef<AppState> for LeptosOptions {

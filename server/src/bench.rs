@@ -21,10 +21,14 @@ mod account_upsert;
 mod accounts;
 #[path = "bench/api_status.rs"]
 mod api_status;
+#[path = "bench/body_memory.rs"]
+mod body_memory;
 #[path = "bench/event_ingest.rs"]
 mod event_ingest;
 #[path = "bench/support.rs"]
 mod support;
+#[path = "bench/usage_page.rs"]
+mod usage_page;
 
 // mimalloc instead of glibc's malloc: the APIs build and drop many small values per
 // request (parsed JSON, row values), where glibc's free and consolidation showed at the
@@ -43,8 +47,9 @@ async fn main() {
         Some("account_upsert") => return account_upsert::run().await,
         Some("event_ingest") => return event_ingest::run().await,
         Some("api_status") => return api_status::run().await,
+        Some("body_memory") => return body_memory::run().await,
         Some(other) => {
-            eprintln!("unknown section '{other}'; use account_upsert, event_ingest or api_status, or nothing for all");
+            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status or body_memory, or nothing for all");
             std::process::exit(2);
         }
         None => {}
@@ -158,10 +163,12 @@ async fn main() {
 
     users_page(&state, address).await;
     accounts::run(&state, address).await;
+    usage_page::run(&state, address).await;
     std::fs::remove_dir_all(&dir).ok();
     account_upsert::run().await;
     event_ingest::run().await;
     api_status::run().await;
+    body_memory::run().await;
 }
 
 /// The Users page with 10,000 users in one organisation: the first server-rendered

@@ -92,6 +92,10 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
         leptos_options: leptos_options(&settings),
         api_status,
         events: app::event_api::writer::EventWriter::start(db.clone()),
+        body_budget: app::public_api::body::BodyBudget::new(
+            settings.large_body_budget_mb * 1024 * 1024,
+            std::time::Duration::from_secs(settings.large_body_wait_seconds),
+        ),
         db,
         settings: Arc::new(settings),
         secrets: Arc::new(secrets),

@@ -341,7 +341,13 @@ pub fn parse_dimensions(kind: DimKind, json: &Json) -> Result<Vec<DimWrite>, Str
             }
             pairs
         }
-        Json::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Json::Object(map) => {
+            // A blank key is refused in the map form as in the array form.
+            if map.keys().any(|k| k.trim().is_empty()) {
+                return Err(problem());
+            }
+            map.iter().map(|(k, v)| (k.clone(), v)).collect()
+        }
         _ => return Err(problem()),
     };
     pairs
@@ -698,6 +704,9 @@ mod tests {
         let array = parse_dimensions(DimKind::Value, &json!([{"key":"seats","value":4}])).unwrap();
         let map = parse_dimensions(DimKind::Value, &json!({"seats":4})).unwrap();
         assert_eq!(array, map);
+        // A blank key is refused in either form.
+        assert!(parse_dimensions(DimKind::Label, &json!({" ": "x"})).is_err());
+        assert!(parse_dimensions(DimKind::Label, &json!([{"key":" ","value":"x"}])).is_err());
         assert!(
             parse_dimensions(DimKind::Value, &json!([{"key":"seats","value":"4"}]))
                 .unwrap_err()

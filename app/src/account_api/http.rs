@@ -18,7 +18,7 @@ use crate::api_status::dto::{ApiKind, RecordFailure};
 use crate::api_status::ssr::recorder::{self, ApiCall};
 use crate::crypto::token_hash;
 use crate::error::AppError;
-use crate::public_api::body::read_limited;
+use crate::public_api::body::{read_limited, BudgetHold, RETRY_AFTER_SECONDS};
 use crate::public_api::limits::{MAX_PAGE_SIZE, MAX_RECORDS};
 use crate::public_api::redact::redact_path;
 use crate::state::AppState;
@@ -31,6 +31,8 @@ pub struct Ctx {
     pub headers: HeaderMap,
     /// Behind a mutex only so that `&Ctx` is `Send` (a body is not `Sync`).
     pub body: std::sync::Mutex<Option<Body>>,
+    /// The share of the large-body budget the body holds, until the handler is done.
+    pub body_hold: BudgetHold,
 }
 
 impl Ctx {
@@ -60,9 +62,11 @@ impl Ctx {
             .ok()
             .and_then(Option::take)
             .unwrap_or_default();
-        let bytes = read_limited(&self.headers, body)
+        let read = read_limited(&self.state.body_budget, &self.headers, body)
             .await
             .map_err(|e| Outcome::error(e.http_status(), e.message()))?;
+        self.body_hold = read.hold;
+        let bytes = read.bytes;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(Outcome::refused(
                 "The request body is empty; send a JSON object.",
@@ -342,6 +346,7 @@ where
                 query,
                 headers: parts.headers,
                 body: std::sync::Mutex::new(Some(body)),
+                body_hold: BudgetHold::default(),
             };
             (handler(ctx).await, Some((org_id, key_id, name)))
         }
@@ -370,7 +375,14 @@ where
         };
         record_in_api_status(&state, call).await;
     }
-    (outcome.status, axum::Json(outcome.body)).into_response()
+    let mut response = (outcome.status, axum::Json(outcome.body)).into_response();
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(RETRY_AFTER_SECONDS),
+        );
+    }
+    response
 }
 
 /// The one place the Account API writes to API Status (queued; off when `api_status_log`

@@ -71,6 +71,14 @@ pub fn parse_metric(json: &Json, name: Option<&str>) -> Result<MetricRecord, Str
         None => fields::key_string(json, "name").ok_or_else(|| missing("name"))?,
     };
     let points = match object.get("metrics") {
+        Some(Json::Array(_))
+            if object.contains_key("timestamp") || object.contains_key("value") =>
+        {
+            return Err(
+                "Give either \"metrics\" or the flat \"timestamp\" and \"value\", not both"
+                    .to_owned(),
+            )
+        }
         Some(Json::Array(items)) => items
             .iter()
             .enumerate()

@@ -25,6 +25,7 @@ pub mod sign_in_throttle;
 pub mod stage_history;
 pub mod usage_daily;
 pub mod usage_daily_features;
+pub mod usage_daily_users;
 pub mod usage_events;
 pub mod usage_rollup_queue;
 pub mod users;

@@ -26,7 +26,7 @@ use crate::error::AppError;
 use crate::event_api::parse::{parse_body, LineFailure, Parsed, Refusal};
 use crate::event_api::store::Origin;
 use crate::event_api::ENDPOINT;
-use crate::public_api::body::read_limited;
+use crate::public_api::body::{read_limited, RETRY_AFTER_SECONDS};
 use crate::public_api::redact::redact_path;
 use crate::state::AppState;
 use crate::time::now_ms;
@@ -85,6 +85,11 @@ impl Outcome {
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
         response
     }
 }
@@ -140,8 +145,9 @@ async fn receive(
     headers: &HeaderMap,
     body: Body,
 ) -> Outcome {
-    let bytes = match read_limited(headers, body).await {
-        Ok(bytes) => bytes,
+    // `_hold` keeps the body's share of the large-body budget until the answer is ready.
+    let (bytes, _hold) = match read_limited(&state.body_budget, headers, body).await {
+        Ok(read) => (read.bytes, read.hold),
         Err(error) => return Outcome::refused(error.http_status(), error.message(), 0),
     };
     let now = now_ms();

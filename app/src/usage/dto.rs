@@ -10,7 +10,7 @@ pub struct UsageSummary {
     /// The first day covered (UTC midnight, epoch ms) and its date, `YYYY-MM-DD`.
     pub from_day: i64,
     pub from_date: String,
-    /// Distinct users with at least one event in the period (counted from the events).
+    /// Distinct users with at least one event in the period (from the daily user rollup).
     pub active_users: u64,
     pub sessions: u64,
     pub session_minutes: u64,

@@ -322,3 +322,148 @@ async fn test_api_page_shows_this_servers_addresses_and_needs_configure_data_con
         Err(app::error::AppError::Forbidden)
     );
 }
+
+/// The `type` of a schema as a list (`"string"` or `["string", "null"]`).
+fn types_of(schema: &serde_json::Value) -> Vec<String> {
+    match &schema["type"] {
+        serde_json::Value::String(one) => vec![one.clone()],
+        serde_json::Value::Array(many) => many
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Each untruth the conformance probe found, fixed: the document describes what the API
+/// answers (Natero's refusal envelope included), and the answers bear it out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_openapi_document_describes_what_the_api_answers() {
+    let app = spawn().await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let (account, auth, api) = keys(&app, &mut admin).await;
+    let doc = openapi(&app).await;
+    let schemas = &doc["components"]["schemas"];
+    let call = |method: &str, uri: String, body: &str| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+
+    // Account.id is Steward's integer id, and the API answers an integer.
+    assert_eq!(
+        types_of(&schemas["Account"]["properties"]["id"]),
+        ["integer", "null"]
+    );
+    let stored = app
+        .send(call(
+            "POST",
+            format!("/api/v2/accounts?api_key={account}"),
+            r#"{"records":[{"account_id":"a1","name":"A","join_date":1700000000000},{"name":"no id"}]}"#,
+        ))
+        .await;
+    let stored: serde_json::Value = serde_json::from_str(&stored.body).unwrap();
+    // FailedResult.account_id is null for a record without one, as documented.
+    assert_eq!(
+        stored["failed_results"][0]["account_id"],
+        serde_json::Value::Null
+    );
+    assert!(
+        types_of(&schemas["FailedResult"]["properties"]["account_id"]).contains(&"null".to_owned())
+    );
+    let one = app
+        .send(call(
+            "GET",
+            format!("/api/v2/accounts/a1?api_key={account}"),
+            "",
+        ))
+        .await;
+    let one: serde_json::Value = serde_json::from_str(&one.body).unwrap();
+    assert!(one["results"][0]["id"].is_i64(), "{one}");
+
+    // ApiCall.message is null for a call that did not fail, as documented.
+    assert!(types_of(&schemas["ApiCall"]["properties"]["message"]).contains(&"null".to_owned()));
+    let calls = app
+        .send(call(
+            "GET",
+            format!("/api/v2/api_status?api_key={account}"),
+            "",
+        ))
+        .await;
+    let calls: serde_json::Value = serde_json::from_str(&calls.body).unwrap();
+    assert!(calls["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["message"].is_null()));
+
+    // The 200 answers describe Natero's refusal envelope beside the result.
+    let list = &doc["paths"]["/api/v2/accounts"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["schema"];
+    let choices: Vec<&serde_json::Value> = list["oneOf"].as_array().unwrap().iter().collect();
+    assert!(choices
+        .iter()
+        .any(|c| c["$ref"] == "#/components/schemas/Error"));
+    assert_eq!(
+        schemas["Error"]["properties"]["status_is_ok"]["enum"],
+        serde_json::json!([false])
+    );
+    let refused = app
+        .send(call(
+            "GET",
+            format!("/api/v2/accounts?order_by=nope&api_key={account}"),
+            "",
+        ))
+        .await;
+    assert_eq!(refused.status, 200);
+    let refused: serde_json::Value = serde_json::from_str(&refused.body).unwrap();
+    assert_eq!(refused["status_is_ok"], false);
+    assert!(refused["message"].is_string());
+
+    // The Event schema marks what a line needs; the 400 is described as it is answered.
+    let event = "/v1/{authKey}/{apiKey}";
+    let mut required: Vec<&str> = schemas["Event"]["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    required.sort();
+    assert_eq!(required, ["account_id", "action", "created_at", "user_id"]);
+    let bad_request = &doc["paths"][event]["post"]["responses"]["400"]["content"]
+        ["application/json"]["schema"]["$ref"];
+    assert_eq!(bad_request, "#/components/schemas/EventRefusal");
+    let refusal = &schemas["EventRefusal"];
+    let array = app
+        .send(call("POST", format!("/v1/{auth}/{api}"), "[]"))
+        .await;
+    assert_eq!(array.status, 400);
+    let array: serde_json::Value = serde_json::from_str(&array.body).unwrap();
+    for field in refusal["required"].as_array().unwrap() {
+        assert!(
+            array.get(field.as_str().unwrap()).is_some(),
+            "{field} in {array}"
+        );
+    }
+
+    // A large body beyond the budget: 503 with Retry-After, documented where bodies go.
+    for (path, method) in [("/api/v2/accounts", "post"), (event, "post")] {
+        let busy = &doc["paths"][path][method]["responses"]["503"];
+        assert!(busy["headers"]["Retry-After"].is_object(), "{path}: {busy}");
+    }
+
+    // A method the path does not take: 405 with Allow, not 404.
+    let trace = app
+        .send(call(
+            "TRACE",
+            format!("/api/v2/accounts?api_key={account}"),
+            "",
+        ))
+        .await;
+    assert_eq!(trace.status, 405);
+    let allow = trace.headers[header::ALLOW].to_str().unwrap();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+}

@@ -14,6 +14,7 @@ mod api_keys;
 mod api_status;
 mod audit;
 mod auth;
+mod body_budget;
 mod cli;
 mod event_api;
 mod hardening;

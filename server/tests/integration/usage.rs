@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use app::db::entities::{usage_daily, usage_daily_features, usage_rollup_queue};
+use app::db::entities::{
+    usage_daily, usage_daily_features, usage_daily_users, usage_events, usage_rollup_queue,
+};
 use app::usage::ssr::rollup;
 
 use crate::common::{spawn, TestApp};
@@ -407,4 +409,75 @@ async fn test_rollups_are_computed_once_across_instances() {
             .unwrap(),
         0
     );
+}
+
+/// The account page's 30-day figures come from the rollup tables alone: right after a
+/// rollup (distinct users counted once across days), and unchanged once the raw events are
+/// gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_account_page_usage_comes_from_the_rollups_not_the_events() {
+    let app = spawn().await;
+    let (org_id, path) = setup(&app).await;
+    let none = json!({});
+    let lines = vec![
+        event(
+            "feature",
+            "a1",
+            "u1",
+            today() - 2 * DAY + 60 * MIN,
+            json!({"feature": "Export"}),
+        ),
+        event(
+            "sessionSync",
+            "a1",
+            "u2",
+            today() - 2 * DAY + 70 * MIN,
+            none.clone(),
+        ),
+        event(
+            "sessionSync",
+            "a1",
+            "u1",
+            today() - DAY + 60 * MIN,
+            none.clone(),
+        ),
+        event(
+            "sessionSync",
+            "a1",
+            "u3",
+            today() - DAY + 90 * MIN,
+            none.clone(),
+        ),
+        event("sessionSync", "a1", "u4", today() + MIN, none.clone()),
+        event("sessionSync", "b2", "u9", today() + MIN, none),
+    ];
+    send(&app, &path, &lines).await;
+    rollup::run(&app.state.db).await.unwrap();
+    let page = || async {
+        app::accounts::ssr::usage::summary(&app.state.db, org_id, "a1", app::time::now_ms())
+            .await
+            .unwrap()
+    };
+    let before = page().await;
+    // u1 on two days counts once; b2's user is not a1's.
+    assert_eq!(before.active_users, 4);
+    let per_day: Vec<u64> = before.days[27..].iter().map(|d| d.active_users).collect();
+    assert_eq!(per_day, [2, 2, 1]);
+    assert_eq!(before.sessions, 5);
+    assert_eq!(before.top_features[0].feature, "Export");
+    let kept = usage_daily_users::Entity::find()
+        .filter(usage_daily_users::Column::OrgId.eq(org_id))
+        .filter(usage_daily_users::Column::AccountId.eq("a1"))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(kept, 5, "one row per user and day");
+
+    // Without the raw events the page says the same.
+    usage_events::Entity::delete_many()
+        .filter(usage_events::Column::OrgId.eq(org_id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(page().await, before);
 }

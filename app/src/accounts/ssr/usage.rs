@@ -1,6 +1,6 @@
 //! The account page's usage summary: the usage slice's 30-day summary
-//! (`crate::usage::ssr::summary`, from the daily rollups and, for distinct active users,
-//! the events), shaped for the page: the top five features and times in milliseconds.
+//! (`crate::usage::ssr::summary`, from the rollup tables only, distinct users included),
+//! shaped for the page: the top five features and times in milliseconds.
 use sea_orm::ConnectionTrait;
 
 use crate::accounts::dto::{FeatureUse, UsageDay, UsageSummary, USAGE_DAYS};

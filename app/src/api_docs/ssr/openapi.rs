@@ -4,7 +4,9 @@
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Ref, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Ref, Schema, SchemaType, Type,
+};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
 };
@@ -18,6 +20,7 @@ use crate::api_docs::endpoints::{
     path_parameters, query_parameter, Answer, Body, Endpoint, ENDPOINTS, TAG_ACCOUNTS,
     TAG_CONTACTS, TAG_EVENTS, TAG_INTERACTIONS, TAG_METRICS, TAG_USERS,
 };
+use crate::event_api::parse::{ACTIONS, MIN_CREATED_AT};
 use crate::public_api::limits::{MAX_BODY_BYTES, MAX_PAGE_SIZE, MAX_RECORDS};
 
 /// A field's type in a record schema.
@@ -38,6 +41,14 @@ enum F {
     Documents,
     MetricPoints,
     AnyObject,
+    /// An event's `action`: one of `event_api::parse::ACTIONS`.
+    Action,
+    /// A required id of an event: a string with something other than spaces in it.
+    Key,
+    /// An event's `created_at`: epoch ms from 2000-01-01.
+    CreatedAt,
+    /// A number of zero or more, or null.
+    Amount,
 }
 
 /// (name, type, description). Descriptions start with "Required" when the field is.
@@ -90,7 +101,7 @@ const ACCOUNT: &[Field] = &[
     ("is_active", F::Bool, "Read-only: false once deactivated (DELETE)."),
     ("is_leaf", F::Bool, "Read-only: true when no account names this one as its parent."),
     ("current_health_score", F::Num, "Read-only."),
-    ("id", F::Str, "Read-only: Steward's own id of the record."),
+    ("id", F::Int, "Read-only: Steward's own id of the record (an integer)."),
 ];
 
 const PERSON_COMMON: &[Field] = &[
@@ -157,8 +168,12 @@ const METRIC: &[Field] = &[
         F::MetricPoints,
         "The values; or give one value flat with `timestamp` and `value`.",
     ),
-    ("timestamp", F::Ms, "Flat form: the day of the value."),
-    ("value", F::Num, "Flat form: the value."),
+    (
+        "timestamp",
+        F::Ms,
+        "Flat form (without `metrics`): the day of the value.",
+    ),
+    ("value", F::Num, "Flat form (without `metrics`): the value."),
 ];
 
 const INTERACTION: &[Field] = &[
@@ -181,18 +196,18 @@ const INTERACTION: &[Field] = &[
 ];
 
 const EVENT: &[Field] = &[
-    ("action", F::Str, "Required. One of identifyUser, identifyAccount, sessionSync, moduleEnd, feature, sessionIdle, pageViewEnd."),
-    ("account_id", F::Str, "Required, non-empty."),
-    ("user_id", F::Str, "Required, non-empty."),
-    ("created_at", F::Ms, "Required: an integer of epoch milliseconds after 2000-01-01 and before a day from now."),
+    ("action", F::Action, "Required. One of identifyUser, identifyAccount, sessionSync, moduleEnd, feature, sessionIdle, pageViewEnd."),
+    ("account_id", F::Key, "Required. Non-empty."),
+    ("user_id", F::Key, "Required. Non-empty."),
+    ("created_at", F::CreatedAt, "Required. An integer of epoch milliseconds after 2000-01-01 and before a day from now."),
     ("session_id", F::Str, "Optional. Without it sessions are estimated: a gap of more than 30 minutes between a user's events starts a new session."),
     ("product", F::Str, "Optional product id."),
     ("details", F::AnyObject, "For identifyUser and identifyAccount: properties of the user or account."),
-    ("active_duration", F::Num, "For sessionSync: active time in milliseconds."),
-    ("module", F::Str, "For moduleEnd and feature."),
-    ("time_spent", F::Num, "For moduleEnd: milliseconds spent in the module."),
-    ("feature", F::Str, "For feature: the feature used."),
-    ("total", F::Num, "For feature: how many times."),
+    ("active_duration", F::Amount, "For sessionSync: active time in milliseconds."),
+    ("module", F::Str, "For moduleEnd and feature; required for moduleEnd."),
+    ("time_spent", F::Amount, "For moduleEnd: milliseconds spent in the module."),
+    ("feature", F::Str, "For feature: the feature used; required for feature."),
+    ("total", F::Amount, "For feature: how many times."),
 ];
 
 fn string() -> ObjectBuilder {
@@ -213,6 +228,16 @@ fn boolean() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::Boolean)
 }
 
+/// An integer, or null when there is none.
+fn integer_or_null() -> ObjectBuilder {
+    integer().schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+}
+
+/// A string, or null when there is none.
+fn string_or_null() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+}
+
 fn schema_ref(name: &str) -> RefOr<Schema> {
     Ref::from_schema_name(name).into()
 }
@@ -221,14 +246,28 @@ fn array_of(item: impl Into<RefOr<Schema>>) -> ArrayBuilder {
     ArrayBuilder::new().items(item.into())
 }
 
-fn key_values(value: ObjectBuilder) -> ArrayBuilder {
-    array_of(
+/// Dimensions: `[{key, value}]` (how answers carry them), or in a request a `{key: value}`
+/// map too, or null (no change). A null or absent value removes the dimension.
+fn dimensions(value: Type, description: Option<String>) -> RefOr<Schema> {
+    let value =
+        || ObjectBuilder::new().schema_type(SchemaType::from_iter([value.clone(), Type::Null]));
+    let pairs = array_of(
         ObjectBuilder::new()
-            .property("key", string())
-            .property("value", value)
+            .property("key", string().pattern(Some(r"\S")))
+            .property("value", value())
             .required("key")
-            .required("value"),
-    )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false))),
+    );
+    let map = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(RefOr::T(Schema::Object(value().build()))))
+        .property_names(Some(string().pattern(Some(r"\S"))));
+    OneOfBuilder::new()
+        .item(pairs)
+        .item(map)
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(description)
+        .into()
 }
 
 fn field_schema(kind: F, description: &str) -> RefOr<Schema> {
@@ -238,13 +277,19 @@ fn field_schema(kind: F, description: &str) -> RefOr<Schema> {
             match kind {
                 F::Str => Type::String,
                 F::Ms | F::Int => Type::Integer,
-                F::Num => Type::Number,
+                F::Num | F::Amount => Type::Number,
                 F::Bool => Type::Boolean,
                 _ => Type::Object,
             },
             Type::Null,
         ]))
         .description(description.clone())
+    };
+    // Lists: null in a request clears the list.
+    let list = |b: ArrayBuilder| -> RefOr<Schema> {
+        b.schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+            .description(description.clone())
+            .into()
     };
     match kind {
         F::Str => nullable(string()).into(),
@@ -257,34 +302,42 @@ fn field_schema(kind: F, description: &str) -> RefOr<Schema> {
         F::Int => nullable(integer()).into(),
         F::Num => nullable(number()).into(),
         F::Bool => nullable(boolean()).into(),
-        F::LabelDims => key_values(string()).description(description).into(),
-        F::ValueDims => key_values(number()).description(description).into(),
-        F::EventDims => key_values(integer()).description(description).into(),
-        F::Csms => array_of(
+        F::LabelDims => dimensions(Type::String, description),
+        F::ValueDims => dimensions(Type::Number, description),
+        F::EventDims => dimensions(Type::Integer, description),
+        F::Csms => list(array_of(
             ObjectBuilder::new()
                 .property("email", string())
                 .required("email"),
-        )
-        .description(description)
-        .into(),
-        F::Stages => array_of(schema_ref("StageHistoryEntry"))
-            .description(description)
-            .into(),
-        F::Nps => array_of(schema_ref("NpsHistoryEntry"))
-            .description(description)
-            .into(),
-        F::Documents => array_of(
+        )),
+        F::Stages => list(array_of(schema_ref("StageHistoryEntry"))),
+        F::Nps => list(array_of(schema_ref("NpsHistoryEntry"))),
+        F::Documents => list(array_of(
             ObjectBuilder::new()
-                .property("name", string())
-                .property("url", string())
-                .property("description", string()),
-        )
-        .description(description)
-        .into(),
+                .property("name", string_or_null())
+                .property("url", string_or_null())
+                .property("description", string_or_null()),
+        )),
         F::MetricPoints => array_of(schema_ref("MetricPoint"))
             .description(description)
             .into(),
-        F::AnyObject => ObjectBuilder::new().description(description).into(),
+        F::AnyObject => ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+            .description(description)
+            .into(),
+        F::Action => string()
+            .enum_values(Some(ACTIONS))
+            .description(description)
+            .into(),
+        F::Key => string()
+            .pattern(Some(r"\S"))
+            .description(description)
+            .into(),
+        F::CreatedAt => integer()
+            .minimum(Some(MIN_CREATED_AT))
+            .description(description)
+            .into(),
+        F::Amount => nullable(number()).minimum(Some(0.0)).into(),
     }
 }
 
@@ -293,7 +346,14 @@ fn record_schema(description: &str, fields: &[&[Field]]) -> Schema {
         .schema_type(Type::Object)
         .description(Some(description));
     for (name, kind, text) in fields.iter().flat_map(|f| f.iter()) {
-        object = object.property(*name, field_schema(*kind, text));
+        let mut schema = field_schema(*kind, text);
+        if text.starts_with("Read-only") {
+            // Answers carry it; a request's value is ignored.
+            if let RefOr::T(Schema::Object(field)) = &mut schema {
+                field.read_only = Some(true);
+            }
+        }
+        object = object.property(*name, schema);
         if text.starts_with("Required.") {
             object = object.required(*name);
         }
@@ -301,12 +361,18 @@ fn record_schema(description: &str, fields: &[&[Field]]) -> Schema {
     object.build().into()
 }
 
-fn envelope(description: &str) -> ObjectBuilder {
+/// An answer's JSON object with `status_is_ok`, always `ok` for this kind of answer.
+fn envelope_with(ok: bool, description: &str) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some(description))
-        .property("status_is_ok", boolean())
+        .property("status_is_ok", boolean().enum_values(Some([ok])))
         .required("status_is_ok")
+}
+
+/// A successful answer (`status_is_ok: true`).
+fn envelope(description: &str) -> ObjectBuilder {
+    envelope_with(true, description)
 }
 
 fn components() -> utoipa::openapi::Components {
@@ -316,10 +382,15 @@ fn components() -> utoipa::openapi::Components {
             "record",
             integer().description(Some("0-based index into `records`.")),
         )
-        .property("account_id", string())
+        .property(
+            "account_id",
+            string_or_null().description(Some("The record's `account_id`; null when it has none.")),
+        )
         .property(
             "user_id",
-            string().description(Some("For product users and contacts.")),
+            string_or_null().description(Some(
+                "For product users and contacts: the record's `user_id`, null when it has none.",
+            )),
         )
         .property(
             "message",
@@ -342,7 +413,10 @@ fn components() -> utoipa::openapi::Components {
         )
         .schema(
             "AccountUser",
-            record_schema("A product user (`/account_users`).", &[PERSON_COMMON, USER_EXTRA]),
+            record_schema(
+                "A product user (`/account_users`).",
+                &[PERSON_COMMON, USER_EXTRA],
+            ),
         )
         .schema(
             "AccountContact",
@@ -353,10 +427,7 @@ fn components() -> utoipa::openapi::Components {
         )
         .schema(
             "CustomMetric",
-            record_schema(
-                "Daily values of a numeric metric of an account.",
-                &[METRIC],
-            ),
+            record_schema("Daily values of a numeric metric of an account.", &[METRIC]),
         )
         .schema(
             "Interaction",
@@ -375,23 +446,51 @@ fn components() -> utoipa::openapi::Components {
                 .description(Some("One call in API Status (paths with keys redacted)."))
                 .property("id", integer())
                 .property("time", integer().description(Some("Epoch ms.")))
-                .property("api", string().description(Some("account, event or upload")))
+                .property(
+                    "api",
+                    string().description(Some("account, event or upload")),
+                )
                 .property("method", string())
                 .property("path", string())
                 .property("endpoint", string())
-                .property("status", string().description(Some("Success, Partial or Failure")))
+                .property(
+                    "status",
+                    string().description(Some("Success, Partial or Failure")),
+                )
                 .property("http_status", integer())
                 .property("records_received", integer())
                 .property("records_failed", integer())
                 .property("duration_ms", integer())
-                .property("key_name", string())
-                .property("message", string())
-                .property("failed_results", utoipa::openapi::schema::ArrayBuilder::new().items(
-                    ObjectBuilder::new()
-                        .property("record", integer())
-                        .property("id", string())
-                        .property("message", string()),
-                )),
+                .property(
+                    "key_name",
+                    string_or_null().description(Some("Null when the key could not be named.")),
+                )
+                .property(
+                    "message",
+                    string_or_null().description(Some(
+                        "Why the call failed as a whole; null when it did not.",
+                    )),
+                )
+                .property(
+                    "failed_results",
+                    array_of(
+                        ObjectBuilder::new()
+                            .property("record", integer())
+                            .property("id", string_or_null())
+                            .property("message", string())
+                            .required("record")
+                            .required("message"),
+                    ),
+                )
+                .required("id")
+                .required("time")
+                .required("api")
+                .required("method")
+                .required("path")
+                .required("endpoint")
+                .required("status")
+                .required("http_status")
+                .required("failed_results"),
         )
         .schema(
             "Empty",
@@ -400,7 +499,10 @@ fn components() -> utoipa::openapi::Components {
         .schema(
             "MetricPoint",
             ObjectBuilder::new()
-                .property("timestamp", integer().description(Some("Epoch ms; the UTC day counts.")))
+                .property(
+                    "timestamp",
+                    integer().description(Some("Epoch ms; the UTC day counts.")),
+                )
                 .property("value", number())
                 .required("timestamp")
                 .required("value"),
@@ -410,7 +512,10 @@ fn components() -> utoipa::openapi::Components {
             ObjectBuilder::new()
                 .property("name", string())
                 .property("start_date", integer().description(Some("Epoch ms.")))
-                .property("end_date", integer().description(Some("Epoch ms.")))
+                .property(
+                    "end_date",
+                    integer_or_null().description(Some("Epoch ms; null while the stage lasts.")),
+                )
                 .required("name")
                 .required("start_date"),
         )
@@ -419,18 +524,20 @@ fn components() -> utoipa::openapi::Components {
             ObjectBuilder::new()
                 .property("nps_score", number())
                 .property("date", integer().description(Some("Epoch ms.")))
-                .property("username", string())
-                .property("survey_name", string())
-                .property("comments", string())
+                .property("username", string_or_null())
+                .property("survey_name", string_or_null())
+                .property("comments", string_or_null())
                 .required("nps_score")
                 .required("date"),
         )
         .schema(
             "Error",
-            envelope(
+            envelope_with(
+                false,
                 "A refused request: `status_is_ok` false and a message naming the problem. \
-                 Batch-level validation failures (body not JSON, no `records` array, too many \
-                 records) and PUT validation failures come back with HTTP 200; bad keys with 401, \
+                 As Natero does, a request that was understood but refused (body not JSON, no \
+                 `records` array, too many records, an unknown `order_by`, a PUT that fails \
+                 validation, …) comes back with HTTP 200; bad keys with 401, \
                  unknown records with 404, oversized bodies with 413, unsupported \
                  Content-Encoding with 415, unexpected errors with 500 and a reference.",
             )
@@ -440,19 +547,43 @@ fn components() -> utoipa::openapi::Components {
         .schema("FailedResult", failed_result)
         .schema(
             "BulkResult",
-            envelope("The batch passed validation; check `failed_results` for records that did not.")
-                .property("failed_results", array_of(schema_ref("FailedResult")))
-                .required("failed_results"),
+            envelope(
+                "The batch passed validation; check `failed_results` for records that did not.",
+            )
+            .property("failed_results", array_of(schema_ref("FailedResult")))
+            .required("failed_results"),
         )
         .schema("LineFailure", line_failure)
         .schema(
             "EventResult",
-            envelope("What happened to each line. 200 when at least one line was stored, 400 when none was.")
-                .property("received", integer().description(Some("Lines with an event.")))
+            envelope("What happened to each line: at least one event was stored.")
+                .property(
+                    "received",
+                    integer().description(Some("Lines with an event.")),
+                )
                 .property("accepted", integer().description(Some("Events stored.")))
                 .property("failed_results", array_of(schema_ref("LineFailure")))
-                .property("message", string())
+                .required("received")
+                .required("accepted")
                 .required("failed_results"),
+        )
+        .schema(
+            "EventRefusal",
+            envelope_with(
+                false,
+                "Nothing was stored. When every line was read but none was valid, \
+                 `received`, `accepted` (0) and `failed_results` say why per line; when the \
+                 body as a whole was refused (a JSON array, an empty body, bad gzip) only \
+                 `message` does.",
+            )
+            .property("message", string())
+            .property(
+                "received",
+                integer().description(Some("Lines with an event.")),
+            )
+            .property("accepted", integer().description(Some("Always 0.")))
+            .property("failed_results", array_of(schema_ref("LineFailure")))
+            .required("message"),
         )
         .security_scheme(
             "api_key",
@@ -618,14 +749,29 @@ fn operation(endpoint: &Endpoint) -> utoipa::openapi::path::Operation {
             ));
         }
     }
-    let ok = ResponseBuilder::new()
-        .description(if is_event {
-            "At least one event was stored."
-        } else {
-            "`status_is_ok` says whether the request was done. Validation failures of the batch or of a PUT also answer 200, with `status_is_ok: false` and a message."
-        })
-        .content("application/json", json_content(results_schema(endpoint.answer)))
-        .build();
+    let ok = if is_event {
+        ResponseBuilder::new()
+            .description("At least one event was stored.")
+            .content(
+                "application/json",
+                json_content(results_schema(endpoint.answer)),
+            )
+            .build()
+    } else {
+        // Natero's refusal envelope: a request understood but refused answers 200 too.
+        let done_or_refused = OneOfBuilder::new()
+            .item(results_schema(endpoint.answer))
+            .item(schema_ref("Error"));
+        ResponseBuilder::new()
+            .description(
+                "`status_is_ok` says whether the request was done: true with the answer below, \
+                 or false with a `message` (`Error`) when the request was understood but \
+                 refused, as Natero answers (e.g. invalid JSON, no `records` array, too many \
+                 records, an unknown `order_by` or page, a PUT that fails validation).",
+            )
+            .content("application/json", json_content(done_or_refused.into()))
+            .build()
+    };
     op = op
         .response("200", ok)
         .response(
@@ -641,8 +787,11 @@ fn operation(endpoint: &Endpoint) -> utoipa::openapi::path::Operation {
         op = op.response(
             "400",
             ResponseBuilder::new()
-                .description("No line was valid, or the body is a JSON array.")
-                .content("application/json", json_content(schema_ref("EventResult")))
+                .description(
+                    "Nothing was stored: no line was valid, or the body is a JSON array, \
+                     empty or not valid gzip.",
+                )
+                .content("application/json", json_content(schema_ref("EventRefusal")))
                 .build(),
         );
     }
@@ -663,6 +812,24 @@ fn operation(endpoint: &Endpoint) -> utoipa::openapi::path::Operation {
             .response(
                 "415",
                 error_response("Content-Encoding other than gzip or identity."),
+            )
+            .response(
+                "503",
+                ResponseBuilder::new()
+                    .description(
+                        "Too many large bodies (64 KB or more) are being handled at once \
+                         (`large_body_budget_mb`) and no room came within \
+                         `large_body_wait_seconds`: retry after `Retry-After` seconds.",
+                    )
+                    .header(
+                        "Retry-After",
+                        utoipa::openapi::HeaderBuilder::new()
+                            .schema(Some(integer()))
+                            .description(Some("Seconds to wait before retrying."))
+                            .build(),
+                    )
+                    .content("application/json", json_content(schema_ref("Error")))
+                    .build(),
             );
         // Gzip request bodies are accepted.
     }

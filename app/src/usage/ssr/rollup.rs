@@ -1,5 +1,6 @@
 //! The usage rollup job: drains `usage_rollup_queue` and recomputes, from the events, each
-//! queued (organisation, account, UTC day) into `usage_daily` and `usage_daily_features`.
+//! queued (organisation, account, UTC day) into `usage_daily`, `usage_daily_features` and
+//! `usage_daily_users` (the day's distinct users, so periods count them without the events).
 //!
 //! Runs as a leased job (`jobs::lease`), so one instance computes at a time even when
 //! several share PostgreSQL. A recomputation replaces the day's rows with values derived
@@ -16,7 +17,9 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-use crate::db::entities::{usage_daily, usage_daily_features, usage_events, usage_rollup_queue};
+use crate::db::entities::{
+    usage_daily, usage_daily_features, usage_daily_users, usage_events, usage_rollup_queue,
+};
 use crate::db::write_turn;
 use crate::jobs::Job;
 use crate::time::{now_ms, DAY_MS, MINUTE_MS};
@@ -93,6 +96,8 @@ pub struct DayRollup {
     pub features: Vec<(String, String, f64)>,
     /// module → time in ms.
     pub modules: Vec<(String, f64)>,
+    /// The day's distinct users.
+    pub users: Vec<String>,
 }
 
 fn in_day(
@@ -132,6 +137,13 @@ pub async fn compute_day(
     if events == 0 {
         return Ok(rollup);
     }
+    rollup.users = in_day(usage_events::Entity::find(), org_id, account_id, day)
+        .select_only()
+        .column(Column::UserId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
 
     let features: Vec<(Option<String>, Option<String>, Option<f64>)> =
         in_day(usage_events::Entity::find(), org_id, account_id, day)
@@ -322,6 +334,24 @@ async fn write_day(
         .filter(usage_daily_features::Column::Day.eq(day))
         .exec(&txn)
         .await?;
+    usage_daily_users::Entity::delete_many()
+        .filter(usage_daily_users::Column::OrgId.eq(org_id))
+        .filter(usage_daily_users::Column::AccountId.eq(account_id))
+        .filter(usage_daily_users::Column::Day.eq(day))
+        .exec(&txn)
+        .await?;
+    for chunk in rollup.users.chunks(1000) {
+        let models = chunk.iter().map(|user| usage_daily_users::ActiveModel {
+            org_id: Set(org_id),
+            account_id: Set(account_id.to_owned()),
+            day: Set(day),
+            user_id: Set(user.clone()),
+            ..Default::default()
+        });
+        usage_daily_users::Entity::insert_many(models)
+            .exec_without_returning(&txn)
+            .await?;
+    }
     if rollup.events > 0 {
         usage_daily::Entity::insert(usage_daily::ActiveModel {
             org_id: Set(org_id),

@@ -1,9 +1,11 @@
-//! The 30-day usage summary of one account, read from the daily rollups (and, for the
-//! distinct active users of the whole period, from the events themselves).
+//! The 30-day usage summary of one account, read from the daily rollups only (never the
+//! raw events), so its cost does not grow with the events: at most 30 rows of
+//! `usage_daily`, the period's feature and module rows, and the period's distinct users
+//! counted over `usage_daily_users` (one row per user and day, read from its index).
 use sea_orm::sea_query::{Expr, Func, Order};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::db::entities::{usage_daily, usage_daily_features, usage_events};
+use crate::db::entities::{usage_daily, usage_daily_features, usage_daily_users};
 use crate::error::AppError;
 use crate::event_api::store::day_of;
 use crate::time::{DAY_MS, MINUTE_MS};
@@ -19,8 +21,8 @@ fn date(day: i64) -> String {
 
 /// Usage of `account_id` (the external account id) in organisation `org_id` over the
 /// `SUMMARY_DAYS` UTC days ending with the day of `now`. Sessions, session time, events,
-/// features and modules come from the rollups (current within about a minute of ingest);
-/// active users are the distinct users of the period's events, counted exactly.
+/// features, modules and the period's distinct users all come from the rollups (current
+/// within about a minute of ingest); distinct users are exact (one row per user and day).
 pub async fn summary(
     db: &impl ConnectionTrait,
     org_id: i32,
@@ -71,14 +73,14 @@ pub async fn summary(
         return Ok(summary);
     }
 
-    let users: Option<i64> = usage_events::Entity::find()
-        .filter(usage_events::Column::OrgId.eq(org_id))
-        .filter(usage_events::Column::AccountId.eq(account_id))
-        .filter(usage_events::Column::CreatedAt.gte(from_day))
-        .filter(usage_events::Column::CreatedAt.lt(until))
+    let users: Option<i64> = usage_daily_users::Entity::find()
+        .filter(usage_daily_users::Column::OrgId.eq(org_id))
+        .filter(usage_daily_users::Column::AccountId.eq(account_id))
+        .filter(usage_daily_users::Column::Day.gte(from_day))
+        .filter(usage_daily_users::Column::Day.lt(until))
         .select_only()
         .expr_as(
-            Func::count_distinct(Expr::col(usage_events::Column::UserId)),
+            Func::count_distinct(Expr::col(usage_daily_users::Column::UserId)),
             "users",
         )
         .into_tuple()
