@@ -871,6 +871,17 @@ async fn test_account_page_shows_everything_that_is_set() {
         .insert(db)
         .await
         .unwrap();
+        // What the rollup keeps of them: the page reads active users from here.
+        app::db::entities::usage_daily_users::ActiveModel {
+            org_id: Set(org),
+            account_id: Set(account.account_id.clone()),
+            day: Set(at.div_euclid(DAY_MS) * DAY_MS),
+            user_id: Set(user.into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
     }
 
     let page = detail(&app, &mut admin, pk).await.unwrap();
