@@ -214,6 +214,11 @@ fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
+/// A path or query text: any characters but NUL, which Steward refuses in an address (400).
+fn address_text() -> ObjectBuilder {
+    string().pattern(Some(r"^[^\x00]*$"))
+}
+
 fn integer() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::Integer).format(Some(
         utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64),
@@ -671,15 +676,17 @@ fn operation(endpoint: &Endpoint) -> utoipa::openapi::path::Operation {
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
                 .description(Some(description))
-                .schema(Some(string())),
+                .schema(Some(address_text())),
         );
     }
     for name in endpoint.query {
         let (kind, description) = query_parameter(name);
         let schema = match kind {
             "integer" => integer(),
-            "boolean" => string().description(Some("Natero boolean: true/false or an integer.")),
-            _ => string(),
+            "boolean" => {
+                address_text().description(Some("Natero boolean: true/false or an integer."))
+            }
+            _ => address_text(),
         };
         op = op.parameter(
             ParameterBuilder::new()
@@ -783,6 +790,15 @@ fn operation(endpoint: &Endpoint) -> utoipa::openapi::path::Operation {
             }),
         )
         .response("500", error_response("Unexpected error; the message carries a reference for the server log."));
+    if !is_event {
+        op = op.response(
+            "400",
+            error_response(
+                "The address (path or query string) contains a NUL character, which Steward \
+                 does not accept.",
+            ),
+        );
+    }
     if is_event {
         op = op.response(
             "400",
