@@ -14,7 +14,9 @@ async function expectAccessible(page: Page, where: string) {
   expect(serious, `accessibility of ${where}`).toEqual([]);
 }
 
-test("signed-out pages pass the accessibility check", async ({ page }) => {
+test("signed-out pages pass the accessibility check", async ({ page }, testInfo) => {
+  // axe runs inside the page, which the no-javascript project forbids (it would hang).
+  test.skip(testInfo.project.name === "no-javascript", "axe needs JavaScript in the page");
   // (An expired reset or setup link is left out: in one run its page did not hydrate within
   // 15 s; see the report of issue 10, item 17.)
   for (const path of ["/sign-in", "/sign-in?reset=1", "/sign-in/forgot"]) {

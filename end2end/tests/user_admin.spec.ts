@@ -199,7 +199,7 @@ test("an administrator turns off a user's 2FA and the user is told", async ({ pa
   await dialog.getByLabel("Your password").fill("not my password at all");
   await dialog.getByRole("button", { name: "Turn off 2FA" }).click();
   await expect(dialog.getByText("That is not your current password.")).toBeVisible();
-  await expect(row.getByText("On")).toBeVisible();
+  await expect(row.getByText("On", { exact: true })).toBeVisible();
   await dialog.getByLabel("Your password").fill(PASSWORD);
   await dialog.getByRole("button", { name: "Turn off 2FA" }).click();
   await expect(page.getByText(`Two-factor sign-in is off for ${member}.`)).toBeVisible();
