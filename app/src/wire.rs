@@ -95,8 +95,7 @@ impl<E: FromServerFnError> ClientRes<E> for StewardResponse {
 
     fn try_into_stream(
         self,
-    ) -> Result<impl futures::Stream<Item = Result<Bytes, Bytes>> + Send + Sync + 'static, E>
-    {
+    ) -> Result<impl futures::Stream<Item = Result<Bytes, Bytes>> + Send + Sync + 'static, E> {
         <BrowserResponse as ClientRes<E>>::try_into_stream(self.response)
     }
 

@@ -57,7 +57,12 @@ async fn test_faults_keep_their_status_for_our_client() {
     let asks = [SAME_ORIGIN, (REFUSALS_REQUEST_HEADER, REFUSALS_IN_BODY)];
 
     let signed_out = app
-        .post_raw(&mut Browser::from_address("198.51.100.3"), ListApiKeys::PATH, &[], &asks)
+        .post_raw(
+            &mut Browser::from_address("198.51.100.3"),
+            ListApiKeys::PATH,
+            &[],
+            &asks,
+        )
         .await;
     assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
     assert!(signed_out.headers.get(REFUSAL_RESPONSE_HEADER).is_none());
@@ -66,7 +71,9 @@ async fn test_faults_keep_their_status_for_our_client() {
     let forbidden = app.post_raw(&mut csm, ListApiKeys::PATH, &[], &asks).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 
-    let allowed = app.post_raw(&mut admin, ListApiKeys::PATH, &[], &asks).await;
+    let allowed = app
+        .post_raw(&mut admin, ListApiKeys::PATH, &[], &asks)
+        .await;
     assert_eq!(allowed.status, StatusCode::OK);
     assert!(allowed.headers.get(REFUSAL_RESPONSE_HEADER).is_none());
 }
