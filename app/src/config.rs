@@ -37,6 +37,7 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("max_connections", "512", false, "Most client connections served at once; further ones wait (the log says so) until one closes."),
     ("large_body_budget_mb", "10", false, "Megabytes of large Account/Event API request bodies (64 KB or more, counted after decompression) handled at once; parsing costs memory in proportion. Raised to at least one largest body (10 MB)."),
     ("large_body_wait_seconds", "5", false, "How long a large request waits for room in that budget before it is answered 503 with Retry-After."),
+    ("storage_wait_seconds", "5", false, "How long a request waits for the database (SQLite's write lock, a free pooled connection) before it is answered 503 with Retry-After."),
     ("mail_relay", "", false, "SMTP host. Empty: mail goes to the outbox in the database and links are logged."),
     ("mail_port", "587", false, "SMTP port."),
     ("mail_security", "starttls", false, "`none`, `starttls` or `tls`."),
@@ -89,6 +90,8 @@ pub struct Settings {
     pub large_body_budget_mb: usize,
     /// Longest wait for room in that budget (`large_body_wait_seconds`).
     pub large_body_wait_seconds: u64,
+    /// Longest wait for the database before a request is answered 503 (`storage_wait_seconds`).
+    pub storage_wait_seconds: u64,
     pub mail: MailSettings,
     pub mail_delivery_seconds: u64,
     /// Raw secret-key material, resolved into a `SecretBox` by `secret_box()`.
@@ -278,6 +281,7 @@ impl Settings {
                     get("large_body_wait_seconds")
                 ))
             })?,
+            storage_wait_seconds: number("storage_wait_seconds")? as u64,
             mail,
             mail_delivery_seconds: number("mail_delivery_seconds")? as u64,
             secret_key: non_empty("secret_key").map(SecretString::from),

@@ -30,6 +30,10 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts. Try again in {} second{}.", .0, if *.0 == 1 { "" } else { "s" })]
     Throttled(u64),
+    /// Storage is busy with other work (a long write, every connection taken): answered
+    /// 503 with `Retry-After` so the caller waits and retries.
+    #[error("Steward is busy right now. Try again in {} second{}.", .0, if *.0 == 1 { "" } else { "s" })]
+    Unavailable(u64),
     #[error("Something went wrong on our side (reference {0}). Please try again; if it keeps happening, give this reference to your administrator.")]
     Internal(String),
     /// The request never reached the server function (network, decoding). The detail is
@@ -111,6 +115,9 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use ssr::{is_busy, when_busy, BUSY_RETRY_AFTER_SECONDS};
+
+#[cfg(feature = "ssr")]
 mod ssr {
     use super::AppError;
 
@@ -126,7 +133,60 @@ mod ssr {
 
     impl From<sea_orm::DbErr> for AppError {
         fn from(error: sea_orm::DbErr) -> Self {
+            if is_busy(&error) {
+                tracing::warn!(error = %error, "storage busy: answered 503");
+                return Self::Unavailable(BUSY_RETRY_AFTER_SECONDS);
+            }
             Self::internal("database", error)
+        }
+    }
+
+    /// `Unavailable` when `error` only says the database is busy: a write that met it ends
+    /// the call (answered 503, `Retry-After`) instead of being reported as a bad record.
+    pub fn when_busy(error: &sea_orm::DbErr) -> Result<(), AppError> {
+        if is_busy(error) {
+            tracing::warn!(error = %error, "storage busy: answered 503");
+            return Err(AppError::Unavailable(BUSY_RETRY_AFTER_SECONDS));
+        }
+        Ok(())
+    }
+
+    /// Seconds a caller is told to wait when storage is busy.
+    pub const BUSY_RETRY_AFTER_SECONDS: u64 = 1;
+
+    /// Whether a database error means "busy, try again" rather than a fault: SQLite's lock
+    /// held past the busy timeout, every pooled connection taken past the acquire timeout,
+    /// or PostgreSQL's lock timeout, deadlock, serialization failure or connection limit.
+    pub fn is_busy(error: &sea_orm::DbErr) -> bool {
+        use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+        match error {
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
+            DbErr::Exec(RuntimeErr::SqlxError(e))
+            | DbErr::Query(RuntimeErr::SqlxError(e))
+            | DbErr::Conn(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+                sea_orm::sqlx::Error::PoolTimedOut => true,
+                sea_orm::sqlx::Error::Database(db) => {
+                    // SQLite: SQLITE_BUSY (5) and its extended codes (261, 517, …), SQLITE_LOCKED (6).
+                    // PostgreSQL SQLSTATEs: 55P03 lock_not_available, 40P01 deadlock_detected,
+                    // 40001 serialization_failure, 53300 too_many_connections, 57014 statement timeout.
+                    let code = db.code().unwrap_or_default();
+                    match code.parse::<u32>() {
+                        Ok(n)
+                            if db
+                                .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                                .is_some() =>
+                        {
+                            n & 0xff == 5 || n & 0xff == 6
+                        }
+                        _ => matches!(
+                            code.as_ref(),
+                            "55P03" | "40P01" | "40001" | "53300" | "57014"
+                        ),
+                    }
+                }
+                _ => false,
+            },
+            _ => false,
         }
     }
 
@@ -190,6 +250,7 @@ impl AppError {
             Self::Invalid(_) | Self::Validation(_) | Self::Transport(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -72,9 +72,12 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
             "generated a new secret key for encrypting secrets at rest; back it up together with the database"
         );
     }
-    let db = app::db::connect::connect_and_migrate(&settings.database_url)
-        .await
-        .map_err(|e| StartError(format!("cannot open the database: {e}")))?;
+    let db = app::db::connect::connect_and_migrate(
+        &settings.database_url,
+        std::time::Duration::from_secs(settings.storage_wait_seconds),
+    )
+    .await
+    .map_err(|e| StartError(format!("cannot open the database: {e}")))?;
     let mailer =
         app::mail::ssr::transport::SmtpSender::from_settings(&settings.mail).map_err(StartError)?;
     match &settings.mail.relay {

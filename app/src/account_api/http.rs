@@ -199,9 +199,13 @@ impl Outcome {
     }
 }
 
+/// Said when storage is busy (503, with `Retry-After`).
+const BUSY: &str = "Steward is busy right now and wrote nothing of this call; retry in a second (see Retry-After).";
+
 impl From<AppError> for Outcome {
     fn from(error: AppError) -> Self {
         let reference = match error {
+            AppError::Unavailable(_) => return Outcome::error(503, BUSY),
             AppError::Internal(reference) => reference,
             other => match AppError::internal("account api", &other) {
                 AppError::Internal(reference) => reference,
@@ -223,13 +227,19 @@ impl From<sea_orm::DbErr> for Outcome {
 struct Refusal {
     message: &'static str,
     key: Option<(i32, i32, String)>,
+    /// 401, or 503 when the key could not be checked because storage was busy.
+    status: u16,
 }
 
 fn presented_key(headers: &HeaderMap, query: &[(String, String)]) -> Result<String, Refusal> {
     if let Some((_, key)) = query.iter().find(|(k, _)| k == "api_key") {
         return Ok(key.clone());
     }
-    let refusal = |message| Refusal { message, key: None };
+    let refusal = |message| Refusal {
+        message,
+        key: None,
+        status: 401,
+    };
     let Some(authorization) = headers.get(header::AUTHORIZATION) else {
         return Err(refusal(
             "Missing API key: pass ?api_key=KEY, or HTTP Basic authentication with the user name 'api' and the key as password.",
@@ -279,6 +289,7 @@ async fn authenticate(
         return Err(Refusal {
             message: "This is an Event API key. The Account API needs an Account API key (stw_acct_…): create one under IT Administration → Source Overview.",
             key: owner.ok().flatten().map(|k| (k.org_id, k.id, k.name)),
+            status: 401,
         });
     }
     match check(&state.db, ApiKeyKind::Account, key).await {
@@ -294,16 +305,25 @@ async fn authenticate(
         }) => Err(Refusal {
             message: "This API key was revoked or has expired: use a current key from IT Administration → Source Overview.",
             key: Some((org_id, key_id, name)),
+            status: 401,
         }),
         Ok(KeyCheck::Unknown) => Err(Refusal {
             message: "API key not recognised: check the key, or create one under IT Administration → Source Overview.",
             key: None,
+            status: 401,
+        }),
+        // Never 401 for a key we could not look at: the client would drop a good key.
+        Err(AppError::Unavailable(_)) => Err(Refusal {
+            message: BUSY,
+            key: None,
+            status: 503,
         }),
         Err(error) => {
             tracing::error!(error = %error, "account api: key check failed");
             Err(Refusal {
-                message: "The API key could not be checked right now; try again.",
+                message: "The API key could not be checked because of an error on our side; try again.",
                 key: None,
+                status: 500,
             })
         }
     }
@@ -352,7 +372,7 @@ where
         }
         Err(refusal) => {
             tracing::info!(%method, %path, reason = refusal.message, "account api call refused");
-            (Outcome::error(401, refusal.message), refusal.key)
+            (Outcome::error(refusal.status, refusal.message), refusal.key)
         }
     };
     if let Some((org_id, key_id, key_name)) = key {

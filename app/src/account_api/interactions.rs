@@ -262,14 +262,20 @@ pub async fn store(
     let all: Vec<&Row> = rows.iter().collect();
     match write(&savepoint, &all).await {
         Ok(()) => savepoint.commit().await?,
-        Err(_) => {
+        Err(error) => {
             savepoint.rollback().await?;
+            if crate::error::is_busy(&error) {
+                return Err(error);
+            }
             for row in &rows {
                 let savepoint = txn.begin().await?;
                 match write(&savepoint, &[row]).await {
                     Ok(()) => savepoint.commit().await?,
                     Err(error) => {
                         savepoint.rollback().await?;
+                        if crate::error::is_busy(&error) {
+                            return Err(error);
+                        }
                         let reference =
                             match crate::error::AppError::internal("interaction", &error) {
                                 crate::error::AppError::Internal(r) => r,

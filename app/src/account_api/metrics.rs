@@ -170,14 +170,20 @@ pub async fn store(
     let all: Vec<(i32, &MetricRecord)> = ready.iter().map(|(_, pk, r)| (*pk, *r)).collect();
     match write_points(&savepoint, org_id, &all, now).await {
         Ok(()) => savepoint.commit().await?,
-        Err(_) => {
+        Err(error) => {
             savepoint.rollback().await?;
+            if crate::error::is_busy(&error) {
+                return Err(error);
+            }
             for (i, pk, record) in &ready {
                 let savepoint = txn.begin().await?;
                 match write_points(&savepoint, org_id, &[(*pk, record)], now).await {
                     Ok(()) => savepoint.commit().await?,
                     Err(error) => {
                         savepoint.rollback().await?;
+                        if crate::error::is_busy(&error) {
+                            return Err(error);
+                        }
                         let reference = match crate::error::AppError::internal("metric", &error) {
                             crate::error::AppError::Internal(r) => r,
                             _ => String::new(),

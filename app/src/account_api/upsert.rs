@@ -321,6 +321,7 @@ async fn store_chunk(
         Ok(()) => savepoint.commit().await?,
         Err(error) => {
             savepoint.rollback().await?;
+            crate::error::when_busy(&error)?;
             tracing::warn!(error = %error, "bulk write refused; retrying record by record");
             for one in &ready {
                 let savepoint = txn.begin().await?;
@@ -328,6 +329,7 @@ async fn store_chunk(
                     Ok(()) => savepoint.commit().await?,
                     Err(error) => {
                         savepoint.rollback().await?;
+                        crate::error::when_busy(&error)?;
                         let AppError::Internal(reference) =
                             AppError::internal("account api record", &error)
                         else {

@@ -72,12 +72,21 @@ impl Outcome {
         }
     }
 
-    fn internal(error: impl std::fmt::Display) -> Self {
-        let message = match AppError::internal("event api", error) {
-            AppError::Internal(reference) => format!("Unexpected error (ref {reference})"),
-            other => other.to_string(),
-        };
-        Self::refused(500, message, 0)
+    /// A failure of storage: 503 with `Retry-After` when it is only busy, 500 otherwise.
+    fn failed(error: AppError, received: usize) -> Self {
+        match error {
+            AppError::Unavailable(_) => Self::refused(
+                503,
+                format!(
+                    "Steward is busy right now and stored nothing of this call; retry in {RETRY_AFTER_SECONDS} s (see Retry-After)."
+                ),
+                received,
+            ),
+            AppError::Internal(reference) => {
+                Self::refused(500, format!("Unexpected error (ref {reference})"), received)
+            }
+            other => Self::refused(500, other.to_string(), received),
+        }
     }
 
     fn into_response(self) -> Response {
@@ -105,7 +114,7 @@ pub async fn ingest(
     let path = redact_path(uri.path_and_query().map_or(uri.path(), |p| p.as_str()));
     let key = match check_keys(&state.db, &auth_key, &api_key).await {
         Ok(key) => key,
-        Err(error) => return Outcome::internal(error).into_response(),
+        Err(error) => return Outcome::failed(error, 0).into_response(),
     };
     let (org_id, key_id, key_name, outcome) = match key {
         KeyCheck::Valid {
@@ -170,7 +179,7 @@ async fn receive(
     let accepted = events.len();
     match state.events.store(origin, events).await {
         Ok(()) => answer(parsed, accepted),
-        Err(error) => Outcome::internal(error),
+        Err(error) => Outcome::failed(AppError::from(error), parsed.received),
     }
 }
 

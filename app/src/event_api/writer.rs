@@ -96,6 +96,13 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
                     let _ = job.done.send(Ok(()));
                 }
             }
+            // Busy storage refuses every request alike: each is answered 503 at once
+            // instead of waiting its own turn to be refused again.
+            Err(error) if crate::error::is_busy(&error) => {
+                for job in jobs {
+                    let _ = job.done.send(Err(error.clone()));
+                }
+            }
             Err(error) => {
                 tracing::warn!(%error, requests = jobs.len(), "event group refused; writing its requests one by one");
                 for job in jobs {

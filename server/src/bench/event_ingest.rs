@@ -202,7 +202,7 @@ async fn round(
 /// request, as without group commit; 10: what a group commit of 8–10 requests does).
 /// Events per second.
 async fn raw_ceiling(url: &str, bodies: &[String], per_transaction: usize) -> f64 {
-    let db = app::db::connect::connect_and_migrate(url)
+    let db = app::db::connect::connect_and_migrate(url, app::db::connect::DEFAULT_STORAGE_WAIT)
         .await
         .expect("ceiling database");
     db.execute_unprepared("INSERT INTO organisations (name, created_at) VALUES ('Ceiling', 0)")

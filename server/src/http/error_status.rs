@@ -1,6 +1,6 @@
 //! Server functions answer every error with status 500. This layer reads the error back
 //! (it is our `AppError` as JSON) and gives it its real status: 400 for bad input, 401,
-//! 403, 409, 429 for throttling, and 500 only for real failures.
+//! 403, 409, 429 for throttling, 503 with `Retry-After` when storage is busy, and 500 only for real failures.
 //!
 //! Our own browser client asks (`X-Steward-Refusals: in-body`) for refusals a person can act
 //! on — wrong password, weak password, a taken name, a field to fix, a wait — as `200 OK`
@@ -43,6 +43,16 @@ pub async fn error_status_layer(request: Request, next: Next) -> Response {
                 .insert(REFUSAL_RESPONSE_HEADER, HeaderValue::from_static("1"));
         } else {
             parts.status = error.status_code();
+        }
+        // A wait the caller can honour without reading the body.
+        let wait = match error {
+            AppError::Unavailable(seconds) | AppError::Throttled(seconds) => Some(seconds),
+            _ => None,
+        };
+        if let Some(seconds) = wait {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -183,6 +183,18 @@ async fn test_keys_have_prefixes_are_stored_only_hashed_and_never_listed() {
     }
 }
 
+/// `last_used_at` once it differs from `before` (the write is deferred); panics after 10 s.
+async fn eventually_used(app: &TestApp, id: i64, before: Option<i64>) -> i64 {
+    for _ in 0..200 {
+        let used = row(app, id).await.last_used_at;
+        if used.is_some() && used != before {
+            return used.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the key's last use was never recorded");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_authenticate_accepts_fresh_keys_refuses_revoked_and_records_use_once_a_minute() {
     let app = spawn().await;
@@ -197,7 +209,8 @@ async fn test_authenticate_accepts_fresh_keys_refuses_revoked_and_records_use_on
         auth(&app, ApiKeyKind::Account, &key).await,
         Some((org_id, id as i32))
     );
-    let first_use = row(&app, id).await.last_used_at.expect("last use recorded");
+    // The last use is written off the request path: wait for it.
+    let first_use = eventually_used(&app, id, None).await;
     assert!(first_use > app::time::now_ms() - 60_000);
 
     // Within a minute of the last recorded use nothing is written.
@@ -208,7 +221,7 @@ async fn test_authenticate_accepts_fresh_keys_refuses_revoked_and_records_use_on
     let old = app::time::now_ms() - 120_000;
     set_times(&app, id, Some(old), None).await;
     assert!(auth(&app, ApiKeyKind::Account, &key).await.is_some());
-    assert!(row(&app, id).await.last_used_at.unwrap() > old);
+    assert!(eventually_used(&app, id, Some(old)).await > old);
     assert!(app.call::<ListApiKeys>(&mut admin, &[]).await.unwrap()[0]["last_used"].is_object());
 
     // Wrong kind, a changed character, or nothing at all.

@@ -516,3 +516,221 @@ async fn test_an_event_key_on_the_account_api_is_refused_and_recorded() {
         "the bogus filter is ignored"
     );
 }
+
+// --- Busy storage (issue 11 item 2) ---
+
+/// Holds the write side of the tables a sign-in, an event POST and an account upsert
+/// write, as a long writer of another tenant would: SQLite's one write lock, or on
+/// PostgreSQL table locks that still let plain reads through.
+async fn hold_writes(app: &TestApp) -> sea_orm::DatabaseTransaction {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let writer = app.state.db.begin().await.unwrap();
+    let statement = if app.database_url.starts_with("sqlite") {
+        "UPDATE job_leases SET lease_until = lease_until".to_owned()
+    } else {
+        "LOCK TABLE usage_events, sign_in_throttle, sessions, accounts IN EXCLUSIVE MODE".to_owned()
+    };
+    writer.execute_unprepared(&statement).await.unwrap();
+    writer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_busy_storage_answers_503_with_retry_after_never_401_or_500() {
+    let app = crate::common::spawn_with(&[("STEWARD_STORAGE_WAIT_SECONDS", "1")]).await;
+    let (account_key, org_id) = crate::account_api::key_for(&app, "Calm", "cal@calm.test").await;
+    let (auth, key, _) = event_key(&app, org_id, "Web").await;
+    let event =
+        json!({"action": "feature", "feature": "Export", "account_id": "a1", "user_id": "u1",
+        "created_at": app::time::now_ms() - 60_000})
+        .to_string();
+    let list = |key: &str| {
+        axum::http::Request::get(format!("/api/v2/accounts?api_key={key}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let upsert = |key: &str| {
+        axum::http::Request::post(format!("/api/v2/accounts?api_key={key}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                json!({"records": [{"account_id": "a1", "name": "A1", "join_date": 1_400_000_000_000i64}]})
+                    .to_string(),
+            ))
+            .unwrap()
+    };
+    let sign_in = [("email", "cal@calm.test"), ("password", PASSWORD)];
+    let retry_after = |reply: &crate::common::Reply| {
+        reply
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+
+    let writer = hold_writes(&app).await;
+    // Reads, key checks among them, are not held up by a writer.
+    let listed = app.send(list(&account_key)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    // Writes wait `storage_wait_seconds`, then say "busy, retry" — never 401, never 500.
+    let posted = post_events(
+        &app,
+        &format!("/v1/{auth}/{key}"),
+        event.clone().into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(
+        posted.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        posted.body
+    );
+    assert_eq!(retry_after(&posted).as_deref(), Some("1"));
+    assert!(posted.body.contains("busy"), "{}", posted.body);
+    let upserted = app.send(upsert(&account_key)).await;
+    assert_eq!(
+        upserted.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        upserted.body
+    );
+    assert_eq!(retry_after(&upserted).as_deref(), Some("1"));
+    let mut browser = Browser::from_address("198.51.100.77");
+    let signed_in = app
+        .post_raw(
+            &mut browser,
+            <SignIn as leptos::server_fn::ServerFn>::PATH,
+            &sign_in,
+            &[("sec-fetch-site", "same-origin")],
+        )
+        .await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        signed_in.body
+    );
+    assert_eq!(retry_after(&signed_in).as_deref(), Some("1"));
+    assert_eq!(
+        serde_json::from_str::<AppError>(&signed_in.body).unwrap(),
+        AppError::Unavailable(1)
+    );
+    writer.rollback().await.unwrap();
+
+    // Once the writer is done the same calls succeed, and nothing was half stored before.
+    assert_eq!(
+        usage_events::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    let posted = post_events(
+        &app,
+        &format!("/v1/{auth}/{key}"),
+        event.into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(posted.status, StatusCode::OK, "{}", posted.body);
+    assert_eq!(app.send(upsert(&account_key)).await.status, StatusCode::OK);
+    let mut browser = Browser::from_address("198.51.100.77");
+    app.call::<SignIn>(&mut browser, &sign_in).await.unwrap();
+}
+
+/// One tenant upserts 10,000 accounts per call in a loop while another posts events, lists
+/// accounts and signs in: the second never gets 401 or 500, and nothing of it waits for the
+/// whole of the first's upsert (each chunk is its own transaction).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_heavy_tenant_does_not_stall_another() {
+    let app = Arc::new(spawn().await);
+    let (heavy_key, _) = crate::account_api::key_for(&app, "Heavy", "hal@heavy.test").await;
+    let (calm_key, calm_org) = crate::account_api::key_for(&app, "Calm", "cal@calm.test").await;
+    let (auth, key, _) = event_key(&app, calm_org, "Web").await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let heavy = {
+        let (app, stop) = (app.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut rounds = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && rounds < 20 {
+                let records: Vec<Value> = (0..10_000)
+                    .map(|i| json!({"account_id": format!("h{i}"), "name": format!("Heavy {i} r{rounds}"),
+                        "join_date": 1_400_000_000_000i64}))
+                    .collect();
+                let reply = app
+                    .send(
+                        axum::http::Request::post(format!("/api/v2/accounts?api_key={heavy_key}"))
+                            .header("content-type", "application/json")
+                            .body(axum::body::Body::from(
+                                json!({"records": records}).to_string(),
+                            ))
+                            .unwrap(),
+                    )
+                    .await;
+                assert!(
+                    reply.status == StatusCode::OK
+                        || reply.status == StatusCode::SERVICE_UNAVAILABLE,
+                    "{}: {}",
+                    reply.status,
+                    &reply.body[..reply.body.len().min(300)]
+                );
+                rounds += 1;
+            }
+            rounds
+        })
+    };
+    // Let the first upsert start.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut statuses = Vec::new();
+    for i in 0..15 {
+        let event = json!({"action": "feature", "feature": "Export", "account_id": "c1", "user_id": format!("u{i}"),
+            "created_at": app::time::now_ms() - 60_000})
+        .to_string();
+        statuses.push(
+            post_events(
+                &app,
+                &format!("/v1/{auth}/{key}"),
+                event.into_bytes(),
+                false,
+            )
+            .await
+            .status,
+        );
+        let listed = app
+            .send(
+                axum::http::Request::get(format!("/api/v2/accounts?api_key={calm_key}"))
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        statuses.push(listed.status);
+        if i % 5 == 0 {
+            let mut browser = Browser::from_address(&format!("198.51.100.{}", 80 + i));
+            let reply = app
+                .post_raw(
+                    &mut browser,
+                    <SignIn as leptos::server_fn::ServerFn>::PATH,
+                    &[("email", "cal@calm.test"), ("password", PASSWORD)],
+                    &[("sec-fetch-site", "same-origin")],
+                )
+                .await;
+            statuses.push(reply.status);
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let rounds = heavy.await.unwrap();
+    assert!(rounds >= 1);
+    let bad: Vec<_> = statuses
+        .iter()
+        .filter(|s| !(s.is_success() || **s == StatusCode::SERVICE_UNAVAILABLE))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "the calm tenant got {bad:?} among {statuses:?}"
+    );
+    // Without a writer in the way most calls simply succeed.
+    assert!(
+        statuses.iter().filter(|s| s.is_success()).count() > statuses.len() / 2,
+        "{statuses:?}"
+    );
+}

@@ -350,7 +350,7 @@ pub enum KeyCheck {
 /// `{authKey}/{apiKey}`. Answers the key's organisation and id when it exists, has the
 /// right kind, is not revoked and has not expired; records the use at most once a minute.
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     kind: ApiKeyKind,
     presented: &str,
 ) -> Result<Option<(i32, i32)>, AppError> {
@@ -363,7 +363,7 @@ pub async fn authenticate(
 /// `authenticate` with the detail the APIs log: the key's name, and the organisation of a
 /// key that exists but no longer works.
 pub async fn check(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     kind: ApiKeyKind,
     presented: &str,
 ) -> Result<KeyCheck, AppError> {
@@ -401,13 +401,32 @@ pub async fn check(
         .last_used_at
         .is_none_or(|at| at <= now - TOUCH_INTERVAL_MS)
     {
-        repo::touch(db, key.id, now, TOUCH_INTERVAL_MS).await?;
+        record_use_later(db, key.id, now);
     }
     Ok(KeyCheck::Valid {
         org_id: key.org_id,
         key_id: key.id,
         name: key.name,
     })
+}
+
+/// Writes `last_used_at` off the request path: a key check is a read, and must not wait for
+/// (or fail on) the write lock while another tenant holds it. One write in flight per key.
+fn record_use_later(db: &DatabaseConnection, key_id: i32, now: i64) {
+    use std::collections::HashSet;
+    use std::sync::{LazyLock, Mutex};
+    static IN_FLIGHT: LazyLock<Mutex<HashSet<i32>>> = LazyLock::new(Default::default);
+    if !IN_FLIGHT.lock().expect("key-use set").insert(key_id) {
+        return;
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        if let Err(error) = repo::touch(&db, key_id, now, TOUCH_INTERVAL_MS).await {
+            // Only a "last used" label is late; the next use tries again.
+            tracing::debug!(key_id, %error, "could not record an API key's last use");
+        }
+        IN_FLIGHT.lock().expect("key-use set").remove(&key_id);
+    });
 }
 
 #[cfg(test)]
