@@ -16,6 +16,7 @@ pub mod nps_history;
 pub mod one_time_tokens;
 pub mod organisations;
 pub mod outbound_mail;
+pub mod password_reset_requests;
 pub mod permissions;
 pub mod recovery_codes;
 pub mod role_permissions;

@@ -18,6 +18,7 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
     let tokens_state = state.clone();
     let mail_state = state.clone();
     let audit_state = state.clone();
+    let resets_state = state.clone();
     vec![
         crate::usage::ssr::rollup::job(state.db.clone()),
         Job::new(
@@ -33,6 +34,20 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
                     .await
                     .map_err(|e| e.to_string())?;
                     Ok(format!("{removed} audit entries past retention removed"))
+                }
+            },
+        ),
+        // Before mail delivery, at the same pace, so a reset link goes out in the same run.
+        Job::new(
+            "send_password_resets",
+            Duration::from_secs(state.settings.mail_delivery_seconds),
+            move || {
+                let state = resets_state.clone();
+                async move {
+                    let handled = crate::auth::ssr::password_reset::process_requests(&state)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!("{handled} forgot-password requests handled"))
                 }
             },
         ),

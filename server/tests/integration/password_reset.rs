@@ -4,8 +4,10 @@ use std::time::Duration;
 use app::auth::api::{
     GetCurrentUser, PasswordResetInfo, RequestPasswordReset, ResetPassword, SignIn,
 };
+use app::db::entities::{one_time_tokens, password_reset_requests};
 use app::error::AppError;
 use app::users::api::SendPasswordReset;
+use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::common::{spawn, token_of, Browser, TestApp, PASSWORD};
 use crate::manage::{audit_actions, mailed_links, subjects};
@@ -25,8 +27,13 @@ async fn sign_in(
 }
 
 /// "Forgot password" prepares its mail off the request; wait for it (bounded).
+/// Mailed links to `to`, once there are `count`; runs the forgot-password job (tests do
+/// not run the scheduler) so requests made through "Forgot password" are handled.
 async fn wait_for_mail(app: &TestApp, to: &str, count: usize) -> Vec<String> {
     for _ in 0..100 {
+        app::auth::ssr::password_reset::process_requests(&app.state)
+            .await
+            .unwrap();
         let links = mailed_links(app, to).await;
         if links.len() >= count {
             return links;
@@ -137,6 +144,30 @@ async fn test_forgot_password_answers_the_same_for_anyone_and_is_throttled() {
         known.headers.get("location"),
         unknown.headers.get("location")
     );
+    // The request path did the same for both: one queued request each, and nothing else
+    // yet — no link, no mail, no audit entry appears after the answer on its own.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let queued: Vec<String> = password_reset_requests::Entity::find()
+        .order_by_asc(password_reset_requests::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.email)
+        .collect();
+    assert_eq!(queued, ["bob@acme.test", "nobody@acme.test"]);
+    assert!(mailed_links(&app, "bob@acme.test").await.is_empty());
+    assert!(!audit_actions(&app, org)
+        .await
+        .contains(&"password_reset_requested".to_owned()));
+    let tokens = one_time_tokens::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        tokens.iter().all(|t| t.purpose != "password_reset"),
+        "{tokens:?}"
+    );
 
     let link = wait_for_mail(&app, "bob@acme.test", 1).await[0].clone();
     app.call::<ResetPassword>(
@@ -147,6 +178,12 @@ async fn test_forgot_password_answers_the_same_for_anyone_and_is_throttled() {
     .unwrap();
     sign_in(&app, "bob@acme.test", NEW_PASSWORD).await.unwrap();
     assert!(mailed_links(&app, "nobody@acme.test").await.is_empty());
+    // The job handled both requests.
+    assert!(password_reset_requests::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(audit_actions(&app, org)
         .await
         .contains(&"password_reset_requested".to_owned()));

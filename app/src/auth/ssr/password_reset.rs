@@ -1,7 +1,10 @@
 //! Password resets: the link an administrator sends or "Forgot password" requests, and
 //! choosing the new password from it. Until the link is used the current password keeps
 //! working; using it ends every session of the user and tells them by email.
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
 use secrecy::SecretString;
 
 use super::one_time::{self, PURPOSE_PASSWORD_RESET};
@@ -12,7 +15,7 @@ use crate::audit::dto::AuditAction;
 use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
 use crate::auth::dto::ResetInfo;
 use crate::config::Settings;
-use crate::db::entities::{organisations, users};
+use crate::db::entities::{organisations, password_reset_requests, users};
 use crate::error::AppError;
 use crate::mail::ssr::{compose, queue};
 use crate::state::AppState;
@@ -38,7 +41,10 @@ pub fn reset_link(settings: &Settings, token: &str) -> String {
 }
 
 /// "Forgot password": the answer is the same whether or not the email belongs to anyone,
-/// and the mail is prepared off the request so the response time does not tell either.
+/// and so is the work on the request path: the throttle, then one queued request. The
+/// links and mail are made by the `send_password_resets` job (`process_requests`), which
+/// works through every waiting request in turn, so no later request's timing depends on
+/// whether this email was known.
 pub async fn request(state: &AppState, email: &str, client: &Client) -> Result<(), AppError> {
     let email = crate::validation::parse_email(email).map_err(|m| AppError::field("email", m))?;
     let address = client.address.clone().unwrap_or_else(|| "unknown".into());
@@ -46,15 +52,39 @@ pub async fn request(state: &AppState, email: &str, client: &Client) -> Result<(
         throttle::Limit::new(format!("forgot:{email}"), FORGOT_EMAIL),
         throttle::Limit::new(format!("forgot-address:{address}"), FORGOT_ADDRESS),
     ];
-    throttle::reserve(&state.db, &limits, now_ms()).await?;
-    let state = state.clone();
-    let address = client.address.clone();
-    tokio::spawn(async move {
-        if let Err(error) = send_reset_links(&state, &email, address).await {
+    let now = now_ms();
+    throttle::reserve(&state.db, &limits, now).await?;
+    password_reset_requests::ActiveModel {
+        email: Set(email),
+        address: Set(client.address.clone()),
+        requested_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(())
+}
+
+/// Requests handled per run of the job; the rest wait for the next run.
+const REQUESTS_PER_RUN: u64 = 200;
+
+/// The `send_password_resets` job: sends a link to each active user of every waiting
+/// request's email and removes the request. Answers how many requests were handled.
+pub async fn process_requests(state: &AppState) -> Result<usize, AppError> {
+    let waiting = password_reset_requests::Entity::find()
+        .order_by_asc(password_reset_requests::Column::Id)
+        .limit(REQUESTS_PER_RUN)
+        .all(&state.db)
+        .await?;
+    for request in &waiting {
+        if let Err(error) = send_reset_links(state, &request.email, request.address.clone()).await {
             tracing::warn!(%error, "a forgot-password request could not be completed");
         }
-    });
-    Ok(())
+        password_reset_requests::Entity::delete_by_id(request.id)
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(waiting.len())
 }
 
 async fn send_reset_links(
