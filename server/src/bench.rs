@@ -27,6 +27,8 @@ mod body_memory;
 mod event_ingest;
 #[path = "bench/support.rs"]
 mod support;
+#[path = "bench/tenant_isolation.rs"]
+mod tenant_isolation;
 #[path = "bench/usage_page.rs"]
 mod usage_page;
 
@@ -48,8 +50,9 @@ async fn main() {
         Some("event_ingest") => return event_ingest::run().await,
         Some("api_status") => return api_status::run().await,
         Some("body_memory") => return body_memory::run().await,
+        Some("tenant_isolation") => return tenant_isolation::run().await,
         Some(other) => {
-            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status or body_memory, or nothing for all");
+            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory or tenant_isolation, or nothing for all");
             std::process::exit(2);
         }
         None => {}
@@ -169,6 +172,7 @@ async fn main() {
     event_ingest::run().await;
     api_status::run().await;
     body_memory::run().await;
+    tenant_isolation::run().await;
 }
 
 /// The Users page with 10,000 users in one organisation: the first server-rendered

@@ -154,7 +154,7 @@ fn OutboxTable(
                         <tr>
                             <td>{time(row.created)}</td>
                             <td>{row.to}</td>
-                            <td class="strong">{row.subject}</td>
+                            <td class="strong mail-subject">{row.subject}</td>
                             <td>{kind_with_link(row.kind, row.link)}</td>
                             <td>{status_badge(row.status)}</td>
                             <td class="numeric">{row.attempts}</td>

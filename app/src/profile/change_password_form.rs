@@ -15,6 +15,16 @@ pub fn ChangePasswordForm() -> impl IntoView {
     let changed = move || {
         query.read().get("changed").is_some() && !change.pending().get() && error.get().is_none()
     };
+    // After a change the browser would keep what was typed (an input's value outlives the
+    // answer's navigation): empty both fields once the server accepted them.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move || {
+        if matches!(change.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
     view! {
         <section class="card profile-narrow">
             <h2>"Change password"</h2>
@@ -27,7 +37,7 @@ pub fn ChangePasswordForm() -> impl IntoView {
             {move || {
                 change.version().get();
                 view! {
-                    <ActionForm action=change>
+                    <ActionForm action=change node_ref=form>
                         <CurrentPasswordField error />
                         <FormField
                             label="New password"

@@ -129,14 +129,25 @@ pub fn TopNav(
                     class="topnav-user"
                     href="/settings/profile"
                     title=format!("{} · My Profile", user.email)
+                    aria-label=format!("{} · My Profile", user.name)
                     aria-current=current("/settings/profile")
                 >
-                    {user.name.clone()}
+                    <span class="topnav-user-name">{user.name.clone()}</span>
+                    <span class="topnav-initials" aria-hidden="true">{initials(&user.name)}</span>
                 </a>
                 <SignOutButton />
             </div>
         </header>
     }
+}
+
+/// "Ada Lovelace" → "AL": shown instead of the name at phone width.
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// Moves the focus to the next (or previous) link of the open menu, wrapping around.

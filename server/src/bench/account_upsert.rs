@@ -169,11 +169,11 @@ where
 }
 
 /// The request body of a bulk upsert.
-fn body(records: Vec<Value>) -> String {
+pub fn body(records: Vec<Value>) -> String {
     json!({ "records": records }).to_string()
 }
 
-async fn post(address: SocketAddr, path: &str, body: String) {
+pub async fn post(address: SocketAddr, path: &str, body: String) {
     let mut stream = TcpStream::connect(address).await.expect("connect");
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",

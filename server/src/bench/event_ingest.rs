@@ -293,7 +293,12 @@ async fn count_events(db: &DatabaseConnection) -> i64 {
 }
 
 /// One POST on a keep-alive connection; returns the status once the whole answer is read.
-async fn post(stream: &mut TcpStream, address: SocketAddr, path: &str, body: &str) -> Option<u16> {
+pub async fn post(
+    stream: &mut TcpStream,
+    address: SocketAddr,
+    path: &str,
+    body: &str,
+) -> Option<u16> {
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
