@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Steward's test suites and ends with one summary line per suite.
-#   scripts/test.sh all|unit|integration|e2e|api-client|schemathesis
+#   scripts/test.sh all|lint|unit|integration|e2e|api-client|schemathesis
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -33,6 +33,23 @@ run_cargo_suite() { # name, then the command
   local status=${PIPESTATUS[0]}
   read -r passed failures < <(cargo_counts "$logs/$name.log")
   record "$name" "$status" "$passed" "$failures"
+}
+
+# Formatting and clippy, warnings denied, per feature set as each is built: the server side
+# (ssr) on the host and the browser side (hydrate) on the WASM target. Never both feature sets
+# in one build (they must not unify). Counts one check per command.
+lint() {
+  local checks=(
+    "cargo fmt --all --check"
+    "cargo clippy -p app -p server -p migration --features app/ssr --all-targets -- -D warnings"
+    "cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown --all-targets -- -D warnings"
+  )
+  local passed=0 failures=0 check
+  for check in "${checks[@]}"; do
+    echo "==> lint: $check"
+    if timeout 1800 $check; then passed=$((passed + 1)); else failures=$((failures + 1)); fi
+  done
+  record "lint (fmt, clippy)" 0 "$passed" "$failures"
 }
 
 unit() {
@@ -96,13 +113,14 @@ schemathesis() {
 }
 
 case "$what" in
+  lint) lint ;;
   unit) unit ;;
   integration) integration ;;
   e2e) e2e ;;
   api-client) api_client ;;
   schemathesis) schemathesis ;;
-  all) unit; integration; e2e; api_client; schemathesis ;;
-  *) echo "usage: $0 all|unit|integration|e2e|api-client|schemathesis"; exit 2 ;;
+  all) lint; unit; integration; e2e; api_client; schemathesis ;;
+  *) echo "usage: $0 all|lint|unit|integration|e2e|api-client|schemathesis"; exit 2 ;;
 esac
 
 echo

@@ -152,8 +152,8 @@ impl Settings {
                 let secret = std::fs::read_to_string(value)
                     .map_err(|e| ConfigError(format!("{name}: cannot read {value}: {e}")))?;
                 values.insert(key.to_owned(), secret.trim().to_owned());
-            } else if values.contains_key(&rest) {
-                values.insert(rest, value.clone());
+            } else if let Some(slot) = values.get_mut(&rest) {
+                *slot = value.clone();
             } else {
                 report.unknown_env.push(name.clone());
             }
