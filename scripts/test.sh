@@ -77,7 +77,7 @@ integration() {
 
 e2e() {
   echo "==> release build for the browser tests"
-  if ! cargo leptos build --release 2>&1 | tail -n 5; then
+  if ! cargo leptos build --release --precompress 2>&1 | tail -n 5; then
     record "browser (Playwright)" 1 0 0
     return
   fi
@@ -96,7 +96,7 @@ e2e() {
 # The HTTP-only integrator client (end2end/api_client.py) against the release build.
 api_client() {
   echo "==> API client (HTTP only)"
-  [ -x target/release/steward ] || cargo leptos build --release 2>&1 | tail -n 5
+  [ -x target/release/steward ] || cargo leptos build --release --precompress 2>&1 | tail -n 5
   bash scripts/api-client-test.sh 2>&1 | tee "$logs/api-client.log"
   local status=${PIPESTATUS[0]}
   record "API client (HTTP only)" "$status" "$(grep -c '^  ok ' "$logs/api-client.log")" "$(grep -c '^  FAIL ' "$logs/api-client.log")"
@@ -106,7 +106,7 @@ api_client() {
 # fixed seed, a bounded number of examples; one line per operation.
 schemathesis() {
   echo "==> OpenAPI (Schemathesis)"
-  [ -x target/release/steward ] || cargo leptos build --release 2>&1 | tail -n 5
+  [ -x target/release/steward ] || cargo leptos build --release --precompress 2>&1 | tail -n 5
   bash scripts/schemathesis-test.sh 2>&1 | tee "$logs/schemathesis.log"
   local status=${PIPESTATUS[0]}
   record "OpenAPI (Schemathesis)" "$status" "$(grep -c '^  ok ' "$logs/schemathesis.log")" "$(grep -c '^  FAIL ' "$logs/schemathesis.log")"
