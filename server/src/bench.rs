@@ -23,8 +23,12 @@ mod accounts;
 mod api_status;
 #[path = "bench/body_memory.rs"]
 mod body_memory;
+#[path = "bench/bundle.rs"]
+mod bundle;
 #[path = "bench/event_ingest.rs"]
 mod event_ingest;
+#[path = "bench/hydration.rs"]
+mod hydration;
 #[path = "bench/support.rs"]
 mod support;
 #[path = "bench/usage_page.rs"]
@@ -48,8 +52,10 @@ async fn main() {
         Some("event_ingest") => return event_ingest::run().await,
         Some("api_status") => return api_status::run().await,
         Some("body_memory") => return body_memory::run().await,
+        Some("bundle") => return bundle::run(),
+        Some("hydration") => return hydration::run(),
         Some(other) => {
-            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status or body_memory, or nothing for all");
+            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory, bundle or hydration, or nothing for all");
             std::process::exit(2);
         }
         None => {}
@@ -169,6 +175,8 @@ async fn main() {
     event_ingest::run().await;
     api_status::run().await;
     body_memory::run().await;
+    bundle::run();
+    hydration::run();
 }
 
 /// The Users page with 10,000 users in one organisation: the first server-rendered
