@@ -124,7 +124,8 @@ impl<E: FromServerFnError> ClientRes<E> for StewardResponse {
 /// The answers of every server function: JSON, exactly as server_fn's `Json`, but decoded
 /// in the browser from text (`serde_json::from_str`) like the resources the server renders
 /// into the page. Each answer type then has one JSON decoder in the WASM instead of two
-/// (from bytes and from text), which was about a tenth of the bundle (README, Benchmark).
+/// (from bytes and from text); those decoders were about a tenth of the bundle, most of
+/// them twice (README, Benchmark).
 /// Named by every server function: `#[server(client = …, output = crate::wire::Json)]`.
 pub struct JsonText;
 
