@@ -10,7 +10,7 @@ run: build
 
 ## Release build of the server and the WASM bundle.
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 tools:
 	@bash scripts/install-build-tools.sh
@@ -29,7 +29,7 @@ test-integration: test-tools
 	@bash scripts/test.sh integration
 
 ## Sign-in throughput against the physical limit, and the Users page with 10,000 users.
-bench: build
+bench: build test-tools
 	cargo build --release -p server --bin steward-bench
 	./target/release/steward-bench
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Steward's test suites and ends with one summary line per suite.
-#   scripts/test.sh all|unit|integration|e2e|api-client|schemathesis
+#   scripts/test.sh all|lint|unit|integration|e2e|api-client|schemathesis
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -35,6 +35,23 @@ run_cargo_suite() { # name, then the command
   record "$name" "$status" "$passed" "$failures"
 }
 
+# Formatting and clippy, warnings denied, per feature set as each is built: the server side
+# (ssr) on the host and the browser side (hydrate) on the WASM target. Never both feature sets
+# in one build (they must not unify). Counts one check per command.
+lint() {
+  local checks=(
+    "cargo fmt --all --check"
+    "cargo clippy -p app -p server -p migration --features app/ssr --all-targets -- -D warnings"
+    "cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown --all-targets -- -D warnings"
+  )
+  local passed=0 failures=0 check
+  for check in "${checks[@]}"; do
+    echo "==> lint: $check"
+    if timeout 1800 $check; then passed=$((passed + 1)); else failures=$((failures + 1)); fi
+  done
+  record "lint (fmt, clippy)" 0 "$passed" "$failures"
+}
+
 unit() {
   run_cargo_suite "unit" timeout 1200 bash -c 'cargo test -p app --features ssr --lib; a=$?; cargo test -p server --lib --bins; exit $((a | $?))'
 }
@@ -60,7 +77,7 @@ integration() {
 
 e2e() {
   echo "==> release build for the browser tests"
-  if ! cargo leptos build --release 2>&1 | tail -n 5; then
+  if ! cargo leptos build --release --precompress 2>&1 | tail -n 5; then
     record "browser (Playwright)" 1 0 0
     return
   fi
@@ -79,7 +96,7 @@ e2e() {
 # The HTTP-only integrator client (end2end/api_client.py) against the release build.
 api_client() {
   echo "==> API client (HTTP only)"
-  [ -x target/release/steward ] || cargo leptos build --release 2>&1 | tail -n 5
+  [ -x target/release/steward ] || cargo leptos build --release --precompress 2>&1 | tail -n 5
   bash scripts/api-client-test.sh 2>&1 | tee "$logs/api-client.log"
   local status=${PIPESTATUS[0]}
   record "API client (HTTP only)" "$status" "$(grep -c '^  ok ' "$logs/api-client.log")" "$(grep -c '^  FAIL ' "$logs/api-client.log")"
@@ -89,20 +106,21 @@ api_client() {
 # fixed seed, a bounded number of examples; one line per operation.
 schemathesis() {
   echo "==> OpenAPI (Schemathesis)"
-  [ -x target/release/steward ] || cargo leptos build --release 2>&1 | tail -n 5
+  [ -x target/release/steward ] || cargo leptos build --release --precompress 2>&1 | tail -n 5
   bash scripts/schemathesis-test.sh 2>&1 | tee "$logs/schemathesis.log"
   local status=${PIPESTATUS[0]}
   record "OpenAPI (Schemathesis)" "$status" "$(grep -c '^  ok ' "$logs/schemathesis.log")" "$(grep -c '^  FAIL ' "$logs/schemathesis.log")"
 }
 
 case "$what" in
+  lint) lint ;;
   unit) unit ;;
   integration) integration ;;
   e2e) e2e ;;
   api-client) api_client ;;
   schemathesis) schemathesis ;;
-  all) unit; integration; e2e; api_client; schemathesis ;;
-  *) echo "usage: $0 all|unit|integration|e2e|api-client|schemathesis"; exit 2 ;;
+  all) lint; unit; integration; e2e; api_client; schemathesis ;;
+  *) echo "usage: $0 all|lint|unit|integration|e2e|api-client|schemathesis"; exit 2 ;;
 esac
 
 echo

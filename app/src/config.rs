@@ -23,6 +23,7 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("secret_key", "", true, "Base64 of 32 random bytes; encrypts TOTP seeds and other secrets. Generated into `<data_dir>/secret.key` on SQLite when unset; required with PostgreSQL."),
     ("previous_secret_keys", "", true, "Comma-separated older keys still accepted for decryption while rotating."),
     ("site_root", "target/site", false, "Directory holding the built WASM, JS and CSS (`pkg/`)."),
+    ("hash_file", "", false, "The build's list of asset hashes (cargo-leptos `hash.txt`). Empty: `hash.txt` beside the `steward` binary. Without the file, pages name the unhashed `pkg/steward.*` files."),
     ("session_idle_minutes", "60", false, "A session ends after this many minutes without a request."),
     ("session_absolute_hours", "12", false, "A session ends this many hours after sign-in, whatever the activity."),
     ("invitation_days", "7", false, "How long setup links for new users stay valid."),
@@ -71,6 +72,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub site_root: String,
+    /// Explicit path of the asset hash file; `None`: `hash.txt` beside the binary.
+    pub hash_file: Option<PathBuf>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub invitation_days: i64,
@@ -155,8 +158,8 @@ impl Settings {
                 let secret = std::fs::read_to_string(value)
                     .map_err(|e| ConfigError(format!("{name}: cannot read {value}: {e}")))?;
                 values.insert(key.to_owned(), secret.trim().to_owned());
-            } else if values.contains_key(&rest) {
-                values.insert(rest, value.clone());
+            } else if let Some(slot) = values.get_mut(&rest) {
+                *slot = value.clone();
             } else {
                 report.unknown_env.push(name.clone());
             }
@@ -243,6 +246,7 @@ impl Settings {
             data_dir,
             database_url,
             site_root: get("site_root"),
+            hash_file: non_empty("hash_file").map(PathBuf::from),
             session_idle_minutes: number("session_idle_minutes")?,
             session_absolute_hours: number("session_absolute_hours")?,
             invitation_days: number("invitation_days")?,

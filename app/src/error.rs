@@ -200,6 +200,25 @@ mod ssr {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The HTTP status a JavaScript caller sees for this error. (Form posts without
+    /// JavaScript get a redirect back to the form instead.)
+    pub fn status_code(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid(_) | Self::Validation(_) | Self::Transport(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,24 +253,5 @@ mod tests {
             AppError::Throttled(30).to_string(),
             "Too many attempts. Try again in 30 seconds."
         );
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl AppError {
-    /// The HTTP status a JavaScript caller sees for this error. (Form posts without
-    /// JavaScript get a redirect back to the form instead.)
-    pub fn status_code(&self) -> http::StatusCode {
-        use http::StatusCode;
-        match self {
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Invalid(_) | Self::Validation(_) | Self::Transport(_) => StatusCode::BAD_REQUEST,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
     }
 }

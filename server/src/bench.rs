@@ -23,8 +23,12 @@ mod accounts;
 mod api_status;
 #[path = "bench/body_memory.rs"]
 mod body_memory;
+#[path = "bench/bundle.rs"]
+mod bundle;
 #[path = "bench/event_ingest.rs"]
 mod event_ingest;
+#[path = "bench/hydration.rs"]
+mod hydration;
 #[path = "bench/support.rs"]
 mod support;
 #[path = "bench/tenant_isolation.rs"]
@@ -51,8 +55,10 @@ async fn main() {
         Some("api_status") => return api_status::run().await,
         Some("body_memory") => return body_memory::run().await,
         Some("tenant_isolation") => return tenant_isolation::run().await,
+        Some("bundle") => return bundle::run(),
+        Some("hydration") => return hydration::run(),
         Some(other) => {
-            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory or tenant_isolation, or nothing for all");
+            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory, tenant_isolation, bundle or hydration, or nothing for all");
             std::process::exit(2);
         }
         None => {}
@@ -173,6 +179,8 @@ async fn main() {
     api_status::run().await;
     body_memory::run().await;
     tenant_isolation::run().await;
+    bundle::run();
+    hydration::run();
 }
 
 /// The Users page with 10,000 users in one organisation: the first server-rendered

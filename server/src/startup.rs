@@ -45,12 +45,38 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
             return options;
         }
     }
-    LeptosOptions::builder()
+    let mut options = LeptosOptions::builder()
         .output_name("steward")
         .site_root(settings.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(settings.listen_address)
-        .build()
+        .build();
+    // Leptos reads the file at every page render (HydrationScripts, HashedStylesheet), so the
+    // HTML always names the files of the build on disk. An absolute path replaces Leptos' own
+    // "beside the binary" base.
+    if let Some(path) = asset_hash_file(settings) {
+        options.hash_files = true;
+        options.hash_file = path.to_string_lossy().into();
+    }
+    options
+}
+
+/// The hash file cargo-leptos writes with `hash-files = true` (`hash.txt` beside the binary,
+/// or `hash_file` from the settings), when it exists.
+fn asset_hash_file(settings: &Settings) -> Option<std::path::PathBuf> {
+    let path = match &settings.hash_file {
+        Some(path) => path.clone(),
+        None => std::env::current_exe().ok()?.parent()?.join("hash.txt"),
+    };
+    let path = std::path::absolute(&path).unwrap_or(path);
+    if path.is_file() {
+        Some(path)
+    } else {
+        if settings.hash_file.is_some() {
+            tracing::warn!(file = %path.display(), "hash_file not found: pages name the unhashed asset files");
+        }
+        None
+    }
 }
 
 /// Opens the database (creating the SQLite data directory), applies migrations, resolves

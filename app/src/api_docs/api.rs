@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::api_docs::dto::ApiPageInfo;
 use crate::error::AppError;
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn describe_api() -> Result<ApiPageInfo, AppError> {
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;

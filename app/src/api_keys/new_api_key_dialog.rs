@@ -14,11 +14,14 @@ pub fn NewApiKeyDialog(
 ) -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let created = move || action.value().get().and_then(Result::ok);
-    let options = ApiKeyKind::ALL
-        .into_iter()
-        .map(|kind| view! { <option value=kind.key()>{kind.label()}</option> })
-        .collect_view();
-    let options = StoredValue::new(options);
+    // Made where used: views are not `Sync`, so they cannot sit in a `StoredValue` when
+    // components are type-erased (the WASM build).
+    let options = || {
+        ApiKeyKind::ALL
+            .into_iter()
+            .map(|kind| view! { <option value=kind.key()>{kind.label()}</option> })
+            .collect_view()
+    };
     view! {
         <Modal title="New API key" open>
             {move || match created() {
@@ -27,7 +30,7 @@ pub fn NewApiKeyDialog(
                     <ActionForm action>
                         <div class="field">
                             <label for="api-key-kind">"Kind"</label>
-                            <select id="api-key-kind" name="kind">{options.get_value()}</select>
+                            <select id="api-key-kind" name="kind">{options()}</select>
                             <p class="field-error">{move || field_error(error, "kind").get()}</p>
                         </div>
                         <FormField

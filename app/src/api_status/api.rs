@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::api_status::dto::{ApiCallsPage, ApiStatusQuery};
 use crate::error::AppError;
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn list_api_calls(query: ApiStatusQuery) -> Result<ApiCallsPage, AppError> {
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;

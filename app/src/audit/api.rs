@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::audit::dto::{AuditPage, AuditQuery};
 use crate::error::AppError;
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn list_audit_events(query: AuditQuery) -> Result<AuditPage, AppError> {
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;

@@ -121,7 +121,7 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
     }
     let columns = ["Time", "Actor", "Action", "Target", "Changes"]
         .into_iter()
-        .map(|label| Column::plain(label))
+        .map(Column::plain)
         .collect::<Vec<_>>();
     let pages = pagination(
         page.page,

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::auth::ssr::{context, service, session};
 
 /// The signed-in user, or None.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     let state = crate::state::app_state()?;
     match context::session_token() {
@@ -47,7 +47,7 @@ fn finish(state: &crate::state::AppState, outcome: service::SignInOutcome, next:
     }
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn sign_in(
     email: String,
     password: String,
@@ -60,7 +60,7 @@ pub async fn sign_in(
     Ok(())
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn verify_second_factor(code: String, next: Option<String>) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let client = context::client(&state);
@@ -70,7 +70,7 @@ pub async fn verify_second_factor(code: String, next: Option<String>) -> Result<
     Ok(())
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn sign_out() -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     service::sign_out(&state, context::session_token()).await?;
@@ -80,7 +80,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// "Forgot password": always the same answer; the mail goes only to a matching user.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let client = context::client(&state);
@@ -89,14 +89,14 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn password_reset_info(token: String) -> Result<crate::auth::dto::ResetInfo, AppError> {
     let state = crate::state::app_state()?;
     crate::auth::ssr::password_reset::info(&state, &token).await
 }
 
 /// Sets the new password from a reset link; every session ends, so the next stop is sign-in.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let client = context::client(&state);

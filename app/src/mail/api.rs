@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::mail::dto::{OutboxMessage, OutboxPage, OutboxQuery};
 
 /// The organisation's outgoing mail, newest first, one page at a time.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn list_outbox(query: OutboxQuery) -> Result<OutboxPage, AppError> {
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;
@@ -15,7 +15,7 @@ pub async fn list_outbox(query: OutboxQuery) -> Result<OutboxPage, AppError> {
 
 /// One message of the organisation with its text body (decrypted), so an administrator can
 /// pass on a setup link when no relay is configured.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn open_outbox_message(id: i32) -> Result<OutboxMessage, AppError> {
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;

@@ -4,13 +4,13 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::orgs::dto::SetupInfo;
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn setup_link_info(token: String) -> Result<SetupInfo, AppError> {
     let state = crate::state::app_state()?;
     crate::orgs::ssr::service::setup_info(&state.db, &token).await
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn complete_setup(
     token: String,
     organisation: Option<String>,

@@ -29,9 +29,10 @@ pub fn redact_path(path_and_query: &str) -> String {
             .split('&')
             .map(|pair| {
                 let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                if name.eq_ignore_ascii_case("api_key") || name.eq_ignore_ascii_case("apikey") {
-                    format!("{name}=[redacted]")
-                } else if looks_like_key(value) {
+                if name.eq_ignore_ascii_case("api_key")
+                    || name.eq_ignore_ascii_case("apikey")
+                    || looks_like_key(value)
+                {
                     format!("{name}=[redacted]")
                 } else {
                     pair.to_owned()

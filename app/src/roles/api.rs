@@ -4,7 +4,7 @@ use crate::error::AppError;
 use crate::roles::dto::RoleSummary;
 
 /// The organisation's roles with their permissions. Needs Configure Users.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn list_roles() -> Result<Vec<RoleSummary>, AppError> {
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;
@@ -15,7 +15,7 @@ pub async fn list_roles() -> Result<Vec<RoleSummary>, AppError> {
 /// Creates a role (no `role_id`) or edits one. `landing` is a `LandingPage` key and
 /// `permissions` the keys of the checked permissions (the form sends `permissions[]`).
 /// Returns the role's id. Needs Configure Users.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn save_role(
     role_id: Option<i32>,
     name: String,
@@ -30,7 +30,7 @@ pub async fn save_role(
 }
 
 /// Deletes a role nobody holds. Needs Configure Users.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn delete_role(role_id: i32) -> Result<(), AppError> {
     use crate::auth::ssr::context::require_permission;
     use crate::roles::permission::Permission;

@@ -14,7 +14,7 @@ async fn administrator() -> Result<(crate::state::AppState, crate::auth::dto::Cu
     .await
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
     let (state, user) = administrator().await?;
     let relay = crate::mail::ssr::queue::relay_configured(&state.settings);
@@ -23,7 +23,7 @@ pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
 
 /// "New users": one role, one or many addresses. Answers per address. No role is refused
 /// with a sentence: there is no default role.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn invite_users(
     role_id: Option<i32>,
     emails: String,
@@ -32,7 +32,7 @@ pub async fn invite_users(
     crate::users::ssr::invite::invite_users(&state, &user, role_id, &emails).await
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn update_user(
     user_id: i32,
     name: String,
@@ -53,20 +53,20 @@ pub async fn update_user(
 }
 
 /// "Delete": the user moves to Inactive and is signed out everywhere.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn deactivate_user(user_id: i32) -> Result<(), AppError> {
     let (state, caller) = administrator().await?;
     crate::users::ssr::manage::deactivate(&state, &caller, user_id).await
 }
 
 /// Back to Active, or Pending with a fresh invitation. Answers the tab they moved to.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn reactivate_user(user_id: i32) -> Result<UserTab, AppError> {
     let (state, caller) = administrator().await?;
     crate::users::ssr::manage::reactivate(&state, &caller, user_id).await
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn resend_invitation(user_id: i32) -> Result<(), AppError> {
     let (state, caller) = administrator().await?;
     crate::users::ssr::manage::renew_invitation(&state, &caller, user_id, true)
@@ -75,19 +75,19 @@ pub async fn resend_invitation(user_id: i32) -> Result<(), AppError> {
 }
 
 /// A fresh setup link to pass on by hand (the previous one stops working).
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn copy_invitation_link(user_id: i32) -> Result<String, AppError> {
     let (state, caller) = administrator().await?;
     crate::users::ssr::manage::renew_invitation(&state, &caller, user_id, false).await
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn revoke_invitation(user_id: i32) -> Result<(), AppError> {
     let (state, caller) = administrator().await?;
     crate::users::ssr::manage::revoke_invitation(&state, &caller, user_id).await
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn send_password_reset(user_id: i32) -> Result<(), AppError> {
     let (state, caller) = administrator().await?;
     crate::users::ssr::manage::send_password_reset(&state, &caller, user_id).await
@@ -95,7 +95,7 @@ pub async fn send_password_reset(user_id: i32) -> Result<(), AppError> {
 
 /// Needs the acting administrator's password (and their code when they use two-factor
 /// sign-in) and a reason, which is audited.
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn disable_user_two_factor(
     user_id: i32,
     current_password: String,
@@ -111,7 +111,7 @@ pub async fn disable_user_two_factor(
     crate::users::ssr::manage::disable_two_factor(&state, &caller, user_id, removal).await
 }
 
-#[server(client = crate::wire::StewardClient)]
+#[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn bulk_update_users(
     action: BulkAction,
     role_id: Option<i32>,

@@ -33,7 +33,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         job_leases::Entity::update_many()
             .col_expr(
                 job_leases::Column::LeaseUntil,
-                Expr::col(job_leases::Column::LeaseUntil).into(),
+                Expr::col(job_leases::Column::LeaseUntil),
             )
             .filter(Expr::val(1).eq(0))
             .exec(&txn)

@@ -9,7 +9,7 @@ use tower_http::trace::TraceLayer;
 use app::state::AppState;
 use app::{shell, App};
 
-use super::{error_status, health, input_guard, request_log, security};
+use super::{cache, error_status, health, input_guard, request_log, security};
 
 /// The whole application as one axum router.
 pub fn router(state: AppState) -> Router {
@@ -34,6 +34,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::security_layer,
         ))
+        // Outside the security layer: replaces its `no-store` on pages and static files.
+        .layer(axum::middleware::from_fn(cache::cache_layer))
         .layer(CompressionLayer::new())
         // A body that pauses longer than this between pieces ends its request.
         .layer(RequestBodyTimeoutLayer::new(body_timeout))

@@ -41,7 +41,7 @@ pub async fn security_layer(
     let mut response = next.run(request).await;
 
     let headers = response.headers_mut();
-    let static_asset = path.starts_with("/pkg/") || path == "/favicon.ico";
+    let static_asset = super::cache::is_static_file(&path);
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         if let Ok(value) = HeaderValue::from_str(&content_security_policy(&nonce.0)) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);

@@ -187,8 +187,8 @@ async fn test_keys_have_prefixes_are_stored_only_hashed_and_never_listed() {
 async fn eventually_used(app: &TestApp, id: i64, before: Option<i64>) -> i64 {
     for _ in 0..200 {
         let used = row(app, id).await.last_used_at;
-        if used.is_some() && used != before {
-            return used.unwrap();
+        if let Some(at) = used.filter(|_| used != before) {
+            return at;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

@@ -188,8 +188,7 @@ async fn test_entries_are_kept_for_the_retention_period_then_pruned() {
         .into_iter()
         .collect();
     let refused = app::config::Settings::load(&env)
-        .err()
-        .expect("30 days is refused")
+        .expect_err("30 days is refused")
         .0;
     assert!(refused.contains("at least 365"), "{refused}");
 }

@@ -383,7 +383,7 @@ impl SmtpSink {
         };
         let maildir =
             std::env::temp_dir().join(format!("steward-mail-{}", app::crypto::short_reference()));
-        let child = std::process::Command::new(python)
+        let mut child = std::process::Command::new(python)
             .args([
                 "-m",
                 "aiosmtpd",
@@ -411,6 +411,8 @@ impl SmtpSink {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start on port {port}");
     }
 

@@ -12,6 +12,7 @@ mod accounts;
 mod api_docs;
 mod api_keys;
 mod api_status;
+mod assets;
 mod audit;
 mod auth;
 mod body_budget;

@@ -172,7 +172,8 @@ async fn test_rollups_count_users_sessions_time_features_and_modules() {
     assert_eq!(y.events, 9);
     assert_eq!(y.active_users, 3);
     assert_eq!(y.sessions, 2 + 1 + 2);
-    assert_eq!(y.session_ms, (50 + 0 + 180 + 5 + 10) * MIN);
+    // Sessions of 50, 0, 180, 5 and 10 minutes.
+    assert_eq!(y.session_ms, (50 + 180 + 5 + 10) * MIN);
     assert_eq!(
         (rows[1].day, rows[1].events, rows[1].sessions),
         (today(), 1, 1)

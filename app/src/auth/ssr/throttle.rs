@@ -6,6 +6,7 @@
 //! - account from anywhere: slows distributed guessing but is capped at 60 s, so the real
 //!   user is never locked out for long;
 //! - client address across accounts: stops credential stuffing from one address.
+//!
 //! The keys use the typed email whether or not an account has it, so throttling answers
 //! the same for unknown emails as for real ones.
 use sea_orm::sea_query::{Expr, OnConflict, Query};
