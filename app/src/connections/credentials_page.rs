@@ -1,0 +1,38 @@
+use leptos::prelude::*;
+
+use crate::connections::api::{list_credentials, DeleteCredentials, SaveCredentials};
+use crate::connections::credential_form::CredentialForm;
+use crate::ui::{LoadError, PageHeader};
+
+/// IT Administration → Manage Credentials: one form per system, one system per save.
+/// Values are write-only. Needs Configure Data Connectors (checked by the server).
+#[component]
+pub fn CredentialsPage() -> impl IntoView {
+    let save = ServerAction::<SaveCredentials>::new();
+    let delete = ServerAction::<DeleteCredentials>::new();
+    let list = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        |_| list_credentials(),
+    );
+    view! {
+        <PageHeader title="Manage Credentials" />
+        <p class="muted page-intro">
+            "A secure place for the credentials Steward uses to reach other systems. Add credentials for one system at a time. "
+            "They are stored encrypted and are never shown again, only overwritten or deleted."
+        </p>
+        <Transition fallback=|| view! { <p class="muted">"Loading credentials…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(systems) => view! {
+                        <div class="credential-grid">
+                            {systems.into_iter().map(|status| view! {
+                                <CredentialForm status save delete />
+                            }).collect_view()}
+                        </div>
+                    }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
