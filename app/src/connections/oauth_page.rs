@@ -21,12 +21,11 @@ pub fn OAuthPage() -> impl IntoView {
             .and_then(|code| oauth_error_sentence(&code))
     };
     let connected = move || query.read().get("connected").is_some();
-    let chosen = RwSignal::new(
-        query
-            .read_untracked()
-            .get("provider")
-            .unwrap_or_else(|| "production".into()),
-    );
+    // After a refused My Domain URL the same provider stays chosen.
+    let chosen = query
+        .read_untracked()
+        .get("provider")
+        .unwrap_or_else(|| "production".into());
     view! {
         <PageHeader title="Manage OAuth" />
         <p class="muted page-intro">
@@ -43,7 +42,7 @@ pub fn OAuthPage() -> impl IntoView {
         })}
         <FormAlert error=Signal::derive(move || disconnect.value().get().and_then(Result::err)) />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || { let chosen = chosen.clone(); Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => view! {
                         <section class="card">
@@ -53,13 +52,13 @@ pub fn OAuthPage() -> impl IntoView {
                             <form method="post" action="/oauth/salesforce/start" class="oauth-start">
                                 <div class="field">
                                     <label for="oauth-provider">"Provider"</label>
-                                    <select id="oauth-provider" name="provider" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                                    <select id="oauth-provider" name="provider">
                                         {SalesforceEnvironment::ALL.into_iter().map(|e| view! {
-                                            <option value=e.key() selected=chosen.get_untracked() == e.key()>{e.label()}</option>
+                                            <option value=e.key() selected=chosen == e.key()>{e.label()}</option>
                                         }).collect_view()}
                                     </select>
                                 </div>
-                                <div class="field" class:field-hidden=move || chosen.get() != "my_domain">
+                                <div class="field">
                                     <label for="oauth-my-domain">"My Domain URL"</label>
                                     <input id="oauth-my-domain" name="my_domain_url" type="url" inputmode="url"
                                         placeholder="https://example.my.salesforce.com" aria-describedby="oauth-my-domain-hint" />
@@ -73,7 +72,7 @@ pub fn OAuthPage() -> impl IntoView {
                     }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
-            })}
+            })}}
         </Transition>
     }
 }

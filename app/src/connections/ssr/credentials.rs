@@ -327,3 +327,51 @@ pub async fn open(
         AppError::internal("credentials", e.to_string())
     })?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn fields_of(error: AppError) -> Vec<String> {
+        match error {
+            AppError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn test_smtp_relay_checks_each_field() {
+        let ok = validate(
+            CredentialSystem::SmtpRelay,
+            &input(&[("host", "smtp.example.com"), ("port", "587"), ("security", "starttls")]),
+        )
+        .unwrap();
+        assert_eq!(ok["host"], "smtp.example.com");
+        let error = validate(
+            CredentialSystem::SmtpRelay,
+            &input(&[("host", "smtp example"), ("port", "70000"), ("security", "ssl"), ("username", "me")]),
+        )
+        .unwrap_err();
+        assert_eq!(fields_of(error), ["host", "port", "security", "password"]);
+    }
+
+    #[test]
+    fn test_fingerprints_show_only_the_last_four_characters() {
+        assert_eq!(last_four("rk_live_abcdefgh1234"), "…1234");
+        assert_eq!(last_four("ab"), "…ab");
+    }
+
+    #[test]
+    fn test_stripe_refuses_secret_keys() {
+        let error = validate(
+            CredentialSystem::Stripe,
+            &input(&[("restricted_key", "sk_live_abcdefghijklmnopqrstuvwxyz")]),
+        )
+        .unwrap_err();
+        assert_eq!(fields_of(error), ["restricted_key"]);
+    }
+}

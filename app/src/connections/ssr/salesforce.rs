@@ -941,3 +941,56 @@ pub fn opened_values_for_tests(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_my_domain_is_https_or_http_on_loopback_only() {
+        assert_eq!(
+            parse_my_domain("https://acme.my.salesforce.com/").unwrap(),
+            "https://acme.my.salesforce.com"
+        );
+        assert_eq!(
+            parse_my_domain(" http://127.0.0.1:8080 ").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(parse_my_domain("http://127.9.9.9").unwrap(), "http://127.9.9.9");
+        assert_eq!(parse_my_domain("http://[::1]:9000").unwrap(), "http://[::1]:9000");
+        for bad in [
+            "http://acme.my.salesforce.com",
+            "http://localhost:8080",
+            "http://10.0.0.1",
+            "https://acme.my.salesforce.com/services",
+            "https://acme.my.salesforce.com/?x=1",
+            "https://user:pw@acme.my.salesforce.com",
+            "ftp://127.0.0.1",
+            "acme.my.salesforce.com",
+            "",
+        ] {
+            assert!(parse_my_domain(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn test_identity_url_must_be_on_the_login_host_or_instance_or_salesforce() {
+        let login = "https://login.salesforce.com";
+        let instance = "https://acme.my.salesforce.com";
+        assert!(identity_url_ok("https://login.salesforce.com/id/00D/005", login, instance));
+        assert!(identity_url_ok("https://test.salesforce.com/id/00D/005", login, instance));
+        assert!(identity_url_ok("http://127.0.0.1:9/id/00D/005", "http://127.0.0.1:9", "http://127.0.0.1:9"));
+        assert!(!identity_url_ok("https://evil.example/id/00D/005", login, instance));
+        assert!(!identity_url_ok("http://login.salesforce.com.evil.example/id", login, instance));
+    }
+
+    #[test]
+    fn test_only_invalid_session_id_bodies_trigger_a_refresh() {
+        assert!(is_invalid_session(
+            r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#
+        ));
+        assert!(!is_invalid_session(r#"[{"message":"x","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#));
+        assert!(!is_invalid_session("<html>Bad gateway</html>"));
+        assert!(!is_invalid_session("Bad_OAuth_Token"));
+    }
+}
