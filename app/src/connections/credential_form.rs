@@ -15,16 +15,12 @@ pub fn CredentialForm(
     save: ServerAction<SaveCredentials>,
     /// The page's delete action.
     delete: ServerAction<DeleteCredentials>,
+    /// The system whose form was submitted last.
+    last: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let system: CredentialSystem = status.system;
     let key = system.key();
-    // Errors and "Saved" belong to the form that was submitted last.
-    let last = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if let Some(input) = save.input().get() {
-            last.set(Some(input.system));
-        }
-    });
+    // Errors belong to the form that was submitted last (`last`, kept by the page).
     let here = move || last.get().as_deref() == Some(key);
     let error = Signal::derive(move || {
         if here() {

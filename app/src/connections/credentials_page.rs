@@ -10,10 +10,21 @@ use crate::ui::{LoadError, PageHeader};
 pub fn CredentialsPage() -> impl IntoView {
     let save = ServerAction::<SaveCredentials>::new();
     let delete = ServerAction::<DeleteCredentials>::new();
-    let list = Resource::new(
-        move || (save.version().get(), delete.version().get()),
-        |_| list_credentials(),
-    );
+    // Reloaded only after a change: a refused save keeps its form (and errors) in place.
+    let reload = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) || matches!(delete.value().get(), Some(Ok(_)))
+        {
+            reload.update(|n| *n += 1);
+        }
+    });
+    let last = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(input) = save.input().get() {
+            last.set(Some(input.system));
+        }
+    });
+    let list = Resource::new(move || reload.get(), |_| list_credentials());
     view! {
         <PageHeader title="Manage Credentials" />
         <p class="muted page-intro">
@@ -26,7 +37,7 @@ pub fn CredentialsPage() -> impl IntoView {
                     Ok(systems) => view! {
                         <div class="credential-grid">
                             {systems.into_iter().map(|status| view! {
-                                <CredentialForm status save delete />
+                                <CredentialForm status save delete last />
                             }).collect_view()}
                         </div>
                     }.into_any(),

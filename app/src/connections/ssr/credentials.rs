@@ -333,7 +333,10 @@ mod tests {
     use super::*;
 
     fn input(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn fields_of(error: AppError) -> Vec<String> {
@@ -347,13 +350,22 @@ mod tests {
     fn test_smtp_relay_checks_each_field() {
         let ok = validate(
             CredentialSystem::SmtpRelay,
-            &input(&[("host", "smtp.example.com"), ("port", "587"), ("security", "starttls")]),
+            &input(&[
+                ("host", "smtp.example.com"),
+                ("port", "587"),
+                ("security", "starttls"),
+            ]),
         )
         .unwrap();
         assert_eq!(ok["host"], "smtp.example.com");
         let error = validate(
             CredentialSystem::SmtpRelay,
-            &input(&[("host", "smtp example"), ("port", "70000"), ("security", "ssl"), ("username", "me")]),
+            &input(&[
+                ("host", "smtp example"),
+                ("port", "70000"),
+                ("security", "ssl"),
+                ("username", "me"),
+            ]),
         )
         .unwrap_err();
         assert_eq!(fields_of(error), ["host", "port", "security", "password"]);

@@ -40,6 +40,18 @@ fn failed(error: crate::error::AppError) -> Response {
     back("provider")
 }
 
+/// Sends the browser on to the provider. Not a redirect: the page's Content-Security-Policy
+/// (`form-action 'self'`) rightly forbids a form post from being redirected off-site, so
+/// the answer is a small page that navigates there itself (meta refresh, works without
+/// JavaScript) and carries a link for anyone it does not move.
+fn continue_to(url: &str) -> Response {
+    let escaped = crate::mail::ssr::compose::escape_html(url);
+    axum::response::Html(format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={escaped}"><title>Continue to Salesforce</title></head><body><p><a href="{escaped}">Continue to Salesforce</a></p></body></html>"#
+    ))
+    .into_response()
+}
+
 #[derive(Deserialize)]
 pub struct StartForm {
     pub provider: String,
@@ -64,7 +76,7 @@ async fn start(
         return back("forbidden");
     }
     match salesforce::start(&state, &user, &token, &form.provider, &form.my_domain_url).await {
-        Ok(Ok(url)) => Redirect::to(&url).into_response(),
+        Ok(Ok(url)) => continue_to(&url),
         Ok(Err(code)) => {
             let domain = (code == "my_domain").then(|| {
                 url::form_urlencoded::Serializer::new(String::new())

@@ -956,8 +956,14 @@ mod tests {
             parse_my_domain(" http://127.0.0.1:8080 ").unwrap(),
             "http://127.0.0.1:8080"
         );
-        assert_eq!(parse_my_domain("http://127.9.9.9").unwrap(), "http://127.9.9.9");
-        assert_eq!(parse_my_domain("http://[::1]:9000").unwrap(), "http://[::1]:9000");
+        assert_eq!(
+            parse_my_domain("http://127.9.9.9").unwrap(),
+            "http://127.9.9.9"
+        );
+        assert_eq!(
+            parse_my_domain("http://[::1]:9000").unwrap(),
+            "http://[::1]:9000"
+        );
         for bad in [
             "http://acme.my.salesforce.com",
             "http://localhost:8080",
@@ -977,11 +983,31 @@ mod tests {
     fn test_identity_url_must_be_on_the_login_host_or_instance_or_salesforce() {
         let login = "https://login.salesforce.com";
         let instance = "https://acme.my.salesforce.com";
-        assert!(identity_url_ok("https://login.salesforce.com/id/00D/005", login, instance));
-        assert!(identity_url_ok("https://test.salesforce.com/id/00D/005", login, instance));
-        assert!(identity_url_ok("http://127.0.0.1:9/id/00D/005", "http://127.0.0.1:9", "http://127.0.0.1:9"));
-        assert!(!identity_url_ok("https://evil.example/id/00D/005", login, instance));
-        assert!(!identity_url_ok("http://login.salesforce.com.evil.example/id", login, instance));
+        assert!(identity_url_ok(
+            "https://login.salesforce.com/id/00D/005",
+            login,
+            instance
+        ));
+        assert!(identity_url_ok(
+            "https://test.salesforce.com/id/00D/005",
+            login,
+            instance
+        ));
+        assert!(identity_url_ok(
+            "http://127.0.0.1:9/id/00D/005",
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9"
+        ));
+        assert!(!identity_url_ok(
+            "https://evil.example/id/00D/005",
+            login,
+            instance
+        ));
+        assert!(!identity_url_ok(
+            "http://login.salesforce.com.evil.example/id",
+            login,
+            instance
+        ));
     }
 
     #[test]
@@ -989,7 +1015,9 @@ mod tests {
         assert!(is_invalid_session(
             r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#
         ));
-        assert!(!is_invalid_session(r#"[{"message":"x","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#));
+        assert!(!is_invalid_session(
+            r#"[{"message":"x","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#
+        ));
         assert!(!is_invalid_session("<html>Bad gateway</html>"));
         assert!(!is_invalid_session("Bad_OAuth_Token"));
     }
