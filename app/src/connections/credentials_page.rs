@@ -13,8 +13,10 @@ pub fn CredentialsPage() -> impl IntoView {
     // Reloaded only after a change: a refused save keeps its form (and errors) in place.
     let reload = RwSignal::new(0u32);
     Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(_))) || matches!(delete.value().get(), Some(Ok(_)))
-        {
+        // Both are read every time, so both stay tracked.
+        let saved = matches!(save.value().get(), Some(Ok(_)));
+        let deleted = matches!(delete.value().get(), Some(Ok(_)));
+        if saved || deleted {
             reload.update(|n| *n += 1);
         }
     });
