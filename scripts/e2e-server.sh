@@ -15,6 +15,14 @@ python=.tools/venv/bin/python
 [ -x "$python" ] || { echo "aiosmtpd is missing: run make test-tools" >&2; exit 1; }
 "$python" -m aiosmtpd -n -l 127.0.0.1:$smtp_port -c aiosmtpd.handlers.Mailbox "$PWD/$state/mail" >"$state/smtp.log" 2>&1 &
 smtp=$!
+# The Salesforce stand-in (salesforce-standin) for Manage OAuth, on $STEWARD_E2E_SF_PORT (3190),
+# with this server's callback registered. Built by scripts/test.sh e2e.
+sf_port=${STEWARD_E2E_SF_PORT:-3190}
+standin=${STEWARD_STANDIN_BIN:-./target/release/salesforce-standin}
+[ -x "$standin" ] || standin=./target/debug/salesforce-standin
+[ -x "$standin" ] || { echo "salesforce-standin is missing: cargo build --release -p salesforce-standin" >&2; exit 1; }
+"$standin" --port "$sf_port" --callback "http://127.0.0.1:$port/oauth/salesforce/callback" >"$state/standin.log" 2>&1 &
+sf=$!
 export STEWARD_CONFIG="$PWD/Leptos.toml"
 export STEWARD_DATA_DIR="$PWD/$state/data"
 export STEWARD_LISTEN_ADDRESS=127.0.0.1:$port
@@ -26,5 +34,5 @@ export STEWARD_MAIL_SECURITY=none
 export STEWARD_MAIL_DELIVERY_SECONDS=1
 "${STEWARD_BIN:-./target/release/steward}" serve >"$state/server.log" 2>&1 &
 steward=$!
-trap 'kill $steward $smtp 2>/dev/null; wait' EXIT INT TERM
-wait -n $steward $smtp
+trap 'kill $steward $smtp $sf 2>/dev/null; wait' EXIT INT TERM
+wait -n $steward $smtp $sf

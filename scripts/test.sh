@@ -41,7 +41,7 @@ run_cargo_suite() { # name, then the command
 lint() {
   local checks=(
     "cargo fmt --all --check"
-    "cargo clippy -p app -p server -p migration --features app/ssr --all-targets -- -D warnings"
+    "cargo clippy -p app -p server -p migration -p salesforce-standin --features app/ssr --all-targets -- -D warnings"
     "cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown --all-targets -- -D warnings"
   )
   local passed=0 failures=0 check
@@ -60,6 +60,8 @@ integration() {
   # The tests' data directories go into a TMPDIR of this run, removed at the end.
   local scratch
   scratch=$(mktemp -d /tmp/steward-integration-XXXXXX)
+  # The Manage OAuth tests start and stop the Salesforce stand-in themselves.
+  cargo build -p salesforce-standin 2>&1 | tail -n 2
   # Bounded in time: a hang fails the suite instead of eating the CI budget.
   run_cargo_suite "integration (SQLite)" timeout 1200 env TMPDIR="$scratch" STEWARD_TEST_DATABASE_URL=sqlite cargo nextest run -p server --test integration --no-fail-fast
   local pgdir port url
@@ -77,6 +79,9 @@ integration() {
 
 e2e() {
   echo "==> release build for the browser tests"
+  # The Salesforce stand-in the Manage OAuth specs sign in to (scripts/e2e-server.sh starts
+  # and stops it with the server).
+  cargo build --release -p salesforce-standin 2>&1 | tail -n 2
   if ! cargo leptos build --release --precompress 2>&1 | tail -n 5; then
     record "browser (Playwright)" 1 0 0
     return

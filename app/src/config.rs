@@ -46,6 +46,10 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("mail_password", "", true, "SMTP password; required when `mail_username` is set."),
     ("mail_delivery_seconds", "5", false, "How often queued mail is sent (and failed mail retried when due)."),
     ("mail_from", "Steward <steward@localhost>", false, "From address of Steward's mail."),
+    ("salesforce_client_id", "", false, "Consumer key of a Connected App shared by every organisation (an organisation's own, under Manage Credentials, wins)."),
+    ("salesforce_client_secret", "", true, "Consumer secret of that Connected App."),
+    ("salesforce_login_url", "https://login.salesforce.com", false, "Login host for the provider choice \"Salesforce\" (production)."),
+    ("salesforce_sandbox_login_url", "https://test.salesforce.com", false, "Login host for the provider choice \"Salesforce sandbox\"."),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +67,27 @@ pub struct MailSettings {
     pub username: Option<String>,
     pub password: Option<SecretString>,
     pub from: String,
+}
+
+pub struct SalesforceSettings {
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub login_url: Url,
+    pub sandbox_login_url: Url,
+}
+
+impl std::fmt::Debug for SalesforceSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SalesforceSettings")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "redacted"),
+            )
+            .field("login_url", &self.login_url.as_str())
+            .field("sandbox_login_url", &self.sandbox_login_url.as_str())
+            .finish()
+    }
 }
 
 #[derive(Debug)]
@@ -97,6 +122,8 @@ pub struct Settings {
     pub storage_wait_seconds: u64,
     pub mail: MailSettings,
     pub mail_delivery_seconds: u64,
+    /// `[salesforce]`: a Connected App shared by every organisation, and the login hosts.
+    pub salesforce: SalesforceSettings,
     /// Raw secret-key material, resolved into a `SecretBox` by `secret_box()`.
     secret_key: Option<SecretString>,
     previous_secret_keys: Option<SecretString>,
@@ -186,6 +213,14 @@ impl Settings {
                         "`{k}` must be a positive whole number, not `{}`",
                         get(k)
                     ))
+                })
+        };
+        let login_url = |k: &str| -> Result<Url, ConfigError> {
+            Url::parse(&get(k))
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or_else(|| {
+                    ConfigError(format!("`{k}` must be an http(s) URL, not `{}`", get(k)))
                 })
         };
         let listen_address = get("listen_address").parse().map_err(|_| {
@@ -288,6 +323,12 @@ impl Settings {
             storage_wait_seconds: number("storage_wait_seconds")? as u64,
             mail,
             mail_delivery_seconds: number("mail_delivery_seconds")? as u64,
+            salesforce: SalesforceSettings {
+                client_id: non_empty("salesforce_client_id"),
+                client_secret: non_empty("salesforce_client_secret").map(SecretString::from),
+                login_url: login_url("salesforce_login_url")?,
+                sandbox_login_url: login_url("salesforce_sandbox_login_url")?,
+            },
             secret_key: non_empty("secret_key").map(SecretString::from),
             previous_secret_keys: non_empty("previous_secret_keys").map(SecretString::from),
         })

@@ -103,6 +103,22 @@ impl SecretBox {
         self.current.id()
     }
 
+    /// Whether a key with this id is configured (current or previous).
+    pub fn knows_key(&self, key_id: &str) -> bool {
+        std::iter::once(&self.current)
+            .chain(self.previous.iter())
+            .any(|k| k.id() == key_id)
+    }
+
+    /// The key id a sealed value names (`v1:<key id>:…`), if it has the sealed form.
+    pub fn key_id_of(sealed: &str) -> Option<&str> {
+        let mut parts = sealed.splitn(3, ':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("v1"), Some(id), Some(_)) => Some(id),
+            _ => None,
+        }
+    }
+
     /// `purpose` is bound as associated data, so a value sealed as one kind of secret
     /// cannot be replayed into a column holding another.
     pub fn seal(&self, purpose: &str, plaintext: &[u8]) -> String {

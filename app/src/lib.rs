@@ -13,6 +13,7 @@ pub mod api_keys;
 pub mod api_status;
 pub mod audit;
 pub mod auth;
+pub mod connections;
 pub mod error;
 pub mod limits;
 pub mod mail;
@@ -63,6 +64,7 @@ use crate::audit::AuditLogPage;
 use crate::auth::{
     provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage,
 };
+use crate::connections::{CredentialsPage, OAuthPage};
 use crate::mail::OutboxPage;
 use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
@@ -140,6 +142,8 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("settings/outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/source-overview") view=SourceOverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/oauth") view=OAuthPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/credentials") view=CredentialsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api-status") view=ApiStatusPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api") view=ApiPage ssr=SsrMode::Async />
                 </ParentRoute>

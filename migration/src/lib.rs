@@ -15,6 +15,7 @@ mod m20261122_000010_create_api_calls;
 mod m20261130_000011_track_link_endings;
 mod m20261130_000020_create_usage_daily_users;
 mod m20261130_000021_create_password_reset_requests;
+mod m20261130_000030_create_connections;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_track_link_endings::Migration),
             Box::new(m20261130_000020_create_usage_daily_users::Migration),
             Box::new(m20261130_000021_create_password_reset_requests::Migration),
+            Box::new(m20261130_000030_create_connections::Migration),
         ]
     }
 }

@@ -54,6 +54,11 @@ pub enum OrgCommand {
 pub enum SecretCommand {
     /// Print a new random key for STEWARD_SECRET_KEY.
     Generate,
+    /// Re-encrypt every sealed value (TOTP seeds, mail bodies, credentials, OAuth tokens)
+    /// under the current `secret_key`, in batches; resumable (run it again). Refuses to
+    /// start if a stored value names a key that is neither `secret_key` nor in
+    /// `previous_secret_keys`.
+    Rotate,
 }
 
 #[derive(Subcommand, Debug)]

@@ -34,6 +34,26 @@ fn main() {
 
 async fn run(cli: Cli) -> Result<(), StartError> {
     if let Some(Command::Secret {
+        command: SecretCommand::Rotate,
+    }) = cli.command
+    {
+        let state = build_state(load_settings()?).await?;
+        let report =
+            app::connections::ssr::rotate::rotate(&state.db, &state.secrets, |column, so_far| {
+                println!("{column}: {} re-encrypted so far", so_far.resealed);
+            })
+            .await
+            .map_err(|e| StartError(e.to_string()))?;
+        println!(
+            "Done: {} value(s) re-encrypted under key {}, {} already under it, {} changed meanwhile (left to their writer; run again to finish). You can now remove the old key from previous_secret_keys.",
+            report.resealed,
+            state.secrets.current_key_id(),
+            report.already_current,
+            report.skipped_changed
+        );
+        return Ok(());
+    }
+    if let Some(Command::Secret {
         command: SecretCommand::Generate,
     }) = cli.command
     {

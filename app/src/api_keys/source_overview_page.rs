@@ -82,6 +82,7 @@ pub fn SourceOverviewPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <crate::connections::SourcesTable />
         <NewApiKeyDialog action=create open=new_open />
         <RevokeApiKeyDialog action=revoke key=target open=revoke_open />
         <RotateApiKeyDialog action=rotate key=target open=rotate_open />

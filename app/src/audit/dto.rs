@@ -33,10 +33,14 @@ pub enum AuditAction {
     CsmUnassigned,
     RecoveryCodesRegenerated,
     SessionsEnded,
+    CredentialsSet,
+    CredentialsDeleted,
+    OAuthConnected,
+    OAuthDisconnected,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::UserInvited,
@@ -62,6 +66,10 @@ impl AuditAction {
         AuditAction::CsmUnassigned,
         AuditAction::RecoveryCodesRegenerated,
         AuditAction::SessionsEnded,
+        AuditAction::CredentialsSet,
+        AuditAction::CredentialsDeleted,
+        AuditAction::OAuthConnected,
+        AuditAction::OAuthDisconnected,
     ];
 
     pub fn key(self) -> &'static str {
@@ -91,6 +99,10 @@ impl AuditAction {
             AuditAction::CsmUnassigned => "csm_unassigned",
             AuditAction::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             AuditAction::SessionsEnded => "sessions_ended",
+            AuditAction::CredentialsSet => "credentials_set",
+            AuditAction::CredentialsDeleted => "credentials_deleted",
+            AuditAction::OAuthConnected => "oauth_connected",
+            AuditAction::OAuthDisconnected => "oauth_disconnected",
         }
     }
 
@@ -121,6 +133,10 @@ impl AuditAction {
             AuditAction::CsmUnassigned => "Unassigned CSM",
             AuditAction::RecoveryCodesRegenerated => "New recovery codes",
             AuditAction::SessionsEnded => "Signed out sessions",
+            AuditAction::CredentialsSet => "Saved credentials",
+            AuditAction::CredentialsDeleted => "Deleted credentials",
+            AuditAction::OAuthConnected => "Connected OAuth provider",
+            AuditAction::OAuthDisconnected => "Disconnected OAuth provider",
         }
     }
 

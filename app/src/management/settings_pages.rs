@@ -43,7 +43,7 @@ impl SettingsPage {
     }
 }
 
-pub const SETTINGS_PAGES: [SettingsPage; 8] = [
+pub const SETTINGS_PAGES: [SettingsPage; 10] = [
     SettingsPage {
         href: "/settings/profile",
         name: "My Profile",
@@ -82,7 +82,22 @@ pub const SETTINGS_PAGES: [SettingsPage; 8] = [
     SettingsPage {
         href: "/settings/it/source-overview",
         name: "Source Overview",
-        description: "The Account API key and the Usage Event API keys.",
+        description:
+            "The Account API key, the Usage Event API keys and the sources Steward pulls data from.",
+        group: SettingsGroup::ItAdministration,
+        needs: Some(Permission::ConfigureDataConnectors),
+    },
+    SettingsPage {
+        href: "/settings/it/oauth",
+        name: "Manage OAuth",
+        description: "Connect Salesforce (production, sandbox or My Domain) by signing in there.",
+        group: SettingsGroup::ItAdministration,
+        needs: Some(Permission::ConfigureDataConnectors),
+    },
+    SettingsPage {
+        href: "/settings/it/credentials",
+        name: "Manage Credentials",
+        description: "Credentials for other systems, stored encrypted and never shown again.",
         group: SettingsGroup::ItAdministration,
         needs: Some(Permission::ConfigureDataConnectors),
     },

@@ -11,6 +11,13 @@ const TOKEN_PREFIXES: &[&str] = &["/setup/", "/reset-password/"];
 
 /// The path and query of a request as it may appear in a log.
 pub fn loggable_path(path_and_query: &str) -> String {
+    // OAuth callbacks carry a one-time code and the state: keep only the path.
+    if let Some((path, _)) = path_and_query
+        .split_once('?')
+        .filter(|(path, _)| path.starts_with("/oauth/"))
+    {
+        return format!("{path}?[redacted]");
+    }
     let redacted = app::public_api::redact::redact_path(path_and_query);
     for prefix in TOKEN_PREFIXES {
         if let Some(rest) = redacted.strip_prefix(prefix) {

@@ -1,0 +1,5 @@
+pub mod credentials;
+pub mod rotate;
+pub mod routes;
+pub mod salesforce;
+pub mod sources;

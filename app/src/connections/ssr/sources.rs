@@ -1,0 +1,87 @@
+//! The Source Overview's table of sources: one registry, `SOURCES`. A feature that pulls
+//! data into Steward (a connector, CSV uploads, BCC email…) adds one function here that
+//! answers its row; the page lists whatever the registry answers, in order. Usage events
+//! are left out on purpose (the Source Overview excludes them).
+use std::future::Future;
+use std::pin::Pin;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::auth::dto::CurrentUser;
+use crate::connections::dto::SourceRow;
+use crate::connections::ssr::salesforce;
+use crate::db::entities::{api_calls, oauth_connections};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::time_label::exact_utc;
+
+type RowFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<SourceRow>, AppError>> + Send + 'a>>;
+/// A source: answers its row for an organisation, or None when it does not apply.
+pub type SourceFn = for<'a> fn(&'a AppState, i32) -> RowFuture<'a>;
+
+/// Every source, in the order the table shows them.
+pub const SOURCES: &[SourceFn] = &[salesforce_row, account_api_row];
+
+pub async fn rows(state: &AppState, user: &CurrentUser) -> Result<Vec<SourceRow>, AppError> {
+    let mut out = Vec::new();
+    for source in SOURCES {
+        if let Some(row) = source(state, user.org_id).await? {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+fn salesforce_row(state: &AppState, org_id: i32) -> RowFuture<'_> {
+    Box::pin(async move {
+        let connection = oauth_connections::Entity::find()
+            .filter(oauth_connections::Column::OrgId.eq(org_id))
+            .filter(oauth_connections::Column::Provider.eq(salesforce::PROVIDER))
+            .one(&state.db)
+            .await?;
+        Ok(Some(SourceRow {
+            name: "Salesforce".into(),
+            status: match connection.as_ref().map(|c| c.status.as_str()) {
+                None => "Not connected".into(),
+                Some(salesforce::STATUS_CONNECTED) => "Connected".into(),
+                Some(salesforce::STATUS_NEEDS_REAUTH) => "Needs re-authorization".into(),
+                Some(_) => "Revoked".into(),
+            },
+            last_run: connection
+                .as_ref()
+                .and_then(|c| c.last_success_at)
+                .map(exact_utc),
+            // The sync itself arrives with the Salesforce connector.
+            records_last_run: None,
+            errors_last_run: None,
+            next_run: None,
+            href: Some("/settings/it/oauth".into()),
+        }))
+    })
+}
+
+fn account_api_row(state: &AppState, org_id: i32) -> RowFuture<'_> {
+    Box::pin(async move {
+        let last = api_calls::Entity::find()
+            .filter(api_calls::Column::OrgId.eq(org_id))
+            .filter(api_calls::Column::Api.eq("account"))
+            .order_by_desc(api_calls::Column::CreatedAt)
+            .one(&state.db)
+            .await?;
+        Ok(Some(SourceRow {
+            name: "Account API".into(),
+            status: match last.as_ref().map(|c| c.status.as_str()) {
+                None => "No calls yet".into(),
+                Some("success") => "Last call succeeded".into(),
+                Some("partial") => "Last call partly failed".into(),
+                Some(_) => "Last call failed".into(),
+            },
+            last_run: last.as_ref().map(|c| exact_utc(c.created_at)),
+            records_last_run: last.as_ref().map(|c| i64::from(c.records_received)),
+            errors_last_run: last.as_ref().map(|c| i64::from(c.records_failed)),
+            // Pushed by the customer's systems: no schedule.
+            next_run: None,
+            href: Some("/settings/it/api-status".into()),
+        }))
+    })
+}
