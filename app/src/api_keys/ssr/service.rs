@@ -170,6 +170,9 @@ pub async fn create(
         }
     };
     let actor = Actor::user(caller, client(state).address);
+    // In turn with the other writers: a read-then-write transaction on SQLite fails at
+    // once (SQLITE_BUSY_SNAPSHOT) if another connection commits between its read and write.
+    let _turn = crate::db::write_turn(&state.db).await;
     let txn = state.db.begin().await?;
     let (_, shown) = insert_new(&txn, caller.org_id, kind, &name, &actor, now_ms()).await?;
     txn.commit().await?;
@@ -205,6 +208,7 @@ pub async fn create_from_command_line(
             )))
         }
     };
+    let _turn = crate::db::write_turn(db).await;
     let txn = db.begin().await?;
     let (_, shown) =
         insert_new(&txn, org.id, kind, &name, &Actor::command_line(), now_ms()).await?;
@@ -238,6 +242,9 @@ pub async fn list(state: &AppState, caller: &CurrentUser) -> Result<Vec<ApiKeySu
 /// Revokes a key of the caller's organisation: refused from the next request on.
 pub async fn revoke(state: &AppState, caller: &CurrentUser, key_id: i32) -> Result<(), AppError> {
     let now = now_ms();
+    // In turn with the other writers: a read-then-write transaction on SQLite fails at
+    // once (SQLITE_BUSY_SNAPSHOT) if another connection commits between its read and write.
+    let _turn = crate::db::write_turn(&state.db).await;
     let txn = state.db.begin().await?;
     let key = repo::find_key(&txn, caller.org_id, key_id)
         .await?
@@ -276,6 +283,9 @@ pub async fn rotate(
         ));
     }
     let now = now_ms();
+    // In turn with the other writers: a read-then-write transaction on SQLite fails at
+    // once (SQLITE_BUSY_SNAPSHOT) if another connection commits between its read and write.
+    let _turn = crate::db::write_turn(&state.db).await;
     let txn = state.db.begin().await?;
     let old = repo::find_key(&txn, caller.org_id, key_id)
         .await?
@@ -421,7 +431,10 @@ fn record_use_later(db: &DatabaseConnection, key_id: i32, now: i64) {
     }
     let db = db.clone();
     tokio::spawn(async move {
-        if let Err(error) = repo::touch(&db, key_id, now, TOUCH_INTERVAL_MS).await {
+        let turn = crate::db::write_turn(&db).await;
+        let touched = repo::touch(&db, key_id, now, TOUCH_INTERVAL_MS).await;
+        drop(turn);
+        if let Err(error) = touched {
             // Only a "last used" label is late; the next use tries again.
             tracing::debug!(key_id, %error, "could not record an API key's last use");
         }
