@@ -133,6 +133,8 @@ test("the Settings menu lists every page the user may open and closes with Escap
     "Audit log",
     "Outbox",
     "Source Overview",
+    "Manage OAuth",
+    "Manage Credentials",
     "API Status",
     "API",
   ]);
