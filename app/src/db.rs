@@ -6,4 +6,4 @@ pub mod entities;
 pub mod search;
 pub mod write_turn;
 
-pub use write_turn::write_turn;
+pub use write_turn::{begin_write, write_turn, WriteTransaction};

@@ -257,7 +257,7 @@ pub async fn store(
             }
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let savepoint = txn.begin().await?;
     let all: Vec<&Row> = rows.iter().collect();
     match write(&savepoint, &all).await {

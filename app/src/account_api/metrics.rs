@@ -165,7 +165,7 @@ pub async fn store(
             None => failures.push(Failure::of(*i, &records[*i], "Account not found")),
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let savepoint = txn.begin().await?;
     let all: Vec<(i32, &MetricRecord)> = ready.iter().map(|(_, pk, r)| (*pk, *r)).collect();
     match write_points(&savepoint, org_id, &all, now).await {

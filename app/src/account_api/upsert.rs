@@ -314,8 +314,7 @@ async fn store_chunk(
     if ready.is_empty() {
         return Ok(());
     }
-    let _turn = crate::db::write_turn(db).await;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let savepoint = txn.begin().await?;
     match write(&savepoint, org_id, resource, &ready, now).await {
         Ok(()) => savepoint.commit().await?,

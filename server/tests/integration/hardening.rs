@@ -734,3 +734,50 @@ async fn test_a_heavy_tenant_does_not_stall_another() {
         "{statuses:?}"
     );
 }
+
+/// Read-then-write transactions (here: saving a role, which reads the organisation's role
+/// names before it writes) while the Event API commits continuously. On SQLite a deferred
+/// transaction whose snapshot went stale before its first write fails at once with
+/// SQLITE_BUSY_SNAPSHOT, which no busy timeout retries; every such transaction now starts
+/// in the write turn (`db::begin_write`), so none of them may fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_read_then_write_transactions_succeed_while_other_writers_commit() {
+    let app = Arc::new(spawn().await);
+    let (_, org) = crate::account_api::key_for(&app, "Acme", "ada@acme.test").await;
+    let (auth, key, _) = event_key(&app, org, "Web").await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = JoinSet::new();
+    for w in 0..3 {
+        let (app, stop, path) = (app.clone(), stop.clone(), format!("/v1/{auth}/{key}"));
+        writers.spawn(async move {
+            let mut posted = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let event =
+                    json!({"action": "feature", "feature": "Export", "account_id": format!("a{w}"),
+                    "user_id": format!("u{posted}"), "created_at": app::time::now_ms()})
+                    .to_string();
+                let reply = post_events(&app, &path, event.into_bytes(), false).await;
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+                posted += 1;
+            }
+            posted
+        });
+    }
+    let mut savers = JoinSet::new();
+    for s in 0..3 {
+        let app = app.clone();
+        savers.spawn(async move {
+            let mut browser = app.signed_in("ada@acme.test").await;
+            for round in 0..12 {
+                let name = format!("Role {s}-{round}");
+                crate::roles::save(&app, &mut browser, None, &name, "home", &["csm_seat"])
+                    .await
+                    .unwrap_or_else(|e| panic!("saving {name} failed: {e:?}"));
+            }
+        });
+    }
+    savers.join_all().await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let posted: usize = writers.join_all().await.into_iter().sum();
+    assert!(posted > 0, "the Event API wrote nothing meanwhile");
+}

@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use crate::common::{spawn, spawn_with, Browser, TestApp};
 
 /// Calls `save_role` the way the hydrated app does (`permissions[0]=…`).
-async fn save(
+pub async fn save(
     app: &TestApp,
     browser: &mut Browser,
     role_id: Option<i32>,

@@ -1,9 +1,7 @@
 //! Assigning and unassigning CSMs by hand. Each change writes the `csm_assignments` row
 //! with source manual (so the Account API leaves it alone: manual wins), who changed it
 //! and when, and an audit entry, in one transaction.
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::accounts::ssr::detail::{csm_candidates, SOURCE_MANUAL};
 use crate::accounts::ssr::repo::visible_account;
@@ -159,7 +157,7 @@ async fn record_change(
     } else {
         AuditAction::CsmUnassigned
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     write_manual(&txn, caller, account.id, user_id, row, is_assigned).await?;
     audit::record(
         &txn,

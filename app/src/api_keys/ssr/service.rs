@@ -8,7 +8,7 @@
 //!
 //! Only SHA-256 hashes are stored. The visible part is the prefix plus the first six
 //! characters of the random part, and the last four characters.
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::api_keys::dto::{
     ApiKeyKind, ApiKeySummary, KeyStatus, NewApiKey, EVENT_AUTH_PREFIX, MAX_KEY_NAME_CHARS,
@@ -170,10 +170,7 @@ pub async fn create(
         }
     };
     let actor = Actor::user(caller, client(state).address);
-    // In turn with the other writers: a read-then-write transaction on SQLite fails at
-    // once (SQLITE_BUSY_SNAPSHOT) if another connection commits between its read and write.
-    let _turn = crate::db::write_turn(&state.db).await;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let (_, shown) = insert_new(&txn, caller.org_id, kind, &name, &actor, now_ms()).await?;
     txn.commit().await?;
     Ok(shown)
@@ -208,8 +205,7 @@ pub async fn create_from_command_line(
             )))
         }
     };
-    let _turn = crate::db::write_turn(db).await;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (_, shown) =
         insert_new(&txn, org.id, kind, &name, &Actor::command_line(), now_ms()).await?;
     txn.commit().await?;
@@ -242,10 +238,7 @@ pub async fn list(state: &AppState, caller: &CurrentUser) -> Result<Vec<ApiKeySu
 /// Revokes a key of the caller's organisation: refused from the next request on.
 pub async fn revoke(state: &AppState, caller: &CurrentUser, key_id: i32) -> Result<(), AppError> {
     let now = now_ms();
-    // In turn with the other writers: a read-then-write transaction on SQLite fails at
-    // once (SQLITE_BUSY_SNAPSHOT) if another connection commits between its read and write.
-    let _turn = crate::db::write_turn(&state.db).await;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let key = repo::find_key(&txn, caller.org_id, key_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -283,10 +276,7 @@ pub async fn rotate(
         ));
     }
     let now = now_ms();
-    // In turn with the other writers: a read-then-write transaction on SQLite fails at
-    // once (SQLITE_BUSY_SNAPSHOT) if another connection commits between its read and write.
-    let _turn = crate::db::write_turn(&state.db).await;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let old = repo::find_key(&txn, caller.org_id, key_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -277,8 +277,7 @@ async fn write_batch_atomically(
     calls: Vec<(ApiCall, i64)>,
     prune_orgs: &BTreeSet<i32>,
 ) -> Result<(), DbErr> {
-    let _turn = crate::db::write_turn(db).await;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     write_batch(&txn, calls, prune_orgs).await?;
     txn.commit().await
 }

@@ -3,7 +3,6 @@
 //! working; using it ends every session of the user and tells them by email.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use secrecy::SecretString;
 
@@ -104,7 +103,7 @@ async fn send_reset_links(
             .one(&state.db)
             .await?;
         let org_name = org.map(|o| o.name).unwrap_or_default();
-        let txn = state.db.begin().await?;
+        let txn = crate::db::begin_write(&state.db).await?;
         let token = one_time::issue(
             &txn,
             user.org_id,
@@ -191,7 +190,7 @@ pub async fn complete(
         ));
     }
     let hash = state.hasher.hash(SecretString::from(password)).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     if !one_time::spend(&txn, link_id).await? {
         return Err(AppError::invalid(LINK_UNUSABLE));
     }

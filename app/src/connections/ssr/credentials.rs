@@ -4,9 +4,7 @@
 //! never with a value.
 use std::collections::BTreeMap;
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::audit::dto::AuditAction;
 use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
@@ -226,7 +224,7 @@ pub async fn save(
     );
     let actor = Actor::user(user, client(state).address);
     let now = now_ms();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let existing = find(&txn, user.org_id, system).await?;
     let overwrote = existing.is_some();
     let row = match existing {
@@ -285,7 +283,7 @@ pub async fn delete(
     user: &CurrentUser,
     system: CredentialSystem,
 ) -> Result<(), AppError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let row = find(&txn, user.org_id, system)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -23,7 +23,7 @@ use oauth2::{
     RevocationUrl, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -439,7 +439,7 @@ pub async fn callback(
         })
         .unwrap_or_else(|| SCOPES.join(" "));
     let actor = Actor::user(&user, crate::auth::ssr::context::client(state).address);
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let existing = oauth_connections::Entity::find()
         .filter(oauth_connections::Column::OrgId.eq(user.org_id))
         .filter(oauth_connections::Column::Provider.eq(PROVIDER))
@@ -583,7 +583,7 @@ pub async fn disconnect(state: &AppState, user: &CurrentUser) -> Result<String, 
         Ok(r) if r.status() == reqwest::StatusCode::BAD_REQUEST => "Disconnected: Salesforce no longer knew the token (already revoked); Steward deleted it.".to_owned(),
         _ => "Disconnected: Steward deleted the token, but Salesforce could not be reached to revoke it. Revoke it in Salesforce Setup → Connected Apps OAuth Usage.".to_owned(),
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut active: oauth_connections::ActiveModel = connection.clone().into();
     active.sealed_access_token = Set(String::new());
     active.sealed_refresh_token = Set(None);

@@ -2,7 +2,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use secrecy::SecretString;
 
@@ -52,7 +52,7 @@ pub async fn create_organisation(
     let email = parse_email(admin_email).map_err(|m| AppError::field("admin_email", m))?;
     let now = now_ms();
     let token = random_token();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let org = insert_organisation(&txn, &name, now).await?;
     let role_ids = roles_repo::seed_default_roles(&txn, org.id, now).await?;
     let admin = users::ActiveModel {
@@ -271,7 +271,7 @@ pub async fn complete_setup(
     }
     let password_hash = state.hasher.hash(SecretString::from(form.password)).await?;
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     // Spend the link first: of two simultaneous submissions only one gets past here.
     let spent_purpose = if bootstrap {
         PURPOSE_BOOTSTRAP

@@ -1,5 +1,5 @@
 //! Changing your own password from My Profile.
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, Set};
 use secrecy::SecretString;
 
 use crate::audit::dto::AuditAction;
@@ -47,7 +47,7 @@ pub async fn change(
 
     let target = Target::user(&user);
     let email = user.email.clone();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let ended = session::delete_others_for_user(&txn, user.org_id, user.id, current.id).await?;
     let mut active: users::ActiveModel = user.into();
     active.password_hash = Set(Some(hash));

@@ -1,6 +1,5 @@
 //! Creating, editing and deleting roles. Each change runs in one transaction with its audit
 //! entry, behind the guard rails of `users::ssr::guard`; every refusal says why.
-use sea_orm::TransactionTrait;
 
 use crate::audit::dto::AuditAction;
 use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
@@ -108,7 +107,7 @@ pub async fn save_role(
     let input = parse_role_input(name, landing, permissions)?;
     refuse_ungranted(caller, &input.permissions)?;
     let org_id = caller.org_id;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let existing = match role_id {
         Some(id) => Some(
             repo::find_role(&txn, org_id, id)
@@ -204,7 +203,7 @@ pub async fn delete_role(
     role_id: i32,
 ) -> Result<(), AppError> {
     let org_id = caller.org_id;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let role = repo::find_role(&txn, org_id, role_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -2,7 +2,7 @@
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use secrecy::SecretString;
 
@@ -150,7 +150,7 @@ pub async fn confirm_setup(
     let (codes, hashes) = new_recovery_codes();
     let (org_id, user_id) = (user.org_id, user.id);
     let target = Target::user(&user);
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let actor = Actor::user(current, client(state).address);
     let changes = Changes::new().field("two_factor", Some("off"), Some("on"));
     audit::record(
@@ -188,7 +188,7 @@ pub async fn regenerate_recovery_codes(
     }
     confirm_password(state, &user, password).await?;
     let (codes, hashes) = new_recovery_codes();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     replace_recovery_codes(&txn, user.org_id, user.id, hashes).await?;
     audit::record(
         &txn,
@@ -263,7 +263,7 @@ pub async fn disable(
 
 /// Removes the seed and recovery codes (also used by administrators in a later issue).
 pub async fn remove_for_user(db: &DatabaseConnection, user: users::Model) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (org_id, user_id) = (user.org_id, user.id);
     let mut active: users::ActiveModel = user.into();
     active.totp_secret = Set(None);

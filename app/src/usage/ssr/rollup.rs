@@ -14,13 +14,12 @@ use std::time::{Duration, Instant};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::entities::{
     usage_daily, usage_daily_features, usage_daily_users, usage_events, usage_rollup_queue,
 };
-use crate::db::write_turn;
 use crate::jobs::Job;
 use crate::time::{now_ms, DAY_MS, MINUTE_MS};
 
@@ -320,8 +319,7 @@ async fn write_day(
     rollup: &DayRollup,
 ) -> Result<(), DbErr> {
     let (org_id, account_id, day) = (queued.org_id, queued.account_id.as_str(), queued.day);
-    let _turn = write_turn(db).await;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     usage_daily::Entity::delete_many()
         .filter(usage_daily::Column::OrgId.eq(org_id))
         .filter(usage_daily::Column::AccountId.eq(account_id))

@@ -1,6 +1,6 @@
 //! Inviting people: each address becomes a pending user with a single-use setup link
 //! (valid `invitation_days`) sent by email.
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::audit::dto::AuditAction;
 use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
@@ -123,7 +123,7 @@ async fn invite_one(
     let now = now_ms();
     let token = random_token();
     // User and link together, so a failure leaves neither behind.
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let user = users::ActiveModel {
         org_id: Set(caller.org_id),
         email: Set(email.to_owned()),

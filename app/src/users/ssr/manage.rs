@@ -2,7 +2,7 @@
 //! copy or revoke an invitation, send a password reset, turn off 2FA. Each action checks
 //! the guard rails, changes the user in one transaction with its audit entry, then queues
 //! any mail.
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::audit::dto::AuditAction;
 use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
@@ -153,7 +153,7 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(());
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let target = Target::user(&user);
     let mut active: users::ActiveModel = user.into();
     active.name = Set(name);
@@ -198,7 +198,7 @@ pub async fn deactivate(
         )));
     }
     guard::keeps_an_administrator(&state.db, &user, None).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let changes = Changes::new().field("status", Some(&user.status), Some("inactive"));
     let target = Target::user(&user);
     session::delete_all_for_user(&txn, user.org_id, user.id).await?;
@@ -245,7 +245,7 @@ pub async fn reactivate(
     } else {
         UserTab::Pending
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let changes = Changes::new().field("status", Some("inactive"), Some(next.key()));
     let target = Target::user(&user);
     let email = user.email.clone();
@@ -319,7 +319,7 @@ pub async fn renew_invitation(
             "copy an invitation link"
         },
     )?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let token = one_time::issue(
         &txn,
         user.org_id,
@@ -359,7 +359,7 @@ pub async fn revoke_invitation(
 ) -> Result<(), AppError> {
     let user = load(state, caller, user_id).await?;
     require_status(&user, UserTab::Pending, "revoke an invitation")?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     one_time::retire(
         &txn,
         user.org_id,
@@ -397,7 +397,7 @@ pub async fn send_password_reset(
     let user = load(state, caller, user_id).await?;
     require_status(&user, UserTab::Active, "reset their password")?;
     let hours = state.settings.password_reset_hours;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let token = one_time::issue(
         &txn,
         user.org_id,
