@@ -57,31 +57,27 @@ async fn main() {
         Some("tenant_isolation") => return tenant_isolation::run().await,
         Some("bundle") => return bundle::run(),
         Some("hydration") => return hydration::run(),
+        Some("usage_page") => {
+            // The account page needs the accounts section's accounts first.
+            let dir = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
+            let state = bench_organisation(&dir).await;
+            let address = support::serve(&state).await;
+            accounts::run(&state, address).await;
+            usage_page::run(&state, address).await;
+            std::fs::remove_dir_all(&dir).ok();
+            return;
+        }
         Some(other) => {
-            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory, tenant_isolation, bundle or hydration, or nothing for all");
+            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory, tenant_isolation, usage_page, bundle or hydration, or nothing for all");
             std::process::exit(2);
         }
         None => {}
     }
     let dir = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
-    let state = support::steward(&dir, None, &[]).await;
+    let state = bench_organisation(&dir).await;
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-
-    // An organisation whose administrator has a password.
-    let (_, setup_link) = support::organisation(&state, "Bench").await;
-    let token = setup_link.rsplit('/').next().unwrap().to_owned();
-    let form = app::orgs::ssr::service::SetupForm {
-        organisation: None,
-        name: "Bench Admin".into(),
-        email: None,
-        password: PASSWORD.into(),
-        title: None,
-    };
-    app::orgs::ssr::service::complete_setup(&state, &token, form, &Default::default())
-        .await
-        .expect("setup");
 
     // 1. One hash: back-to-back hashes on one thread for three seconds, so the core stays
     //    busy and warm as it is under load; the mean is the cost of one hash.
@@ -181,6 +177,25 @@ async fn main() {
     tenant_isolation::run().await;
     bundle::run();
     hydration::run();
+}
+
+/// A SQLite Steward in `dir` with one organisation ("Bench") whose administrator,
+/// bench@example.com, has signed up with `PASSWORD`.
+async fn bench_organisation(dir: &std::path::Path) -> app::state::AppState {
+    let state = support::steward(dir, None, &[]).await;
+    let (_, setup_link) = support::organisation(&state, "Bench").await;
+    let token = setup_link.rsplit('/').next().unwrap().to_owned();
+    let form = app::orgs::ssr::service::SetupForm {
+        organisation: None,
+        name: "Bench Admin".into(),
+        email: None,
+        password: PASSWORD.into(),
+        title: None,
+    };
+    app::orgs::ssr::service::complete_setup(&state, &token, form, &Default::default())
+        .await
+        .expect("setup");
+    state
 }
 
 /// The Users page with 10,000 users in one organisation: the first server-rendered

@@ -213,9 +213,10 @@ async fn bulk(mut ctx: Ctx) -> Outcome {
         Ok(r) => r,
         Err(o) => return o,
     };
-    match upsert(ctx.db(), ctx.org_id, Resource::Accounts, &records).await {
-        Ok(failures) => bulk_outcome(records.len(), &failures, false),
-        Err(e) => Outcome::from(e).received(records.len()),
+    let received = records.len();
+    match upsert(ctx.db(), ctx.org_id, Resource::Accounts, records).await {
+        Ok(failures) => bulk_outcome(received, &failures, false),
+        Err(e) => Outcome::from(e).received(received),
     }
 }
 
@@ -240,14 +241,9 @@ pub async fn put_record(
             }
         }
     }
-    let failures = upsert(
-        ctx.db(),
-        ctx.org_id,
-        resource,
-        std::slice::from_ref(&record),
-    )
-    .await
-    .map_err(|e| Outcome::from(e).received(1))?;
+    let failures = upsert(ctx.db(), ctx.org_id, resource, vec![record.clone()])
+        .await
+        .map_err(|e| Outcome::from(e).received(1))?;
     if let Some(failure) = failures.first() {
         let mut outcome = Outcome::refused(failure.message.clone()).received(1);
         outcome.failures = vec![failure.to_record_failure()];

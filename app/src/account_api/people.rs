@@ -141,9 +141,10 @@ async fn bulk(mut ctx: Ctx, resource: Resource) -> Outcome {
         Ok(r) => r,
         Err(o) => return o,
     };
-    match upsert(ctx.db(), ctx.org_id, resource, &records).await {
-        Ok(failures) => bulk_outcome(records.len(), &failures, true),
-        Err(e) => Outcome::from(e).received(records.len()),
+    let received = records.len();
+    match upsert(ctx.db(), ctx.org_id, resource, records).await {
+        Ok(failures) => bulk_outcome(received, &failures, true),
+        Err(e) => Outcome::from(e).received(received),
     }
 }
 

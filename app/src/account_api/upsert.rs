@@ -96,6 +96,28 @@ impl Failure {
         }
     }
 
+    /// The same failure named by the ids of a prepared record (its JSON is gone by then).
+    fn of_key(
+        resource: Resource,
+        record: usize,
+        key: &[String],
+        message: impl Into<String>,
+    ) -> Self {
+        let id = |property: &str| {
+            resource
+                .id_properties()
+                .iter()
+                .position(|p| *p == property)
+                .map(|i| echo_id(key[i].clone()))
+        };
+        Self {
+            record,
+            account_id: id("account_id"),
+            user_id: id("user_id"),
+            message: message.into(),
+        }
+    }
+
     pub fn to_json(&self, with_user: bool) -> Json {
         let mut out = serde_json::json!({
             "record": self.record,
@@ -181,11 +203,13 @@ pub fn prepare(
 const FALSE_WHEN_NULL: &[&str] = &["is_deleted", "is_churned"];
 
 /// Upserts `records` of the organisation; answers the failed ones in record order.
+/// Takes the records by value: each JSON tree is dropped as soon as it is parsed, so a
+/// 10,000-record body is not held twice (as JSON and as prepared rows) while it is written.
 pub async fn upsert(
     db: &DatabaseConnection,
     org_id: i32,
     resource: Resource,
-    records: &[Json],
+    records: Vec<Json>,
 ) -> Result<Vec<Failure>, AppError> {
     let now = now_ms();
     let wants_csms = resource == Resource::Accounts
@@ -199,10 +223,10 @@ pub async fn upsert(
     };
     let mut failures = Vec::new();
     let mut prepared = Vec::with_capacity(records.len());
-    for (index, json) in records.iter().enumerate() {
-        match prepare(resource, index, json, &csm_users) {
+    for (index, json) in records.into_iter().enumerate() {
+        match prepare(resource, index, &json, &csm_users) {
             Ok(p) => prepared.push(p),
-            Err(message) => failures.push(Failure::of(index, json, message)),
+            Err(message) => failures.push(Failure::of(index, &json, message)),
         }
     }
     let mut chunk: Vec<Prepared> = Vec::with_capacity(RECORDS_PER_TRANSACTION.min(prepared.len()));
@@ -211,13 +235,13 @@ pub async fn upsert(
         if chunk.len() >= RECORDS_PER_TRANSACTION || keys_in_chunk.contains(&p.key) {
             let full = std::mem::take(&mut chunk);
             keys_in_chunk.clear();
-            store_chunk(db, org_id, resource, full, records, now, &mut failures).await?;
+            store_chunk(db, org_id, resource, full, now, &mut failures).await?;
         }
         keys_in_chunk.insert(p.key.clone());
         chunk.push(p);
     }
     if !chunk.is_empty() {
-        store_chunk(db, org_id, resource, chunk, records, now, &mut failures).await?;
+        store_chunk(db, org_id, resource, chunk, now, &mut failures).await?;
     }
     failures.sort_by_key(|f| f.record);
     Ok(failures)
@@ -260,7 +284,6 @@ async fn store_chunk(
     org_id: i32,
     resource: Resource,
     chunk: Vec<Prepared>,
-    records: &[Json],
     now: i64,
     failures: &mut Vec<Failure>,
 ) -> Result<(), AppError> {
@@ -303,12 +326,20 @@ async fn store_chunk(
         repo::account_pks(db, org_id, &ids.into_iter().collect::<Vec<_>>()).await?
     };
     let mut ready = Vec::with_capacity(chunk.len());
-    for prepared in chunk {
-        let index = prepared.index;
+    for mut prepared in chunk {
         let existing = stored.get(&prepared.key);
-        match build(resource, org_id, existing, &account_pks, prepared, now) {
-            Ok(r) => ready.push(r),
-            Err(message) => failures.push(Failure::of(index, &records[index], message)),
+        match build(resource, org_id, existing, &account_pks, &mut prepared, now) {
+            Ok((columns, values)) => ready.push(Ready {
+                prepared,
+                columns,
+                values,
+            }),
+            Err(message) => failures.push(Failure::of_key(
+                resource,
+                prepared.index,
+                &prepared.key,
+                message,
+            )),
         }
     }
     if ready.is_empty() {
@@ -334,10 +365,10 @@ async fn store_chunk(
                         else {
                             unreachable!()
                         };
-                        let index = one.prepared.index;
-                        failures.push(Failure::of(
-                            index,
-                            &records[index],
+                        failures.push(Failure::of_key(
+                            resource,
+                            one.prepared.index,
+                            &one.prepared.key,
                             format!("This record could not be stored (ref {reference})"),
                         ));
                     }
@@ -357,9 +388,9 @@ fn build(
     org_id: i32,
     existing: Option<&repo::Stored>,
     account_pks: &HashMap<String, i32>,
-    mut prepared: Prepared,
+    prepared: &mut Prepared,
     now: i64,
-) -> Result<Ready, String> {
+) -> Result<(u64, Vec<Value>), String> {
     let table = resource.table();
     debug_assert!(table.fields.len() <= 64, "one bit per column");
     let mut row: Vec<Option<Value>> = vec![None; table.fields.len()];
@@ -422,11 +453,7 @@ fn build(
             values.push(value);
         }
     }
-    Ok(Ready {
-        prepared,
-        columns,
-        values,
-    })
+    Ok((columns, values))
 }
 
 fn is_null(value: &Value) -> bool {
