@@ -53,7 +53,7 @@ lint() {
 }
 
 unit() {
-  run_cargo_suite "unit" timeout 1200 bash -c 'cargo test -p app --features ssr --lib; a=$?; cargo test -p server --lib --bins; exit $((a | $?))'
+  run_cargo_suite "unit" timeout 1200 bash -c 'cargo test -p app --features ssr --lib; a=$?; cargo test -p server --lib --bins; b=$?; cargo test -p salesforce-standin; exit $((a | b | $?))'
 }
 
 integration() {

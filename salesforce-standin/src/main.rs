@@ -11,13 +11,29 @@
 //! - REST: `/services/data/`, `/services/data/v{v}/`, `query`, `queryAll`, `query/{locator}`,
 //!   `sobjects/{O}/describe`, `limits` (§3).
 //!
+//! Queries take the SOQL subset in `soql.rs` (WHERE, ORDER BY, LIMIT, OFFSET, parent paths
+//! such as `Owner.Email`) over the objects in `objects.rs`.
+//!
 //! Switches for failures, by `POST /__standin/control` (form fields, any subset):
 //! `refresh=refuse|allow` (refresh answers `invalid_grant`), `rotation=on|off`,
 //! `expire_sessions=1` (every access token answers 401 `INVALID_SESSION_ID`),
-//! `code_ttl_seconds=N`, `revoke_all=1`. `GET /__standin/state` answers counters as JSON.
+//! `code_ttl_seconds=N`, `revoke_all=1`, `api=on|off_for_org|off_for_user` (403
+//! `API_DISABLED_FOR_ORG` / `API_CURRENTLY_DISABLED`), `daily_limit=N` and `reset_usage=1`
+//! (403 `REQUEST_LIMIT_EXCEEDED` once N calls are used), `expire_cursors=1` (open
+//! `nextRecordsUrl`s answer `INVALID_QUERY_LOCATOR`), `hide=Object.Field` / `show=…`
+//! (field-level security: absent from describe, `INVALID_FIELD` in SOQL),
+//! `fail_next=503,503html,406,500,query_timeout,concurrency` (the next REST calls answer
+//! those faults, in order), `page_cap=N` (pages hold fewer records than asked; 0: off).
+//! Data: `POST /__standin/records/{Object}` (JSON record or array; by `Id` it changes,
+//! without it creates; `SystemModstamp` is set to now unless given) and
+//! `POST /__standin/records/{Object}/{Id}/delete` (soft delete; an Account's Contacts too).
+//! `GET /__standin/state` answers counters as JSON.
 // Handlers answer early with a ready `Response` as their error; its size does not matter
 // in a test stand-in, and boxing it would only add noise.
 #![allow(clippy::result_large_err)]
+
+mod objects;
+mod soql;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -67,7 +83,7 @@ struct Args {
 }
 
 const ORG_ID: &str = "00D5g000004ABCDEAA";
-const USER_ID: &str = "0055g00000XYZ12AAA";
+const USER_ID: &str = objects::ADMIN_ID;
 const VERSIONS: &[(&str, &str)] = &[
     ("Summer '14", "31.0"),
     ("Spring \u{2019}18", "42.0"),
@@ -122,6 +138,17 @@ struct Inner {
     rotation: bool,
     code_ttl: Duration,
     counters: Counters,
+    /// Fields hidden by field-level security (`Account.CSM__c`).
+    hidden: objects::Hidden,
+    /// Set: every REST call answers 403 with this error code (API access off).
+    api_off: Option<&'static str>,
+    /// The org's daily API request limit; calls beyond it answer REQUEST_LIMIT_EXCEEDED.
+    daily_max: u64,
+    /// Faults the next REST calls answer, in order.
+    faults: std::collections::VecDeque<String>,
+    /// At most this many records per page, whatever the batch size asked (§3.3.2).
+    page_cap: Option<usize>,
+    next_record: u64,
 }
 
 #[derive(Clone)]
@@ -129,7 +156,7 @@ struct Standin {
     args: Arc<Args>,
     base: Arc<String>,
     inner: Arc<Mutex<Inner>>,
-    data: Arc<HashMap<&'static str, Vec<Value>>>,
+    data: Arc<Mutex<objects::Data>>,
 }
 
 #[tokio::main]
@@ -141,7 +168,7 @@ async fn main() {
     let port = listener.local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let state = Standin {
-        data: Arc::new(demo_data(args.accounts)),
+        data: Arc::new(Mutex::new(objects::demo_data(args.accounts))),
         inner: Arc::new(Mutex::new(Inner {
             codes: HashMap::new(),
             refresh_tokens: HashMap::new(),
@@ -154,6 +181,12 @@ async fn main() {
             rotation: args.rotation,
             code_ttl: Duration::from_secs(15 * 60),
             counters: Counters::default(),
+            hidden: Default::default(),
+            api_off: None,
+            daily_max: 15_000,
+            faults: Default::default(),
+            page_cap: None,
+            next_record: 0,
         })),
         args: Arc::new(args),
         base: Arc::new(base.clone()),
@@ -186,6 +219,11 @@ async fn main() {
             get(describe),
         )
         .route("/__standin/control", post(control))
+        .route("/__standin/records/{object}", post(change_records))
+        .route(
+            "/__standin/records/{object}/{id}/delete",
+            post(delete_record),
+        )
         .route("/__standin/state", get(standin_state))
         .with_state(state);
     println!("salesforce-standin listening on {base}");
@@ -198,22 +236,6 @@ fn random(len: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; len];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     bytes
-}
-
-/// §1.4: the 3-character checksum suffix of an 18-character id.
-fn id18(id15: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
-    let mut suffix = String::new();
-    for chunk in id15.as_bytes().chunks(5) {
-        let mut bits = 0usize;
-        for (i, c) in chunk.iter().enumerate() {
-            if c.is_ascii_uppercase() {
-                bits |= 1 << i;
-            }
-        }
-        suffix.push(ALPHABET[bits] as char);
-    }
-    format!("{id15}{suffix}")
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -788,25 +810,72 @@ async fn userinfo(
 fn rest_auth(s: &Standin, headers: &HeaderMap) -> Result<String, Response> {
     let token = bearer(headers, &HashMap::new());
     let mut inner = s.inner.lock().unwrap();
-    inner.counters.rest_calls += 1;
-    match token {
-        Some(t) if inner.sessions.get(&t).is_some_and(|f| f.is_some()) => Ok(t),
+    if let Some(fault) = inner.faults.pop_front() {
+        return Err(fault_response(&fault));
+    }
+    let token = match token {
+        Some(t) if inner.sessions.get(&t).is_some_and(|f| f.is_some()) => t,
         _ => {
             inner.counters.unauthorized += 1;
-            Err(rest_error(
+            return Err(rest_error(
                 StatusCode::UNAUTHORIZED,
                 "INVALID_SESSION_ID",
                 "Session expired or invalid",
+            ));
+        }
+    };
+    match inner.api_off {
+        Some(code @ "API_DISABLED_FOR_ORG") => {
+            return Err(rest_error(
+                StatusCode::FORBIDDEN,
+                code,
+                "The REST API is not enabled for this Organization.",
             ))
         }
+        Some(code) => {
+            return Err(rest_error(
+                StatusCode::FORBIDDEN,
+                code,
+                "API is disabled for this User",
+            ))
+        }
+        None => {}
+    }
+    if inner.counters.rest_calls >= inner.daily_max {
+        return Err(rest_error(
+            StatusCode::FORBIDDEN,
+            "REQUEST_LIMIT_EXCEEDED",
+            "TotalRequests Limit exceeded.",
+        ));
+    }
+    inner.counters.rest_calls += 1;
+    Ok(token)
+}
+
+/// §4.3 and §8.2 rule 12: the faults `fail_next` queues.
+fn fault_response(fault: &str) -> Response {
+    match fault {
+        "503" => rest_error(StatusCode::SERVICE_UNAVAILABLE, "SERVER_UNAVAILABLE", "Server Unavailable"),
+        "503html" => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Html("<html><body>We are setting things up. This process can take a few minutes.</body></html>"),
+        )
+            .into_response(),
+        "406" => StatusCode::NOT_ACCEPTABLE.into_response(),
+        "500" => rest_error(StatusCode::INTERNAL_SERVER_ERROR, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-123456789)"),
+        "query_timeout" => rest_error(StatusCode::BAD_REQUEST, "QUERY_TIMEOUT", "Your query request was running for too long."),
+        _ => rest_error(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."),
     }
 }
 
 fn with_limit_info(mut response: Response, s: &Standin) -> Response {
-    let used = s.inner.lock().unwrap().counters.rest_calls;
+    let (used, max) = {
+        let inner = s.inner.lock().unwrap();
+        (inner.counters.rest_calls, inner.daily_max)
+    };
     response.headers_mut().insert(
         "sforce-limit-info",
-        format!("api-usage={used}/15000").parse().unwrap(),
+        format!("api-usage={used}/{max}").parse().unwrap(),
     );
     response
 }
@@ -877,84 +946,19 @@ async fn limits(
     if let Err(e) = check_version(&version) {
         return e;
     }
-    let used = s.inner.lock().unwrap().counters.rest_calls as i64;
+    let (used, max) = {
+        let inner = s.inner.lock().unwrap();
+        (inner.counters.rest_calls as i64, inner.daily_max as i64)
+    };
     with_limit_info(
         Json(json!({
-            "DailyApiRequests": {"Max": 15000, "Remaining": 15000 - used},
+            "DailyApiRequests": {"Max": max, "Remaining": (max - used).max(0)},
             "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
             "DataStorageMB": {"Max": 1024, "Remaining": 1020},
         }))
         .into_response(),
         &s,
     )
-}
-
-/// Field name → describe type, per object.
-fn schema(object: &str) -> Option<&'static [(&'static str, &'static str)]> {
-    match object.to_ascii_lowercase().as_str() {
-        "account" => Some(&[
-            ("Id", "id"),
-            ("Name", "string"),
-            ("OwnerId", "reference"),
-            ("IsDeleted", "boolean"),
-            ("SystemModstamp", "datetime"),
-            ("CSM__c", "email"),
-        ]),
-        "contact" => Some(&[
-            ("Id", "id"),
-            ("AccountId", "reference"),
-            ("Email", "email"),
-            ("FirstName", "string"),
-            ("LastName", "string"),
-            ("IsDeleted", "boolean"),
-            ("SystemModstamp", "datetime"),
-        ]),
-        "user" => Some(&[
-            ("Id", "id"),
-            ("Username", "string"),
-            ("Email", "email"),
-            ("Name", "string"),
-            ("IsActive", "boolean"),
-            ("UserType", "picklist"),
-            ("SystemModstamp", "datetime"),
-        ]),
-        _ => None,
-    }
-}
-
-fn canonical(object: &str) -> &'static str {
-    match object.to_ascii_lowercase().as_str() {
-        "account" => "Account",
-        "contact" => "Contact",
-        _ => "User",
-    }
-}
-
-fn demo_data(accounts: usize) -> HashMap<&'static str, Vec<Value>> {
-    let stamp = "2026-11-01T09:00:00.000+0000";
-    let user = json!({"Id": USER_ID, "Username": "admin@standin.example", "Email": "admin@standin.example",
-        "Name": "Stand-in Admin", "IsActive": true, "UserType": "Standard", "SystemModstamp": stamp});
-    let mut account_rows = Vec::new();
-    let mut contact_rows = Vec::new();
-    for i in 0..accounts {
-        let account_id = id18(&format!("0015g00000A{:04}", i));
-        account_rows.push(
-            json!({"Id": account_id, "Name": format!("Stand-in Account {}", i + 1),
-            "OwnerId": USER_ID, "IsDeleted": i % 7 == 6, "SystemModstamp": stamp,
-            "CSM__c": "admin@standin.example"}),
-        );
-        for j in 0..2 {
-            contact_rows.push(json!({"Id": id18(&format!("0035g00000C{:04}", i * 2 + j)),
-                "AccountId": account_id, "Email": format!("person{}@customer{}.example", j, i),
-                "FirstName": "Person", "LastName": format!("{}-{}", i, j), "IsDeleted": false,
-                "SystemModstamp": stamp}));
-        }
-    }
-    HashMap::from([
-        ("Account", account_rows),
-        ("Contact", contact_rows),
-        ("User", vec![user]),
-    ])
 }
 
 async fn describe(
@@ -969,86 +973,52 @@ async fn describe(
         Ok(v) => v,
         Err(e) => return e,
     };
-    let Some(fields) = schema(&object) else {
+    let Some(object) = objects::canonical(&object) else {
         return rest_error(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
             "The requested resource does not exist",
         );
     };
-    let name = canonical(&object);
-    let fields: Vec<Value> = fields
-        .iter()
-        .map(|(field, kind)| {
-            let reference = *kind == "reference";
-            json!({
-                "name": field, "label": field, "type": kind, "custom": field.ends_with("__c"),
-                "nillable": *kind != "id", "updateable": *kind != "id", "createable": *kind != "id",
-                "length": if reference || *kind == "id" { 18 } else { 80 },
-                "referenceTo": if reference { json!([if *field == "AccountId" { "Account" } else { "User" }]) } else { json!([]) },
-                "relationshipName": if reference { json!(field.trim_end_matches("Id")) } else { Value::Null },
-                "calculated": false,
-            })
-        })
-        .collect();
+    let hidden = s.inner.lock().unwrap().hidden.clone();
     with_limit_info(
-        Json(json!({
-            "name": name, "label": name, "custom": false, "queryable": true, "replicateable": true,
-            "keyPrefix": match name { "Account" => "001", "Contact" => "003", _ => "005" },
-            "fields": fields,
-            "urls": {"describe": format!("/services/data/v{v}/sobjects/{name}/describe")},
-        }))
-        .into_response(),
+        Json(objects::describe(object, &v, &hidden)).into_response(),
         &s,
     )
 }
 
-/// A small SOQL subset: `SELECT f1, f2 FROM Object [LIMIT n]`; other clauses are refused
-/// with MALFORMED_QUERY so a connector never silently gets unfiltered rows.
-fn parse_soql(q: &str) -> Result<(Vec<String>, &'static str, Option<usize>), Response> {
-    let malformed = |m: &str| rest_error(StatusCode::BAD_REQUEST, "MALFORMED_QUERY", m);
+/// Parses and checks a query against the schema the connecting user sees (§3.3, §4.3).
+fn parse_soql(q: &str, hidden: &objects::Hidden) -> Result<(soql::Query, &'static str), Response> {
     let trimmed = q.trim();
-    let upper = trimmed.to_ascii_uppercase();
-    if !upper.starts_with("SELECT ") {
-        return Err(malformed("unexpected token: SELECT expected"));
-    }
-    let Some(from_at) = upper.find(" FROM ") else {
-        return Err(malformed("unexpected token: FROM expected"));
-    };
-    let fields: Vec<String> = trimmed[7..from_at]
-        .split(',')
-        .map(|f| f.trim().to_owned())
-        .filter(|f| !f.is_empty())
-        .collect();
-    let rest: Vec<&str> = trimmed[from_at + 6..].split_whitespace().collect();
-    let Some(object) = rest.first() else {
-        return Err(malformed("unexpected token: object expected"));
-    };
-    let Some(columns) = schema(object) else {
+    let query = soql::parse(trimmed).map_err(|m| {
+        rest_error(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_QUERY",
+            &format!("\n{trimmed}\n^\nERROR at Row:1:Column:1\n{m}"),
+        )
+    })?;
+    let Some(object) = objects::canonical(&query.object) else {
+        let column = trimmed
+            .to_ascii_uppercase()
+            .find(" FROM ")
+            .map_or(0, |at| at + 7);
         return Err(rest_error(
             StatusCode::BAD_REQUEST,
             "INVALID_TYPE",
-            &format!("\n{trimmed}\n^\nERROR at Row:1:Column:{}\nsObject type '{object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", from_at + 7),
+            &format!("\n{trimmed}\n^\nERROR at Row:1:Column:{column}\nsObject type '{}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", query.object),
         ));
     };
-    for field in &fields {
-        if !columns.iter().any(|(c, _)| c.eq_ignore_ascii_case(field)) {
+    for field in soql::named_fields(&query) {
+        if let Err(field) = objects::check_field(object, field, hidden) {
+            let column = trimmed.find(&field).map_or(8, |at| at + 1);
             return Err(rest_error(
                 StatusCode::BAD_REQUEST,
                 "INVALID_FIELD",
-                &format!("\n{trimmed}\n^\nERROR at Row:1:Column:8\nNo such column '{field}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", canonical(object)),
+                &format!("\n{trimmed}\n^\nERROR at Row:1:Column:{column}\nNo such column '{field}' on entity '{object}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."),
             ));
         }
     }
-    let limit = match &rest[1..] {
-        [] => None,
-        [kw, n] if kw.eq_ignore_ascii_case("LIMIT") => Some(
-            n.parse()
-                .map_err(|_| malformed(&format!("unexpected token: {n}")))?,
-        ),
-        [token, ..] => return Err(malformed(&format!("unexpected token: {token}"))),
-    };
-    Ok((fields, canonical(object), limit))
+    Ok((query, object))
 }
 
 fn batch_size(headers: &HeaderMap) -> usize {
@@ -1072,6 +1042,12 @@ fn page(
     total: usize,
     batch: usize,
 ) -> Response {
+    let batch = s
+        .inner
+        .lock()
+        .unwrap()
+        .page_cap
+        .map_or(batch, |cap| cap.min(batch));
     let (now, later): (Vec<Value>, Vec<Value>) = if records.len() > batch {
         let mut r = records;
         let later = r.split_off(batch);
@@ -1121,34 +1097,13 @@ async fn run_query(
             "A query string has to be specified",
         );
     };
-    let (fields, object, limit) = match parse_soql(text) {
+    let hidden = s.inner.lock().unwrap().hidden.clone();
+    let (parsed, object) = match parse_soql(text, &hidden) {
         Ok(parsed) => parsed,
         Err(e) => return e,
     };
-    let columns = schema(object).unwrap();
-    let mut records: Vec<Value> = s.data[object]
-        .iter()
-        .filter(|r| all || !r["IsDeleted"].as_bool().unwrap_or(false))
-        .map(|r| {
-            let mut out = serde_json::Map::new();
-            out.insert(
-                "attributes".into(),
-                json!({"type": object, "url": format!("/services/data/v{v}/sobjects/{object}/{}", r["Id"].as_str().unwrap_or(""))}),
-            );
-            for field in &fields {
-                let name = columns
-                    .iter()
-                    .find(|(c, _)| c.eq_ignore_ascii_case(field))
-                    .unwrap()
-                    .0;
-                out.insert(name.into(), r.get(name).cloned().unwrap_or(Value::Null));
-            }
-            Value::Object(out)
-        })
-        .collect();
-    if let Some(limit) = limit {
-        records.truncate(limit);
-    }
+    // The result set is a snapshot taken now; later pages come from it (§8.2 rule 6).
+    let records = objects::run(&s.data.lock().unwrap(), object, &parsed, all, &v);
     let total = records.len();
     page(&s, &v, &session, records, total, batch_size(&headers))
 }
@@ -1216,6 +1171,50 @@ async fn query_more(
     )
 }
 
+/// `POST /__standin/records/{Object}` with a JSON record or array: creates records (no
+/// `Id`) or changes them (by `Id`); answers `{"ids": [...]}`.
+async fn change_records(
+    State(s): State<Standin>,
+    Path(object): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let Some(object) = objects::canonical(&object) else {
+        return (StatusCode::NOT_FOUND, "unknown object").into_response();
+    };
+    let records = match body {
+        Value::Array(records) => records,
+        one => vec![one],
+    };
+    let now = soql::format_datetime(now_ms());
+    let mut data = s.data.lock().unwrap();
+    let mut inner = s.inner.lock().unwrap();
+    match objects::upsert(&mut data, object, records, &now, &mut inner.next_record) {
+        Ok(ids) => Json(json!({ "ids": ids })).into_response(),
+        Err(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+    }
+}
+
+/// `POST /__standin/records/{Object}/{Id}/delete`: a soft delete (§5.2).
+async fn delete_record(
+    State(s): State<Standin>,
+    Path((object, id)): Path<(String, String)>,
+) -> Response {
+    let Some(object) = objects::canonical(&object) else {
+        return (StatusCode::NOT_FOUND, "unknown object").into_response();
+    };
+    let now = soql::format_datetime(now_ms());
+    match objects::delete(&mut s.data.lock().unwrap(), object, &id, &now) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 async fn control(State(s): State<Standin>, body: Bytes) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let mut inner = s.inner.lock().unwrap();
@@ -1236,6 +1235,49 @@ async fn control(State(s): State<Standin>, body: Bytes) -> Response {
                     revoke_family(&mut inner, f);
                 }
             }
+            ("api", "on") => inner.api_off = None,
+            ("api", "off_for_org") => inner.api_off = Some("API_DISABLED_FOR_ORG"),
+            ("api", "off_for_user") => inner.api_off = Some("API_CURRENTLY_DISABLED"),
+            ("daily_limit", n) => match n.parse() {
+                Ok(n) => inner.daily_max = n,
+                Err(_) => {
+                    return (StatusCode::BAD_REQUEST, "daily_limit must be a number")
+                        .into_response()
+                }
+            },
+            ("reset_usage", _) => inner.counters.rest_calls = 0,
+            ("expire_cursors", _) => inner.cursors.clear(),
+            ("hide", field) => {
+                inner.hidden.insert(field.to_owned());
+            }
+            ("show", field) => {
+                inner.hidden.remove(field);
+            }
+            ("fail_next", faults) => {
+                for fault in faults.split(',') {
+                    if ![
+                        "503",
+                        "503html",
+                        "406",
+                        "500",
+                        "query_timeout",
+                        "concurrency",
+                    ]
+                    .contains(&fault)
+                    {
+                        return (StatusCode::BAD_REQUEST, format!("unknown fault {fault}"))
+                            .into_response();
+                    }
+                    inner.faults.push_back(fault.to_owned());
+                }
+            }
+            ("page_cap", n) => match n.parse::<usize>() {
+                Ok(0) => inner.page_cap = None,
+                Ok(n) => inner.page_cap = Some(n),
+                Err(_) => {
+                    return (StatusCode::BAD_REQUEST, "page_cap must be a number").into_response()
+                }
+            },
             ("code_ttl_seconds", n) => match n.parse() {
                 Ok(n) => inner.code_ttl = Duration::from_secs(n),
                 Err(_) => {
@@ -1270,6 +1312,7 @@ async fn standin_state(State(s): State<Standin>) -> Json<Value> {
         "live_sessions": inner.sessions.values().filter(|f| f.is_some()).count(),
         "live_families": inner.families.values().filter(|f| !f.revoked).count(),
         "rotation": inner.rotation,
+        "open_cursors": inner.cursors.len(),
         "refuse_refresh": inner.refuse_refresh,
         "username": s.args.username,
         "org_id": ORG_ID,

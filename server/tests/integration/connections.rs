@@ -690,3 +690,111 @@ async fn test_sources_table_lists_registered_sources_per_organisation() {
         .await;
     assert!(page.body.contains("Salesforce") && page.body.contains("Account API"));
 }
+
+/// The stand-in answers the queries an incremental connector sends, the way Salesforce
+/// does: WHERE on SystemModstamp (with an encoded `+`), ORDER BY, parent paths, queryAll
+/// for deletions, and the errors a connector must handle (issue 14 builds on these).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_the_standin_answers_incremental_soql_and_its_errors() {
+    let mut s = setup(&["--accounts", "30"]).await;
+    connect(&mut s).await;
+    let org = connection(&s.app).await.org_id;
+    let query = |soql: &str, all: bool| {
+        let encoded: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+        format!(
+            "/services/data/v62.0/{}?q={encoded}",
+            if all { "queryAll" } else { "query" }
+        )
+    };
+    let since = "2026-11-01T09:00:00.000+0000";
+    let changed = format!("SELECT Id, Name, CSM_User__r.Email FROM Account WHERE SystemModstamp > {since} ORDER BY SystemModstamp, Id");
+    let first = salesforce::get_json(&s.app.state, org, &query(&changed, false))
+        .await
+        .unwrap();
+    assert_eq!(first["totalSize"], 0, "nothing changed yet: {first}");
+
+    let all = salesforce::get_json(
+        &s.app.state,
+        org,
+        &query("SELECT Id, Name FROM Account ORDER BY Id", false),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<String> = all["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 26, "30 accounts, every seventh deleted: {all}");
+    s.standin
+        .change(
+            "Account",
+            serde_json::json!([{"Id": ids[3], "Name": "Renamed"}]),
+        )
+        .await;
+    s.standin.delete("Account", &ids[5]).await;
+
+    let live = salesforce::get_json(&s.app.state, org, &query(&changed, false))
+        .await
+        .unwrap();
+    assert_eq!(live["totalSize"], 1, "{live}");
+    assert_eq!(live["records"][0]["Name"], "Renamed");
+    assert_eq!(
+        live["records"][0]["CSM_User__r"]["attributes"]["type"],
+        "User"
+    );
+    let with_deleted = salesforce::get_json(
+        &s.app.state,
+        org,
+        &query(
+            &format!(
+                "SELECT Id, IsDeleted FROM Account WHERE SystemModstamp > {since} ORDER BY Id"
+            ),
+            true,
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(with_deleted["totalSize"], 2, "{with_deleted}");
+    assert!(with_deleted["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["Id"] == ids[5].as_str() && r["IsDeleted"] == true));
+
+    // An unencoded `+` is a space on the wire: MALFORMED_QUERY, as on Salesforce.
+    let raw = format!(
+        "/services/data/v62.0/query?q=SELECT+Id+FROM+Account+WHERE+SystemModstamp+>+{since}"
+    );
+    let refused = salesforce::get_json(&s.app.state, org, &raw)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("MALFORMED_QUERY"), "{refused}");
+
+    s.standin.control(&[("hide", "Account.CSM__c")]).await;
+    let hidden = salesforce::get_json(
+        &s.app.state,
+        org,
+        &query("SELECT Id, CSM__c FROM Account", false),
+    )
+    .await
+    .unwrap_err();
+    assert!(hidden.to_string().contains("INVALID_FIELD"), "{hidden}");
+
+    s.standin.control(&[("api", "off_for_org")]).await;
+    let off = salesforce::get_json(&s.app.state, org, "/services/data/v62.0/limits/")
+        .await
+        .unwrap_err();
+    assert!(off.to_string().contains("API_DISABLED_FOR_ORG"), "{off}");
+    s.standin
+        .control(&[("api", "on"), ("daily_limit", "1")])
+        .await;
+    let limited = salesforce::get_json(&s.app.state, org, "/services/data/v62.0/limits/")
+        .await
+        .unwrap_err();
+    assert!(
+        limited.to_string().contains("REQUEST_LIMIT_EXCEEDED"),
+        "{limited}"
+    );
+}

@@ -73,6 +73,37 @@ impl Standin {
         assert!(response.status().is_success(), "control {form:?}");
     }
 
+    /// Creates or changes records of `object` in the stand-in org; answers their ids.
+    pub async fn change(&self, object: &str, records: serde_json::Value) -> Vec<String> {
+        let response = Self::client()
+            .post(format!("{}/__standin/records/{object}", self.url))
+            .json(&records)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "change {object}: {records}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Soft-deletes a record (an Account's Contacts go with it).
+    pub async fn delete(&self, object: &str, id: &str) {
+        let response = Self::client()
+            .post(format!(
+                "{}/__standin/records/{object}/{id}/delete",
+                self.url
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "delete {object} {id}");
+    }
+
     pub async fn state(&self) -> serde_json::Value {
         Self::client()
             .get(format!("{}/__standin/state", self.url))
