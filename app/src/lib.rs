@@ -21,6 +21,7 @@ pub mod management;
 pub mod orgs;
 pub mod profile;
 pub mod roles;
+pub mod salesforce_sync;
 pub mod shell;
 pub mod time_label;
 pub mod two_factor;

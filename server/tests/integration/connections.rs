@@ -72,16 +72,16 @@ async fn callback(app: &TestApp, browser: &mut Browser, location: &str) -> Strin
     reply.headers[header::LOCATION].to_str().unwrap().to_owned()
 }
 
-struct Setup {
+pub struct Setup {
     key: String,
-    app: TestApp,
-    standin: Standin,
+    pub app: TestApp,
+    pub standin: Standin,
     admin: Browser,
 }
 
 /// A Steward whose public URL is the callback registered at a stand-in, with an organisation
 /// whose Connected App comes from Manage Credentials.
-async fn setup(standin_args: &[&str]) -> Setup {
+pub async fn setup(standin_args: &[&str]) -> Setup {
     let public = "http://127.0.0.1:3999";
     let callback_url = format!("{public}/oauth/salesforce/callback");
     let mut args = vec!["--callback", callback_url.as_str()];
@@ -104,14 +104,14 @@ async fn setup(standin_args: &[&str]) -> Setup {
 }
 
 /// Authorizes against the stand-in through its My Domain URL (loopback http) and Allow.
-async fn connect(s: &mut Setup) {
+pub async fn connect(s: &mut Setup) {
     let authorize = start(&s.app, &mut s.admin, "my_domain", &s.standin.url).await;
     let to_callback = s.standin.decide(&authorize, "allow").await;
     let back = callback(&s.app, &mut s.admin, &to_callback).await;
     assert_eq!(back, "/settings/it/oauth?connected=1");
 }
 
-async fn connection(app: &TestApp) -> oauth_connections::Model {
+pub async fn connection(app: &TestApp) -> oauth_connections::Model {
     oauth_connections::Entity::find()
         .one(&app.state.db)
         .await

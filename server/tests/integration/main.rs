@@ -30,6 +30,7 @@ mod page_status;
 mod password_reset;
 mod profile;
 mod roles;
+mod salesforce_sync;
 mod security;
 mod setup;
 mod sign_in_next;

@@ -639,6 +639,27 @@ pub async fn get_json(
     org_id: i32,
     path: &str,
 ) -> Result<serde_json::Value, CallError> {
+    get(state, org_id, path).await.map(|answer| answer.body)
+}
+
+/// A successful answer: its JSON and the org's API usage from `Sforce-Limit-Info`.
+pub struct Answer {
+    pub body: serde_json::Value,
+    /// `(used, max)` of the org's daily API requests, when Salesforce said.
+    pub api_usage: Option<(u64, u64)>,
+}
+
+/// `api-usage=18/15000` (optionally followed by `; per-app-api-usage=…`) → `(18, 15000)`.
+pub fn parse_limit_info(header: &str) -> Option<(u64, u64)> {
+    let usage = header
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("api-usage="))?;
+    let (used, max) = usage.split_once('/')?;
+    Some((used.trim().parse().ok()?, max.trim().parse().ok()?))
+}
+
+/// [`get_json`] with the API usage Salesforce reported.
+pub async fn get(state: &AppState, org_id: i32, path: &str) -> Result<Answer, CallError> {
     let mut refreshed = false;
     loop {
         let connection = find_connection(&state.db, org_id)
@@ -660,6 +681,11 @@ pub async fn get_json(
             .await
             .map_err(|e| CallError::Unreachable(e.without_url().to_string()))?;
         let status = response.status();
+        let api_usage = response
+            .headers()
+            .get("sforce-limit-info")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_limit_info);
         let body = response
             .text()
             .await
@@ -684,10 +710,11 @@ pub async fn get_json(
             .exec(&state.db)
             .await
             .map_err(AppError::from)?;
-        return serde_json::from_str(&body).map_err(|_| CallError::Status {
+        let body = serde_json::from_str(&body).map_err(|_| CallError::Status {
             status: status.as_u16(),
             body: "not JSON".into(),
-        });
+        })?;
+        return Ok(Answer { body, api_usage });
     }
 }
 
