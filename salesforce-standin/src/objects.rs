@@ -163,7 +163,8 @@ pub const ADMIN_ID: &str = "0055g00000XYZ12AAA";
 
 /// The demo org: an admin and three CSM users; `accounts` Accounts (every seventh soft
 /// deleted) whose CSM is named both by email (`CSM__c`) and by lookup (`CSM_User__c`);
-/// two Contacts per Account.
+/// two Contacts per Account. Account i was last changed i minutes after
+/// 2026-11-01T00:00:00Z (its Contacts too), so incremental reads have distinct stamps.
 pub fn demo_data(accounts: usize) -> HashMap<&'static str, Vec<Value>> {
     let stamp = "2026-11-01T09:00:00.000+0000";
     let mut users = vec![
@@ -179,7 +180,10 @@ pub fn demo_data(accounts: usize) -> HashMap<&'static str, Vec<Value>> {
     let industries = ["Technology", "Manufacturing", "Retail", "Healthcare"];
     let mut account_rows = Vec::new();
     let mut contact_rows = Vec::new();
+    let base = crate::soql::parse_datetime("2026-11-01T00:00:00Z").expect("a datetime");
     for i in 0..accounts {
+        let stamp = crate::soql::format_datetime(base + i as i64 * 60_000);
+        let stamp = stamp.as_str();
         let account_id = id18(&format!("0015g00000A{i:04}"));
         let csm = &users[1 + i % 3];
         account_rows.push(
