@@ -38,6 +38,7 @@ pub fn CredentialForm(
     let set = status.set.clone();
     let has_set = status.set.is_some();
     let id = format!("credentials-{key}");
+    let label = system.label();
     view! {
         <section class="card credential-card" id=id.clone() aria-labelledby=format!("{id}-title")>
             <h2 id=format!("{id}-title")>{system.label()}</h2>
@@ -83,13 +84,24 @@ pub fn CredentialForm(
                     </ActionForm>
                 }
             }}
+            // Deleting cannot be undone (the values were never shown), so it asks first. A
+            // native disclosure: the question works with and without JavaScript.
             {has_set.then(|| view! {
-                <ActionForm action=delete attr:class="credential-delete">
-                    <input type="hidden" name="system" value=key />
-                    <button type="submit" class="btn btn-danger" disabled=move || delete.pending().get()>
-                        {format!("Delete {} credentials", system.label())}
-                    </button>
-                </ActionForm>
+                <details class="credential-delete">
+                    <summary class="btn btn-danger">{format!("Delete {label} credentials")}</summary>
+                    <div class="credential-delete-confirm" role="group" aria-label=format!("Confirm deleting the {label} credentials")>
+                        <p>
+                            "Steward will stop using the " {label} " credentials. They cannot be shown or "
+                            "restored: to use " {label} " again, enter them anew."
+                        </p>
+                        <ActionForm action=delete>
+                            <input type="hidden" name="system" value=key />
+                            <button type="submit" class="btn btn-danger" disabled=move || delete.pending().get()>
+                                {move || if delete.pending().get() { "Deleting…" } else { "Delete credentials" }}
+                            </button>
+                        </ActionForm>
+                    </div>
+                </details>
             })}
         </section>
     }
