@@ -45,7 +45,7 @@ pub fn CredentialForm(
             <p class="muted">{system.purpose()}</p>
             {match set {
                 Some(set) => view! {
-                    <p class="credential-set" data-test="credential-set">
+                    <p class="credential-set" data-testid="credential-set">
                         "Set by " {set.set_by} " on " {set.set_at} "."
                         {(!set.fingerprints.is_empty()).then(|| view! {
                             <span class="credential-prints">
@@ -56,7 +56,7 @@ pub fn CredentialForm(
                         })}
                     </p>
                 }.into_any(),
-                None => view! { <p class="muted" data-test="credential-unset">"Not set."</p> }.into_any(),
+                None => view! { <p class="muted" data-testid="credential-unset">"Not set."</p> }.into_any(),
             }}
             {move || mine().then(|| view! {
                 <div class="alert alert-success" role="status">"Saved. The values are stored encrypted and will not be shown again."</div>

@@ -32,13 +32,13 @@ pub fn OAuthPage() -> impl IntoView {
             "Start by selecting the provider. You will be sent to that service's login page; by signing in there and selecting Allow you grant Steward access to it."
         </p>
         {move || error().map(|sentence| view! {
-            <div class="alert alert-danger" role="alert" data-test="oauth-error">{sentence}</div>
+            <div class="alert alert-danger" role="alert" data-testid="oauth-error">{sentence}</div>
         })}
         {move || (connected() && error().is_none()).then(|| view! {
             <div class="alert alert-success" role="status">"Salesforce is connected."</div>
         })}
         {move || disconnect.value().get().and_then(Result::ok).map(|sentence| view! {
-            <div class="alert alert-success" role="status" data-test="oauth-disconnected">{sentence}</div>
+            <div class="alert alert-success" role="status" data-testid="oauth-disconnected">{sentence}</div>
         })}
         <FormAlert error=Signal::derive(move || disconnect.value().get().and_then(Result::err)) />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -47,8 +47,8 @@ pub fn OAuthPage() -> impl IntoView {
                     Ok(overview) => view! {
                         <section class="card">
                             <h2>"Authorize a provider"</h2>
-                            {overview.app_in_use.map(|s| view! { <p class="muted" data-test="app-in-use">{s}</p> })}
-                            {overview.app_missing.map(|s| view! { <div class="alert alert-warning" role="status" data-test="app-missing">{s}</div> })}
+                            {overview.app_in_use.map(|s| view! { <p class="muted" data-testid="app-in-use">{s}</p> })}
+                            {overview.app_missing.map(|s| view! { <div class="alert alert-warning" role="status" data-testid="app-missing">{s}</div> })}
                             <form method="post" action="/oauth/salesforce/start" class="oauth-start">
                                 <div class="field">
                                     <label for="oauth-provider">"Provider"</label>
@@ -66,7 +66,7 @@ pub fn OAuthPage() -> impl IntoView {
                                 </div>
                                 <button type="submit" class="btn btn-primary">"Authorize provider"</button>
                             </form>
-                            <p class="muted">"Callback URL to register in the Salesforce Connected App: " <code data-test="callback-url">{overview.callback_url}</code></p>
+                            <p class="muted">"Callback URL to register in the Salesforce Connected App: " <code data-testid="callback-url">{overview.callback_url}</code></p>
                         </section>
                         {overview.connection.map(|c| view! { <ConnectionCard connection=c disconnect /> })}
                     }.into_any(),
@@ -92,7 +92,7 @@ fn ConnectionCard(
     };
     let live = connection.status != "revoked";
     view! {
-        <section class="card" data-test="oauth-connection">
+        <section class="card" data-testid="oauth-connection">
             <h2>{connection.provider.clone()} " " <Badge tone>{connection.status_label.clone()}</Badge></h2>
             {(connection.status == "needs_reauthorization").then(|| view! {
                 <p class="alert alert-warning" role="status">"Salesforce refused Steward's refresh token. Choose the provider above and select Authorize provider to connect again."</p>
@@ -100,7 +100,7 @@ fn ConnectionCard(
             <dl class="details">
                 <dt>"Environment"</dt><dd>{connection.environment}</dd>
                 <dt>"Instance URL"</dt><dd>{connection.instance_url}</dd>
-                <dt>"Salesforce username"</dt><dd data-test="sf-username">{connection.username}</dd>
+                <dt>"Salesforce username"</dt><dd data-testid="sf-username">{connection.username}</dd>
                 <dt>"Salesforce org id"</dt><dd>{connection.remote_org_id}</dd>
                 <dt>"Scopes"</dt><dd>{connection.scopes}</dd>
                 <dt>"Connected by"</dt><dd>{connection.connected_by} " on " {connection.connected_at}</dd>

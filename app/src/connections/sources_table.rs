@@ -18,7 +18,7 @@ pub fn SourcesTable() -> impl IntoView {
                     match sources.await {
                         Ok(rows) => view! {
                             <div class="table-wrap">
-                                <table class="table" data-test="sources-table">
+                                <table class="table" data-testid="sources-table">
                                     <caption class="visually-hidden">"Sources"</caption>
                                     <thead><tr>
                                         <th scope="col">"Source"</th><th scope="col">"Status"</th>
