@@ -25,6 +25,7 @@ pub mod shell;
 pub mod time_label;
 pub mod two_factor;
 pub mod ui;
+pub mod upload;
 pub mod usage;
 pub mod users;
 pub mod validation;
