@@ -14,6 +14,7 @@ pub mod api_status;
 pub mod audit;
 pub mod auth;
 pub mod connections;
+pub mod csv_out;
 pub mod error;
 pub mod limits;
 pub mod mail;

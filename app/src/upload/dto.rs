@@ -150,3 +150,15 @@ pub struct UndoReport {
     pub restored: u64,
     pub conflicts: Vec<UndoConflict>,
 }
+
+/// One field of an API as the page's field table and the template show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadField {
+    /// The column name; dimension columns are `custom_label_dimensions.<key>` and so on.
+    pub name: String,
+    /// "text", "date", "integer", "number", "boolean", "emails", "JSON".
+    pub kind: String,
+    pub required: bool,
+    pub description: String,
+    pub example: String,
+}
