@@ -52,6 +52,8 @@ impl MigrationTrait for Migration {
                     .col(string_null(Uploads::Delimiter))
                     // utf-8 | windows-1252
                     .col(string_null(Uploads::Encoding))
+                    // JSON: [[header as written, field it feeds or ""], …].
+                    .col(text_null(Uploads::Headers))
                     .col(big_integer(Uploads::RowsReceived))
                     .col(big_integer(Uploads::RowsApplied))
                     .col(big_integer(Uploads::RowsFailed))
@@ -230,6 +232,7 @@ pub enum Uploads {
     DryRun,
     Delimiter,
     Encoding,
+    Headers,
     RowsReceived,
     RowsApplied,
     RowsFailed,

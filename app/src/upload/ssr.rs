@@ -3,3 +3,6 @@
 //! error CSV and the HTTP routes.
 pub mod columns;
 pub mod reader;
+pub mod repo;
+pub mod routes;
+pub mod service;

@@ -442,7 +442,6 @@ pub fn cell_json(
 
 /// A row as the API's JSON record. Answers None for the template's example row.
 pub fn row_record(
-    api: UploadApi,
     columns: &[Column],
     headers: &[String],
     targets: &[Target],
@@ -509,25 +508,19 @@ pub fn row_record(
             list.push(entry);
         }
     }
-    let _ = api;
     Ok(Some(Json::Object(record)))
 }
 
 /// The column a message of the API's validation is about: the header whose field the
-/// message names (the longest name found as a word), if any.
-pub fn column_named_in(
-    message: &str,
-    headers: &[String],
-    targets: &[Target],
-    columns: &[Column],
-) -> Option<String> {
-    let mut best: Option<(usize, &str)> = None;
-    for (i, target) in targets.iter().enumerate() {
-        let name = match target {
-            Target::Field(f) => columns[*f].name.as_str(),
-            Target::Dimension(f, _) => columns[*f].name.split('.').next().unwrap_or_default(),
-            Target::Ignored => continue,
-        };
+/// message names (the longest name found as a word), if any. `fed` pairs each header with
+/// the field it feeds ("" when ignored; `custom_label_dimensions.<key>` for dimensions).
+pub fn column_named_in(message: &str, fed: &[(String, String)]) -> Option<String> {
+    let mut best: Option<(&str, &str)> = None;
+    for (header, field) in fed {
+        let name = field.split('.').next().unwrap_or_default();
+        if name.is_empty() {
+            continue;
+        }
         let found = message.match_indices(name).any(|(at, _)| {
             let before = message[..at].chars().next_back();
             let after = message[at + name.len()..].chars().next();
@@ -535,16 +528,16 @@ pub fn column_named_in(
             word(before) && word(after)
         });
         if found && best.is_none_or(|(_, b)| name.len() > b.len()) {
-            best = Some((i, name));
+            best = Some((header, name));
         }
     }
     if best.is_none() && message.starts_with("Unknown CSM") {
-        return targets
+        return fed
             .iter()
-            .position(|t| matches!(t, Target::Field(f) if columns[*f].cell == Cell::Emails))
-            .map(|i| headers[i].clone());
+            .find(|(_, f)| f == "assigned_csms")
+            .map(|(h, _)| h.clone());
     }
-    best.map(|(i, _)| headers[i].clone())
+    best.map(|(h, _)| h.to_owned())
 }
 
 #[cfg(test)]
@@ -601,7 +594,7 @@ mod tests {
                 .collect();
             let cols = columns(api);
             assert_eq!(
-                row_record(api, &cols, &header, &targets, &example, 2, false),
+                row_record(&cols, &header, &targets, &example, 2, false),
                 Ok(None)
             );
         }
@@ -628,17 +621,9 @@ mod tests {
         assert_eq!(targets[5], Target::Ignored);
         let cols = columns(UploadApi::Accounts);
         let cells = ["a1", "Acme", "2024-01-31", "Onboarding", "Gold", "x"].map(str::to_owned);
-        let record = row_record(
-            UploadApi::Accounts,
-            &cols,
-            &headers,
-            &targets,
-            &cells,
-            2,
-            false,
-        )
-        .unwrap()
-        .unwrap();
+        let record = row_record(&cols, &headers, &targets, &cells, 2, false)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             record,
             json!({"account_id": "a1", "name": "Acme", "join_date": 1_706_659_200_000i64,
@@ -648,18 +633,33 @@ mod tests {
         let err = match_header(UploadApi::Accounts, &headers[..1], &HashMap::new()).unwrap_err();
         assert!(err.contains("'name', 'join_date'"), "{err}");
         let bad = ["a1", "Acme", "31/01/2024", "", "", ""].map(str::to_owned);
-        let failure = row_record(
-            UploadApi::Accounts,
-            &cols,
-            &headers,
-            &targets,
-            &bad,
-            7,
-            false,
-        )
-        .unwrap_err();
+        let failure = row_record(&cols, &headers, &targets, &bad, 7, false).unwrap_err();
         assert_eq!(failure.line, 7);
         assert_eq!(failure.column.as_deref(), Some("JOIN-DATE"));
+    }
+
+    #[test]
+    fn test_api_messages_are_pinned_to_the_column_they_name() {
+        let fed: Vec<(String, String)> = [
+            ("Account", "account_id"),
+            ("Joined", "join_date"),
+            ("CSMs", "assigned_csms"),
+        ]
+        .map(|(h, f)| (h.to_owned(), f.to_owned()))
+        .to_vec();
+        assert_eq!(
+            column_named_in(
+                "Missing/invalid required field(s) for Accounts insert: 'join_date'",
+                &fed
+            )
+            .as_deref(),
+            Some("Joined")
+        );
+        assert_eq!(
+            column_named_in("Unknown CSM: 'x@y.z' is not…", &fed).as_deref(),
+            Some("CSMs")
+        );
+        assert_eq!(column_named_in("Account not found", &fed), None);
     }
 
     fn match_dim(t: &Target) -> usize {

@@ -147,6 +147,13 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
+/// A row refused on its own (cells as read, for the error CSV).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadRow {
+    pub failure: RowFailure,
+    pub cells: Vec<String>,
+}
+
 /// Where the byte scanner is within a record (as csv-core reads quotes: a quote opens a
 /// quoted field only at the start of a field).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -508,7 +515,7 @@ impl<R: AsyncRead + Unpin + Send> CsvReader<R> {
 
     /// The next data row, a row refused on its own, or the end. A refusal of the whole file
     /// can still come at the end (a quote never closed) or midway (a limit, a NUL byte).
-    pub async fn next_row(&mut self) -> Result<Option<Result<Row, RowFailure>>, Refusal> {
+    pub async fn next_row(&mut self) -> Result<Option<Result<Row, BadRow>>, Refusal> {
         let more = match self.csv.read_byte_record(&mut self.record).await {
             Ok(more) => more,
             Err(e) => return Err(Self::refusal_of(self.csv.get_ref(), e)),
@@ -548,21 +555,24 @@ impl<R: AsyncRead + Unpin + Send> CsvReader<R> {
         {
             self.record.truncate(width);
         }
-        if self.record.len() != width {
-            return Ok(Some(Err(RowFailure {
-                line,
-                column: None,
-                message: format!(
-                    "This line has {fields} cells but the header has {width}: check the delimiter ({}) and the quotes on this line.",
-                    self.delimiter.key()
-                ),
-            })));
-        }
-        let cells = self
+        let cells: Vec<String> = self
             .record
             .iter()
             .map(|f| decode(f, &mut self.fell_back))
             .collect();
+        if cells.len() != width {
+            return Ok(Some(Err(BadRow {
+                failure: RowFailure {
+                    line,
+                    column: None,
+                    message: format!(
+                        "This line has {fields} cells but the header has {width}: check the delimiter ({}) and the quotes on this line.",
+                        self.delimiter.key()
+                    ),
+                },
+                cells,
+            })));
+        }
         Ok(Some(Ok(Row { line, cells })))
     }
 }
@@ -627,7 +637,7 @@ mod tests {
 
     async fn read_all(
         bytes: &[u8],
-    ) -> Result<(CsvReader<&[u8]>, Vec<Result<Row, RowFailure>>), Refusal> {
+    ) -> Result<(CsvReader<&[u8]>, Vec<Result<Row, BadRow>>), Refusal> {
         let mut reader = CsvReader::open(bytes).await?;
         let mut rows = Vec::new();
         while let Some(row) = reader.next_row().await? {
@@ -703,10 +713,10 @@ mod tests {
     #[test]
     fn test_ragged_rows_fail_on_their_own() {
         let (_, rows) = block(read_all(b"a,b\n1,2,3\n4\n5,6,,\n7,8\n")).unwrap();
-        let failure = rows[0].as_ref().unwrap_err();
+        let failure = &rows[0].as_ref().unwrap_err().failure;
         assert_eq!(failure.line, 2);
         assert!(failure.message.contains("3 cells but the header has 2"));
-        assert_eq!(rows[1].as_ref().unwrap_err().line, 3);
+        assert_eq!(rows[1].as_ref().unwrap_err().failure.line, 3);
         // Empty trailing cells, as spreadsheets leave them, are dropped.
         assert_eq!(rows[2].as_ref().unwrap().cells, ["5", "6"]);
         assert_eq!(rows[3].as_ref().unwrap().line, 5);
@@ -773,7 +783,7 @@ mod tests {
                         for row in rows {
                             match row {
                                 Ok(row) => prop_assert_eq!(row.cells.len(), reader.headers().len()),
-                                Err(failure) => prop_assert!(!failure.message.is_empty()),
+                                Err(bad) => prop_assert!(!bad.failure.message.is_empty()),
                             }
                         }
                     }
