@@ -9,6 +9,7 @@
 //! large, unterminated quote) leaves nothing staged and writes nothing. A dry run validates
 //! the staged rows without writing; an apply writes them batch by batch through the API's
 //! code, recording what undo needs (created records; previous and written values).
+pub mod api;
 pub mod dto;
 
 #[cfg(feature = "ssr")]

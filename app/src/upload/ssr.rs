@@ -2,6 +2,7 @@
 //! column matching), staging, dry run and apply through the APIs' own code, undo, the
 //! error CSV and the HTTP routes.
 pub mod columns;
+pub mod page;
 pub mod reader;
 pub mod repo;
 pub mod routes;

@@ -476,3 +476,125 @@ async fn test_templates_read_back_and_uploads_show_in_api_status() {
     assert_eq!(metrics_call.records_received, 3);
     assert_eq!(metrics_call.status, "partial");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_page_functions_need_configure_data_connectors_and_stay_in_the_organisation() {
+    use app::error::AppError;
+    use app::upload::api::{
+        CancelUpload, ListUploads, LoadUploadMapping, SaveUploadMapping, UndoUpload, UploadFields,
+        UploadResults,
+    };
+    let api = Api::new().await;
+    let mut admin = api.app.signed_in("ada@acme.test").await;
+    // A remembered mapping: the file's "Client" column feeds account_id.
+    let saved = api
+        .app
+        .call::<SaveUploadMapping>(
+            &mut admin,
+            &[
+                ("api", "accounts"),
+                ("columns[0]", "Client"),
+                ("fields[0]", "account_id"),
+                ("columns[1]", "Notes"),
+                ("fields[1]", ""),
+            ],
+        )
+        .await;
+    assert!(saved.is_ok(), "{saved:?}");
+    let refused = api
+        .app
+        .call::<SaveUploadMapping>(
+            &mut admin,
+            &[
+                ("api", "accounts"),
+                ("columns[0]", "X"),
+                ("fields[0]", "nmae"),
+            ],
+        )
+        .await;
+    assert!(matches!(refused, Err(AppError::Invalid(m)) if m.contains("'nmae'")));
+    let mapping = api
+        .app
+        .call::<LoadUploadMapping>(&mut admin, &[("api", "accounts")])
+        .await
+        .unwrap();
+    assert_eq!(mapping, json!([["client", "account_id"], ["notes", ""]]));
+    let csv = "Client,Name,Join date,Notes\nc1,Client One,2024-01-31,whatever\n";
+    let answer = upload(&api, &api.key, "accounts", "", csv.as_bytes().to_vec()).await;
+    assert_eq!(answer.json["applied"], 1, "{}", answer.json);
+    let id = answer.json["upload_id"].as_i64().unwrap().to_string();
+    let history = api.app.call::<ListUploads>(&mut admin, &[]).await.unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert_eq!(history[0]["status"], "Applied");
+    let results = api
+        .app
+        .call::<UploadResults>(&mut admin, &[("upload_id", &id)])
+        .await
+        .unwrap();
+    assert_eq!(results[0]["applied"], 1);
+    let fields = api
+        .app
+        .call::<UploadFields>(&mut admin, &[("api", "account_contacts")])
+        .await
+        .unwrap();
+    assert!(fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["name"] == "custom_label_dimensions.<key>"));
+    assert!(matches!(
+        api.app
+            .call::<CancelUpload>(&mut admin, &[("upload_id", &id)])
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    // Another organisation sees none of it.
+    let mut other = api
+        .app
+        .organisation_with_admin("Globex", "gil@globex.test")
+        .await;
+    let theirs = api.app.call::<ListUploads>(&mut other, &[]).await.unwrap();
+    assert_eq!(theirs, json!([]));
+    for outcome in [
+        api.app
+            .call::<UploadResults>(&mut other, &[("upload_id", &id)])
+            .await,
+        api.app
+            .call::<UndoUpload>(&mut other, &[("upload_id", &id)])
+            .await,
+    ] {
+        assert!(matches!(outcome, Err(AppError::NotFound)), "{outcome:?}");
+    }
+    // Without Configure Data Connectors: Forbidden.
+    api.app.add_user(api.org_id, "CSM", "csm@acme.test").await;
+    let mut csm = api.app.signed_in("csm@acme.test").await;
+    assert!(matches!(
+        api.app.call::<ListUploads>(&mut csm, &[]).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        api.app
+            .call::<UndoUpload>(&mut csm, &[("upload_id", &id)])
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    // The administrator undoes it, audited under their name.
+    let report = api
+        .app
+        .call::<UndoUpload>(&mut admin, &[("upload_id", &id)])
+        .await
+        .unwrap();
+    assert_eq!(report["removed"], 1);
+    let audited = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("upload_undone"))
+        .one(&api.app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        audited.actor_label.contains("ada@acme.test"),
+        "{}",
+        audited.actor_label
+    );
+    assert_eq!(accounts_of(&api, api.org_id).await, 0);
+}
