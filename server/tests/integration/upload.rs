@@ -598,3 +598,76 @@ async fn test_page_functions_need_configure_data_connectors_and_stay_in_the_orga
     );
     assert_eq!(accounts_of(&api, api.org_id).await, 0);
 }
+
+/// Random CSV-ish bytes never panic staging, and a file refused as a whole leaves nothing
+/// staged and writes nothing (only its history row, status failed, with the reason).
+#[test]
+fn prop_random_files_never_panic_and_a_refused_file_writes_nothing() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let api = runtime.block_on(Api::new());
+    let who = app::upload::ssr::repo::Who {
+        user_id: None,
+        key_id: None,
+        label: "proptest".into(),
+    };
+    let header = prop_oneof![
+        Just(b"account_id,name,join_date\n".to_vec()),
+        Just(b"account_id;name;join_date\r\n".to_vec()),
+        Just(Vec::new()),
+    ];
+    let body = prop::collection::vec(
+        prop_oneof![
+            Just(b','),
+            Just(b';'),
+            Just(b'"'),
+            Just(b'\n'),
+            Just(b'\r'),
+            Just(b'a'),
+            Just(b'1'),
+            Just(0u8),
+            Just(0xFCu8),
+            any::<u8>(),
+        ],
+        0..200,
+    );
+    let mut runner = TestRunner::new(Config::with_cases(64));
+    runner
+        .run(&(header, body), |(mut file, tail)| {
+            file.extend_from_slice(&tail);
+            runtime.block_on(async {
+                let staged = app::upload::ssr::service::stage(
+                    &api.app.state.db,
+                    api.org_id,
+                    app::upload::dto::UploadApi::Accounts,
+                    &who,
+                    "random.csv",
+                    false,
+                    &file[..],
+                )
+                .await
+                .expect("staging answers");
+                if let app::upload::ssr::service::Staged::Refused { upload_id, refusal } = staged {
+                    assert!(!refusal.message.is_empty());
+                    for table in ["upload_batches", "upload_failures"] {
+                        let select = Query::select()
+                            .expr(Expr::col("id").count())
+                            .from(table)
+                            .and_where(Expr::col("upload_id").eq(upload_id))
+                            .to_owned();
+                        let row = api.app.state.db.query_one(&select).await.unwrap().unwrap();
+                        assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 0, "{table}");
+                    }
+                }
+                // Staging never writes records: only an apply does.
+                assert_eq!(accounts_of(&api, api.org_id).await, 0);
+            });
+            Ok(())
+        })
+        .unwrap();
+}
