@@ -329,7 +329,20 @@ async fn authenticate(
     }
 }
 
-fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
+/// The Account API key check for key-authenticated routes that answer outside `serve`
+/// (API Upload's streamed bodies and CSV answers): the caller's (org id, key id, key
+/// name), or the HTTP status and message that refuse it.
+pub async fn account_key(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+) -> Result<(i32, i32, String), (u16, &'static str)> {
+    authenticate(state, headers, query)
+        .await
+        .map_err(|refusal| (refusal.status, refusal.message))
+}
+
+pub fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
     url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()

@@ -14,7 +14,7 @@ use crate::account_api::accounts::endpoint;
 use crate::account_api::fields::{self, invalid_type, unknown_property, FieldType};
 use crate::account_api::http::{bulk_outcome, serve, Ctx, ListParams, Outcome};
 use crate::account_api::repo;
-use crate::account_api::upsert::Failure;
+use crate::account_api::upsert::{Failure, Mode};
 use crate::public_api::limits::MAX_PAGE_SIZE;
 use crate::state::AppState;
 use crate::time::now_ms;
@@ -161,6 +161,16 @@ pub async fn store(
     org_id: i32,
     records: &[Json],
 ) -> Result<Vec<Failure>, DbErr> {
+    store_with(db, org_id, records, Mode::Write).await
+}
+
+/// `store`, or with `Mode::Check` every check before the write without writing.
+pub async fn store_with(
+    db: &sea_orm::DatabaseConnection,
+    org_id: i32,
+    records: &[Json],
+    mode: Mode,
+) -> Result<Vec<Failure>, DbErr> {
     let now = now_ms();
     let mut failures = Vec::new();
     let mut parsed = Vec::new();
@@ -256,6 +266,10 @@ pub async fn store(
                 rows.push(Row { index: i, values });
             }
         }
+    }
+    if mode == Mode::Check {
+        failures.sort_by_key(|f| f.record);
+        return Ok(failures);
     }
     let txn = crate::db::begin_write(db).await?;
     let savepoint = txn.begin().await?;

@@ -13,7 +13,7 @@ use crate::account_api::accounts::endpoint;
 use crate::account_api::fields::{self, invalid_type, unknown_property, whole};
 use crate::account_api::http::{bulk_outcome, serve, Ctx, ListParams, Outcome};
 use crate::account_api::repo;
-use crate::account_api::upsert::Failure;
+use crate::account_api::upsert::{Failure, Mode};
 use crate::public_api::limits::MAX_PAGE_SIZE;
 use crate::state::AppState;
 use crate::time::{now_ms, DAY_MS};
@@ -147,6 +147,17 @@ pub async fn store(
     records: &[Json],
     name: Option<&str>,
 ) -> Result<Vec<Failure>, DbErr> {
+    store_with(db, org_id, records, name, Mode::Write).await
+}
+
+/// `store`, or with `Mode::Check` every check before the write without writing.
+pub async fn store_with(
+    db: &sea_orm::DatabaseConnection,
+    org_id: i32,
+    records: &[Json],
+    name: Option<&str>,
+    mode: Mode,
+) -> Result<Vec<Failure>, DbErr> {
     let now = now_ms();
     let mut failures = Vec::new();
     let mut parsed = Vec::new();
@@ -164,6 +175,10 @@ pub async fn store(
             Some(pk) => ready.push((*i, *pk, record)),
             None => failures.push(Failure::of(*i, &records[*i], "Account not found")),
         }
+    }
+    if mode == Mode::Check {
+        failures.sort_by_key(|f| f.record);
+        return Ok(failures);
     }
     let txn = crate::db::begin_write(db).await?;
     let savepoint = txn.begin().await?;

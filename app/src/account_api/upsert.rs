@@ -211,6 +211,25 @@ pub async fn upsert(
     resource: Resource,
     records: Vec<Json>,
 ) -> Result<Vec<Failure>, AppError> {
+    upsert_with(db, org_id, resource, records, Mode::Write).await
+}
+
+/// Whether the records are written, or only put through every check that comes before the
+/// write (API Upload's dry run: the same code, stopping short of the transaction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    Check,
+}
+
+/// `upsert`, or with `Mode::Check` the same checks without writing anything.
+pub async fn upsert_with(
+    db: &DatabaseConnection,
+    org_id: i32,
+    resource: Resource,
+    records: Vec<Json>,
+    mode: Mode,
+) -> Result<Vec<Failure>, AppError> {
     let now = now_ms();
     let wants_csms = resource == Resource::Accounts
         && records
@@ -235,13 +254,13 @@ pub async fn upsert(
         if chunk.len() >= RECORDS_PER_TRANSACTION || keys_in_chunk.contains(&p.key) {
             let full = std::mem::take(&mut chunk);
             keys_in_chunk.clear();
-            store_chunk(db, org_id, resource, full, now, &mut failures).await?;
+            store_chunk(db, org_id, resource, full, now, mode, &mut failures).await?;
         }
         keys_in_chunk.insert(p.key.clone());
         chunk.push(p);
     }
     if !chunk.is_empty() {
-        store_chunk(db, org_id, resource, chunk, now, &mut failures).await?;
+        store_chunk(db, org_id, resource, chunk, now, mode, &mut failures).await?;
     }
     failures.sort_by_key(|f| f.record);
     Ok(failures)
@@ -279,12 +298,16 @@ fn lacking_required(table: &Table, prepared: &Prepared) -> bool {
     })
 }
 
+// The chunk, where it comes from, and how it is written (`now`, `mode`): kept as plain
+// arguments like the rest of this module.
+#[allow(clippy::too_many_arguments)]
 async fn store_chunk(
     db: &DatabaseConnection,
     org_id: i32,
     resource: Resource,
     chunk: Vec<Prepared>,
     now: i64,
+    mode: Mode,
     failures: &mut Vec<Failure>,
 ) -> Result<(), AppError> {
     let table = resource.table();
@@ -342,7 +365,7 @@ async fn store_chunk(
             )),
         }
     }
-    if ready.is_empty() {
+    if ready.is_empty() || mode == Mode::Check {
         return Ok(());
     }
     let txn = crate::db::begin_write(db).await?;

@@ -1,5 +1,6 @@
 //! Server side of the API documentation: the OpenAPI document and its route.
 pub mod openapi;
+pub mod record_fields;
 
 use axum::extract::State;
 use axum::http::header;

@@ -37,10 +37,11 @@ pub enum AuditAction {
     CredentialsDeleted,
     OAuthConnected,
     OAuthDisconnected,
+    UploadUndone,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::UserInvited,
@@ -70,6 +71,7 @@ impl AuditAction {
         AuditAction::CredentialsDeleted,
         AuditAction::OAuthConnected,
         AuditAction::OAuthDisconnected,
+        AuditAction::UploadUndone,
     ];
 
     pub fn key(self) -> &'static str {
@@ -103,6 +105,7 @@ impl AuditAction {
             AuditAction::CredentialsDeleted => "credentials_deleted",
             AuditAction::OAuthConnected => "oauth_connected",
             AuditAction::OAuthDisconnected => "oauth_disconnected",
+            AuditAction::UploadUndone => "upload_undone",
         }
     }
 
@@ -137,6 +140,7 @@ impl AuditAction {
             AuditAction::CredentialsDeleted => "Deleted credentials",
             AuditAction::OAuthConnected => "Connected OAuth provider",
             AuditAction::OAuthDisconnected => "Disconnected OAuth provider",
+            AuditAction::UploadUndone => "Undid an API upload",
         }
     }
 

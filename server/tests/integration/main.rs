@@ -37,6 +37,7 @@ mod sign_in_next;
 mod standin;
 mod storage;
 mod two_factor;
+mod upload;
 mod usage;
 mod users;
 mod wire;

@@ -20,195 +20,11 @@ use crate::api_docs::endpoints::{
     path_parameters, query_parameter, Answer, Body, Endpoint, ENDPOINTS, TAG_ACCOUNTS,
     TAG_CONTACTS, TAG_EVENTS, TAG_INTERACTIONS, TAG_METRICS, TAG_USERS,
 };
+use crate::api_docs::ssr::record_fields::{
+    Field, ACCOUNT, CONTACT_EXTRA, EVENT, F, INTERACTION, METRIC, PERSON_COMMON, USER_EXTRA,
+};
 use crate::event_api::parse::{ACTIONS, MIN_CREATED_AT};
 use crate::public_api::limits::{MAX_BODY_BYTES, MAX_PAGE_SIZE, MAX_RECORDS};
-
-/// A field's type in a record schema.
-#[derive(Clone, Copy)]
-enum F {
-    Str,
-    /// Epoch milliseconds (integer; a float with no fraction is accepted).
-    Ms,
-    Int,
-    Num,
-    Bool,
-    LabelDims,
-    ValueDims,
-    EventDims,
-    Csms,
-    Stages,
-    Nps,
-    Documents,
-    MetricPoints,
-    AnyObject,
-    /// An event's `action`: one of `event_api::parse::ACTIONS`.
-    Action,
-    /// A required id of an event: a string with something other than spaces in it.
-    Key,
-    /// An event's `created_at`: epoch ms from 2000-01-01.
-    CreatedAt,
-    /// A number of zero or more, or null.
-    Amount,
-}
-
-/// (name, type, description). Descriptions start with "Required" when the field is.
-type Field = (&'static str, F, &'static str);
-
-const ACCOUNT: &[Field] = &[
-    ("account_id", F::Str, "Required. Your id of the account; a case-sensitive string."),
-    ("name", F::Str, "Required for a new account."),
-    ("join_date", F::Ms, "Required for a new account."),
-    ("renewal_date", F::Ms, ""),
-    ("billing_account_id", F::Str, "The account's id in the billing system."),
-    ("support_account_id", F::Str, "The account's id in the support system."),
-    ("crm_account_id", F::Str, "The account's id in the CRM (e.g. Salesforce Account.Id)."),
-    ("billing_street", F::Str, ""),
-    ("billing_city", F::Str, ""),
-    ("billing_postal_code", F::Str, ""),
-    ("billing_state", F::Str, ""),
-    ("billing_country", F::Str, ""),
-    ("phone", F::Str, ""),
-    ("employees", F::Int, ""),
-    ("industry", F::Str, ""),
-    ("tier", F::Str, ""),
-    ("source", F::Str, ""),
-    ("csm_score", F::Int, "0 to 100."),
-    ("current_nps_score", F::Num, ""),
-    ("current_mrr", F::Num, ""),
-    ("sales_rep_name", F::Str, ""),
-    ("sales_rep_email", F::Str, ""),
-    ("current_stage", F::Str, "`stage` is accepted as another name for it."),
-    ("website", F::Str, ""),
-    ("description", F::Str, ""),
-    ("state", F::Str, ""),
-    ("region", F::Str, ""),
-    ("is_deleted", F::Bool, ""),
-    ("is_churned", F::Bool, ""),
-    ("inactive_time", F::Ms, "When the account churned."),
-    ("inactive_reason", F::Str, ""),
-    ("parent_account_id", F::Str, "The parent in an account hierarchy."),
-    ("hierarchy_label", F::Str, ""),
-    ("latest_status_title", F::Str, ""),
-    ("latest_status_details", F::Str, ""),
-    ("latest_status_date", F::Ms, ""),
-    ("documents", F::Documents, ""),
-    ("assigned_csms", F::Csms, "Each email must be an active Steward user of the organisation whose role has the CSM seat; otherwise the record fails. Replaces the assignments made through the API; assignments made by hand in Steward are kept."),
-    ("custom_label_dimensions", F::LabelDims, "Textual dimensions."),
-    ("custom_value_dimensions", F::ValueDims, "Numeric dimensions."),
-    ("custom_event_dimensions", F::EventDims, "Date dimensions (epoch ms)."),
-    ("stage_history", F::Stages, ""),
-    ("nps_history", F::Nps, ""),
-    ("is_active", F::Bool, "Read-only: false once deactivated (DELETE)."),
-    ("is_leaf", F::Bool, "Read-only: true when no account names this one as its parent."),
-    ("current_health_score", F::Num, "Read-only."),
-    ("id", F::Int, "Read-only: Steward's own id of the record (an integer)."),
-];
-
-const PERSON_COMMON: &[Field] = &[
-    (
-        "user_id",
-        F::Str,
-        "Required. Your id of the person; a case-sensitive string.",
-    ),
-    (
-        "account_id",
-        F::Str,
-        "Required. The account, which must exist (else `Account not found`).",
-    ),
-    ("first_name", F::Str, ""),
-    ("last_name", F::Str, ""),
-    ("email", F::Str, ""),
-    ("phone", F::Str, ""),
-    ("salutation", F::Str, ""),
-    ("title", F::Str, ""),
-    ("role", F::Str, ""),
-    ("department", F::Str, ""),
-    ("source", F::Str, ""),
-    ("lead_source", F::Str, ""),
-    ("mailing_street", F::Str, ""),
-    ("mailing_city", F::Str, ""),
-    ("mailing_state", F::Str, ""),
-    ("mailing_postal_code", F::Str, ""),
-    ("mailing_country", F::Str, ""),
-    ("custom_label_dimensions", F::LabelDims, ""),
-    ("custom_value_dimensions", F::ValueDims, ""),
-    ("custom_event_dimensions", F::EventDims, ""),
-    ("is_active", F::Bool, "Read-only: false once deactivated."),
-];
-
-const USER_EXTRA: &[Field] = &[
-    ("mobile_phone", F::Str, ""),
-    (
-        "contact_user_id",
-        F::Str,
-        "The matching CRM contact's user_id.",
-    ),
-    ("product_join_date", F::Ms, ""),
-];
-
-const CONTACT_EXTRA: &[Field] = &[
-    ("is_primary", F::Bool, ""),
-    ("email_opt_out", F::Bool, ""),
-    (
-        "crm_account_user_id",
-        F::Str,
-        "The contact's id in the CRM (e.g. Salesforce Contact.Id).",
-    ),
-];
-
-const METRIC: &[Field] = &[
-    ("account_id", F::Str, "Required."),
-    (
-        "name",
-        F::Str,
-        "Required. The metric's name, e.g. `product_db.num_invited_users`.",
-    ),
-    (
-        "metrics",
-        F::MetricPoints,
-        "The values; or give one value flat with `timestamp` and `value`.",
-    ),
-    (
-        "timestamp",
-        F::Ms,
-        "Flat form (without `metrics`): the day of the value.",
-    ),
-    ("value", F::Num, "Flat form (without `metrics`): the value."),
-];
-
-const INTERACTION: &[Field] = &[
-    (
-        "interaction_id",
-        F::Str,
-        "Your id of the interaction; upserts by it when given.",
-    ),
-    ("account_id", F::Str, "Required."),
-    ("date", F::Ms, "Required."),
-    (
-        "type",
-        F::Str,
-        "Required. Free text, e.g. `email`, `phone`, `meeting`.",
-    ),
-    ("description", F::Str, "Required."),
-    ("subject", F::Str, ""),
-    ("contact_email", F::Str, ""),
-    ("added_by", F::Str, "Who recorded it."),
-];
-
-const EVENT: &[Field] = &[
-    ("action", F::Action, "Required. One of identifyUser, identifyAccount, sessionSync, moduleEnd, feature, sessionIdle, pageViewEnd."),
-    ("account_id", F::Key, "Required. Non-empty."),
-    ("user_id", F::Key, "Required. Non-empty."),
-    ("created_at", F::CreatedAt, "Required. An integer of epoch milliseconds after 2000-01-01 and before a day from now."),
-    ("session_id", F::Str, "Optional. Without it sessions are estimated: a gap of more than 30 minutes between a user's events starts a new session."),
-    ("product", F::Str, "Optional product id."),
-    ("details", F::AnyObject, "For identifyUser and identifyAccount: properties of the user or account."),
-    ("active_duration", F::Amount, "For sessionSync: active time in milliseconds."),
-    ("module", F::Str, "For moduleEnd and feature; required for moduleEnd."),
-    ("time_spent", F::Amount, "For moduleEnd: milliseconds spent in the module."),
-    ("feature", F::Str, "For feature: the feature used; required for feature."),
-    ("total", F::Amount, "For feature: how many times."),
-];
 
 fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
@@ -874,6 +690,234 @@ fn http_method(method: &str) -> HttpMethod {
 }
 
 /// The document, with `base_url` (no trailing slash) as its server.
+const TAG_UPLOAD: &str = "Upload";
+
+/// An operation of API Upload (plain axum routes beside the endpoint table).
+fn upload_operation(
+    id: &str,
+    summary: &str,
+    description: &str,
+    path_parameter: (&str, ObjectBuilder, &str),
+) -> OperationBuilder {
+    let (name, schema, text) = path_parameter;
+    OperationBuilder::new()
+        .tag(TAG_UPLOAD)
+        .operation_id(Some(id))
+        .summary(Some(summary))
+        .description(Some(description))
+        .parameter(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some(text))
+                .schema(Some(schema)),
+        )
+        .response(
+            "401",
+            error_response("The API key is missing, unknown, revoked or not an Account API key."),
+        )
+        .response(
+            "404",
+            error_response("Unknown API or upload (uploads of other organisations are not found)."),
+        )
+        .response(
+            "500",
+            error_response("Unexpected error (with a reference)."),
+        )
+        .response(
+            "503",
+            error_response("Storage busy; retry after Retry-After."),
+        )
+}
+
+fn api_parameter() -> (&'static str, ObjectBuilder, &'static str) {
+    (
+        "api",
+        string().enum_values(Some(crate::upload::dto::UploadApi::ALL.map(|a| a.key()))),
+        "The write API the rows go to.",
+    )
+}
+
+fn upload_id_parameter() -> (&'static str, ObjectBuilder, &'static str) {
+    (
+        "upload_id",
+        integer().minimum(Some(1.0)),
+        "The `upload_id` an upload answered.",
+    )
+}
+
+fn csv_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "text/csv",
+            ContentBuilder::new().schema(Some(string())).build(),
+        )
+        .build()
+}
+
+/// `/api/v2/upload/…`: upload, template, error CSV, undo.
+fn upload_paths(paths: &mut Paths) {
+    use crate::upload::ssr::reader::{MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS};
+    let row_failure = ObjectBuilder::new()
+        .property(
+            "line",
+            integer_or_null().description(Some(
+                "Line in the file; the header is line 1. Null for the file as a whole.",
+            )),
+        )
+        .property(
+            "column",
+            string_or_null().description(Some("The column (as in the header) to blame, or null.")),
+        )
+        .property("message", string())
+        .required("line")
+        .required("column")
+        .required("message");
+    let answer = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("status_is_ok", boolean())
+        .property("upload_id", integer())
+        .property(
+            "received",
+            integer().description(Some(
+                "Data rows read (the template's example row is skipped).",
+            )),
+        )
+        .property(
+            "applied",
+            integer().description(Some("Rows written (0 for a dry run).")),
+        )
+        .property(
+            "would_apply",
+            integer().description(Some("Dry run: rows that passed every check.")),
+        )
+        .property("failed", integer())
+        .property(
+            "delimiter",
+            string_or_null().description(Some("comma, semicolon or tab, as detected.")),
+        )
+        .property(
+            "encoding",
+            string_or_null().description(Some("utf-8, or windows-1252 when cells were not UTF-8.")),
+        )
+        .property(
+            "failed_results",
+            array_of(row_failure).description(Some(
+                "The failed rows (the first 10,000; all are in the error CSV).",
+            )),
+        )
+        .property(
+            "message",
+            string().description(Some("Why a file was refused as a whole.")),
+        )
+        .required("status_is_ok");
+    let post = upload_operation(
+        "upload_csv",
+        "Upload a CSV file into an API",
+        &format!(
+            "The body is the CSV file (`Content-Encoding: gzip` accepted), up to {} MB and {MAX_UPLOAD_ROWS} data rows. \
+             Header row first; columns match field names ignoring case, spaces, underscores and hyphens; \
+             dimensions are `custom_label_dimensions.<key>` (value, event likewise). Comma, semicolon or tab \
+             delimited; UTF-8 (with or without BOM) or Windows-1252. Every row goes through the same checks \
+             and upsert as the JSON API. A file refused as a whole (not a CSV, empty, header only, bad header, \
+             unclosed quote) answers `status_is_ok: false` and writes nothing.",
+            MAX_UPLOAD_BYTES / (1024 * 1024)
+        ),
+        api_parameter(),
+    )
+    .parameter(
+        ParameterBuilder::new()
+            .name("dry_run")
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .description(Some("true: check every row, write nothing."))
+            .schema(Some(address_text())),
+    )
+    .parameter(
+        ParameterBuilder::new()
+            .name("file_name")
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .description(Some("The name shown in the upload history."))
+            .schema(Some(address_text())),
+    )
+    .request_body(Some(
+        RequestBodyBuilder::new()
+            .required(Some(Required::True))
+            .content("text/csv", ContentBuilder::new().schema(Some(string())).build())
+            .build(),
+    ))
+    .response(
+        "200",
+        ResponseBuilder::new()
+            .description("The upload's results; `status_is_ok: false` when the file was refused as a whole.")
+            .content("application/json", json_content(answer.into()))
+            .build(),
+    )
+    .response("413", error_response("Over the size limit (from Content-Length, before reading)."))
+    .response("415", error_response("An unknown Content-Encoding."))
+    .build();
+    let template = upload_operation(
+        "upload_template",
+        "Download the CSV template of an API",
+        "The header row the upload reads and one example row, which an upload recognises and skips.",
+        api_parameter(),
+    )
+    .response("200", csv_response("The template."))
+    .build();
+    let errors = upload_operation(
+        "upload_errors",
+        "Download the error CSV of an upload",
+        "The failed rows as uploaded, plus `line` and `error` columns. Cells starting with =, +, -, @, tab or CR are prefixed with a quote.",
+        upload_id_parameter(),
+    )
+    .response("200", csv_response("The error CSV."))
+    .build();
+    let undo_answer = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("status_is_ok", boolean())
+        .property("upload_id", integer())
+        .property("removed", integer())
+        .property("restored", integer())
+        .property(
+            "conflicts",
+            array_of(
+                ObjectBuilder::new()
+                    .property("record", string())
+                    .property("field", string_or_null())
+                    .property("message", string()),
+            ),
+        )
+        .property("message", string())
+        .required("status_is_ok");
+    let undo = upload_operation(
+        "upload_undo",
+        "Undo an upload",
+        "For 7 days after an apply of accounts, product users or contacts: records it created are removed and fields it changed get their previous values, except fields changed again since (listed in `conflicts`, left alone). Audited.",
+        upload_id_parameter(),
+    )
+    .response(
+        "200",
+        ResponseBuilder::new()
+            .description("What was undone; `status_is_ok: false` with a message when it cannot be (already undone, a dry run, too old).")
+            .content("application/json", json_content(undo_answer.into()))
+            .build(),
+    )
+    .build();
+    for (path, method, op) in [
+        ("/api/v2/upload/{api}", HttpMethod::Post, post),
+        ("/api/v2/upload/{api}/template", HttpMethod::Get, template),
+        ("/api/v2/upload/{upload_id}/errors", HttpMethod::Get, errors),
+        ("/api/v2/upload/{upload_id}/undo", HttpMethod::Post, undo),
+    ] {
+        paths
+            .paths
+            .insert(path.to_owned(), PathItem::new(method, op));
+    }
+}
+
 pub fn document(base_url: &str) -> OpenApi {
     let mut paths = Paths::new();
     for endpoint in ENDPOINTS {
@@ -885,6 +929,7 @@ pub fn document(base_url: &str) -> OpenApi {
             }
         }
     }
+    upload_paths(&mut paths);
     let description = format!(
         "Steward's Account API v2 and Event API, compatible with Natero's: a client written for \
          Natero works by changing the host and the keys.\n\n\
@@ -916,6 +961,11 @@ pub fn document(base_url: &str) -> OpenApi {
             "Emails, calls and meetings with an account (Steward's addition).",
         ),
         (TAG_EVENTS, "Usage events from your product."),
+        (
+            TAG_UPLOAD,
+            "CSV files into any write API (API Upload): the same checks and writes as the JSON \
+             APIs, with a dry run, per-row results by line and column, an error CSV and undo.",
+        ),
     ] {
         tags.push(TagBuilder::new().name(name).description(Some(text)).build());
     }
