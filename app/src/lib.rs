@@ -7,6 +7,16 @@
 //! frame around pages and `ui/` the shared components.
 #![recursion_limit = "256"]
 
+// The server renders and the browser hydrates the same views only if both are built in the
+// same mode; every build erases components (`.cargo/config.toml`, issue 16). A RUSTFLAGS set
+// in the environment replaces that file's flags, so say so here rather than panic at hydration.
+#[cfg(not(erase_components))]
+compile_error!(
+    "Steward is built with `--cfg erase_components` (see .cargo/config.toml); \
+     a RUSTFLAGS environment variable replaces those flags: add `--cfg erase_components` \
+     to it or unset it"
+);
+
 pub mod accounts;
 pub mod api_docs;
 pub mod api_keys;
