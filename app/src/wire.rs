@@ -122,10 +122,10 @@ impl<E: FromServerFnError> ClientRes<E> for StewardResponse {
 }
 
 /// The answers of every server function: JSON, exactly as server_fn's `Json`, but decoded
-/// in the browser from text (`serde_json::from_str`) like the resources the server renders
-/// into the page. Each answer type then has one JSON decoder in the WASM instead of two
-/// (from bytes and from text); those decoders were about a tenth of the bundle, most of
-/// them twice (README, Benchmark).
+/// in the browser from text with [`decode_json`], like the resources the server renders
+/// into the page ([`PageJson`]). Each answer type then has one JSON decoder in the WASM
+/// instead of two (from bytes and from text); those decoders were about a tenth of the
+/// bundle, most of them twice (README, Benchmark).
 /// Named by every server function: `#[server(client = …, output = crate::wire::Json)]`.
 pub struct JsonText;
 
@@ -154,6 +154,55 @@ impl<T: serde::de::DeserializeOwned> server_fn::Decodes<T> for JsonText {
 
     fn decode(bytes: Bytes) -> Result<T, Self::Error> {
         let text = std::str::from_utf8(&bytes).map_err(serde::de::Error::custom)?;
-        serde_json::from_str(text)
+        decode_json(text)
     }
+}
+
+/// Decodes JSON text in two steps: into a [`serde_json::Value`], then into `T`. The parser
+/// is then compiled into the WASM once, and each answer type only walks a parsed tree;
+/// `serde_json::from_str::<T>` inlines the text parser (whitespace, escapes, error
+/// positions) into every type's decoder, and those decoders were the largest part of the
+/// bundle after the view code (issue 16, README "Browser bundle").
+pub fn decode_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str::<serde_json::Value>(text).and_then(serde_json::from_value)
+}
+
+/// The resources' codec: JSON written by the server into the page as `serde_json` writes
+/// it, read in the browser with [`decode_json`], like the server functions' answers, so
+/// each type has one decoder.
+pub struct PageJson;
+
+impl<T: serde::Serialize> codee::Encoder<T> for PageJson {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, Self::Error> {
+        serde_json::to_string(value)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> codee::Decoder<T> for PageJson {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(text: &str) -> Result<T, Self::Error> {
+        decode_json(text)
+    }
+}
+
+/// A resource read and written with [`PageJson`]; every page's resource is one.
+pub type PageResource<T> = leptos::prelude::Resource<T, PageJson>;
+
+/// `Resource::new` with the [`PageJson`] codec (see there).
+#[track_caller]
+pub fn resource<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> PageResource<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    leptos::prelude::Resource::new_with_options(source, fetcher, false)
 }

@@ -41,7 +41,7 @@ pub fn AccountPage() -> impl IntoView {
             toasts.success("CSM unassigned.");
         }
     });
-    let account: Resource<Result<AccountDetail, AppError>> = Resource::new(
+    let account: crate::wire::PageResource<Result<AccountDetail, AppError>> = crate::wire::resource(
         move || {
             (
                 account_pk.get(),

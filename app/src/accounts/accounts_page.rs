@@ -15,8 +15,8 @@ use crate::ui::{pagination, LoadError};
 pub fn AccountsPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| AccountQuery::from_params(|key| params.read().get(key)));
-    let accounts: Resource<Result<AccountListPage, AppError>> =
-        Resource::new(move || query.get(), list_accounts);
+    let accounts: crate::wire::PageResource<Result<AccountListPage, AppError>> =
+        crate::wire::resource(move || query.get(), list_accounts);
     view! {
         <Title text="Accounts" />
         <header class="page-header">

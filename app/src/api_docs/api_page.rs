@@ -10,7 +10,7 @@ use crate::ui::{Column, CopyButton, DataTable, LoadError, PageHeader};
 /// document. Needs Configure Data Connectors (checked by the server).
 #[component]
 pub fn ApiPage() -> impl IntoView {
-    let info = Resource::new(|| (), |_| describe_api());
+    let info = crate::wire::resource(|| (), |_| describe_api());
     view! {
         <PageHeader title="API" />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

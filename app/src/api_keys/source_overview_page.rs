@@ -14,7 +14,7 @@ pub fn SourceOverviewPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let rotate = ServerAction::<RotateApiKey>::new();
-    let keys = Resource::new(
+    let keys = crate::wire::resource(
         move || {
             (
                 create.version().get(),

@@ -16,7 +16,7 @@ use crate::ui::{pagination, Badge, Column, DataTable, EmptyState, LoadError, Pag
 pub fn ApiStatusPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| ApiStatusQuery::from_params(|key| params.read().get(key)));
-    let calls = Resource::new(move || query.get(), list_api_calls);
+    let calls = crate::wire::resource(move || query.get(), list_api_calls);
     view! {
         <PageHeader title="API Status" />
         <p class="muted">

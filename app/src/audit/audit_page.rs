@@ -14,7 +14,7 @@ use crate::ui::{pagination, Column, DataTable, EmptyState, LoadError, PageHeader
 pub fn AuditLogPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| AuditQuery::from_params(|key| params.read().get(key)));
-    let events = Resource::new(move || query.get(), list_audit_events);
+    let events = crate::wire::resource(move || query.get(), list_audit_events);
     view! {
         <PageHeader title="Audit log" />
         <IfAllowed permission=Permission::ConfigureUsers>

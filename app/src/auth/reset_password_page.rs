@@ -11,7 +11,7 @@ use crate::ui::{field_error, FormAlert, FormField, LoadError};
 pub fn ResetPasswordPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let info = Resource::new(token, password_reset_info);
+    let info = crate::wire::resource(token, password_reset_info);
     let action = ServerAction::<ResetPassword>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let pending = action.pending();

@@ -9,7 +9,7 @@ use crate::orgs::api::CompleteSetup;
 /// root; the user is fetched again whenever one of the actions completes.
 #[derive(Clone, Copy)]
 pub struct Session {
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub user: crate::wire::PageResource<Result<Option<CurrentUser>, AppError>>,
     pub sign_in: ServerAction<SignIn>,
     pub verify: ServerAction<VerifySecondFactor>,
     pub sign_out: ServerAction<SignOut>,
@@ -21,7 +21,7 @@ pub fn provide_session() -> Session {
     let verify = ServerAction::<VerifySecondFactor>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let complete_setup = ServerAction::<CompleteSetup>::new();
-    let user = Resource::new(
+    let user = crate::wire::resource(
         move || {
             (
                 sign_in.version().get(),

@@ -26,7 +26,7 @@ pub fn CredentialsPage() -> impl IntoView {
             last.set(Some(input.system));
         }
     });
-    let list = Resource::new(move || reload.get(), |_| list_credentials());
+    let list = crate::wire::resource(move || reload.get(), |_| list_credentials());
     view! {
         <PageHeader title="Manage Credentials" />
         <p class="muted page-intro">

@@ -12,7 +12,8 @@ use crate::ui::{Badge, FormAlert, LoadError, PageHeader, Tone};
 #[component]
 pub fn OAuthPage() -> impl IntoView {
     let disconnect = ServerAction::<DisconnectSalesforce>::new();
-    let overview = Resource::new(move || disconnect.version().get(), |_| get_oauth_overview());
+    let overview =
+        crate::wire::resource(move || disconnect.version().get(), |_| get_oauth_overview());
     let query = use_query_map();
     let error = move || {
         query

@@ -7,7 +7,7 @@ use crate::ui::LoadError;
 /// row per source from the registry in `ssr/sources.rs`.
 #[component]
 pub fn SourcesTable() -> impl IntoView {
-    let sources = Resource::new(|| (), |_| list_sources());
+    let sources = crate::wire::resource(|| (), |_| list_sources());
     let dash = || "—".to_owned();
     view! {
         <section class="card">

@@ -16,7 +16,7 @@ use crate::ui::{
 pub fn OutboxPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| OutboxQuery::from_params(|key| params.read().get(key)));
-    let mail = Resource::new(move || query.get(), list_outbox);
+    let mail = crate::wire::resource(move || query.get(), list_outbox);
     let open_message = ServerAction::<OpenOutboxMessage>::new();
     let viewing = RwSignal::new(false);
     view! {

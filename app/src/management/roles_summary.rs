@@ -6,7 +6,7 @@ use crate::ui::LoadError;
 /// A short line per role (name and how many hold it) and the way to the Roles page.
 #[component]
 pub fn RolesSummary() -> impl IntoView {
-    let roles = Resource::new(|| (), |_| list_roles());
+    let roles = crate::wire::resource(|| (), |_| list_roles());
     view! {
         <section class="card" aria-labelledby="roles-summary-heading">
             <h2 id="roles-summary-heading">"Roles"</h2>

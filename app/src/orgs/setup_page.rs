@@ -14,7 +14,7 @@ pub fn SetupPage() -> impl IntoView {
     let session = use_session();
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let info = Resource::new(token, setup_link_info);
+    let info = crate::wire::resource(token, setup_link_info);
     let action = session.complete_setup;
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let pending = action.pending();

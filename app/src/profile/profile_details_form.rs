@@ -13,7 +13,7 @@ pub fn ProfileDetailsForm() -> impl IntoView {
     let update = ServerAction::<UpdateMyProfile>::new();
     // Reloaded only after a successful save, so a refused value stays in its field.
     let saved = RwSignal::new(0u32);
-    let profile = Resource::new(move || saved.get(), |_| get_my_profile());
+    let profile = crate::wire::resource(move || saved.get(), |_| get_my_profile());
     let error = Signal::derive(move || update.value().get().and_then(Result::err));
     Effect::new(move |_| {
         if let Some(Ok(())) = update.value().get() {

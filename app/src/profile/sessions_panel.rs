@@ -12,7 +12,7 @@ pub fn SessionsPanel() -> impl IntoView {
     let toasts = use_toasts();
     let end_one = ServerAction::<EndMySession>::new();
     let end_others = ServerAction::<EndMyOtherSessions>::new();
-    let sessions = Resource::new(
+    let sessions = crate::wire::resource(
         move || (end_one.version().get(), end_others.version().get()),
         |_| list_my_sessions(),
     );

@@ -20,7 +20,7 @@ pub fn TwoFactorPanel() -> impl IntoView {
     let confirm = ServerAction::<ConfirmTwoFactorSetup>::new();
     let disable = ServerAction::<DisableTwoFactor>::new();
     let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
-    let status = Resource::new(
+    let status = crate::wire::resource(
         move || {
             (
                 confirm.version().get(),

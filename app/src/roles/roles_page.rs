@@ -13,7 +13,7 @@ use crate::ui::{use_toasts, LoadError, PageHeader};
 pub fn RolesPage() -> impl IntoView {
     let save = ServerAction::<SaveRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
-    let roles = Resource::new(
+    let roles = crate::wire::resource(
         move || (save.version().get(), delete.version().get()),
         |_| list_roles(),
     );

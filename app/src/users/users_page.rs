@@ -26,10 +26,11 @@ pub fn UsersPage() -> impl IntoView {
         query.track();
         actions.selected.set(vec![]);
     });
-    let users: Resource<Result<UserPage, crate::error::AppError>> = Resource::new(
-        move || (query.get(), invite.version().get(), actions.version()),
-        |(query, _, _)| list_users(query),
-    );
+    let users: crate::wire::PageResource<Result<UserPage, crate::error::AppError>> =
+        crate::wire::resource(
+            move || (query.get(), invite.version().get(), actions.version()),
+            |(query, _, _)| list_users(query),
+        );
     // What the dialogs say after mailing someone depends on it (sent, or kept in the Outbox).
     Effect::new(move |_| {
         if let Some(Ok(page)) = users.get() {
