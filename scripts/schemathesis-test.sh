@@ -38,12 +38,14 @@ done
 
 # The Event API's keys are path parameters: end2end/schemathesis.toml reads them from here.
 export STEWARD_EVENT_AUTH_KEY=$auth_key STEWARD_EVENT_API_KEY=$api_key
+# One worker: with two threads Hypothesis (describing its strategies) and CPython 3.11's
+# ast.parse raced ("AST constructor recursion depth mismatch"), failing operations at random.
 status=0
 timeout 900 "$st" --config-file end2end/schemathesis.toml run "$base/api/openapi.json" \
   --auth "api:$account_key" \
   --seed "${SCHEMATHESIS_SEED:-20261130}" \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" \
-  --workers 2 \
+  --workers 1 \
   --exclude-checks negative_data_rejection \
   --report junit --report-junit-path "$state/junit.xml" \
   --output-sanitize true \

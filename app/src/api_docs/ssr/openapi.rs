@@ -714,6 +714,13 @@ fn upload_operation(
                 .schema(Some(schema)),
         )
         .response(
+            "400",
+            error_response(
+                "The address (path or query string) contains a NUL character, which Steward \
+                 does not accept.",
+            ),
+        )
+        .response(
             "401",
             error_response("The API key is missing, unknown, revoked or not an Account API key."),
         )
