@@ -10,3 +10,18 @@ pub mod runner;
 
 pub use runner::{spawn_scheduler, Job};
 pub mod housekeeping;
+
+/// This process's name in leases (job leases, upload leases): host, process id and a
+/// random suffix, the same for the whole life of the process.
+pub fn instance_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_else(|_| "host".into());
+        format!(
+            "{}-{}-{}",
+            host.trim(),
+            std::process::id(),
+            crate::crypto::short_reference()
+        )
+    })
+}

@@ -84,6 +84,7 @@ use crate::orgs::SetupPage;
 use crate::profile::ProfilePage;
 use crate::roles::RolesPage;
 use crate::shell::{HomePage, NotFoundPage, SignedInLayout};
+use crate::upload::ApiUploadPage;
 use crate::users::UsersPage;
 
 /// The HTML document around the app, rendered on the server only.
@@ -157,6 +158,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/it/source-overview") view=SourceOverviewPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/oauth") view=OAuthPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/credentials") view=CredentialsPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/api-upload") view=ApiUploadPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api-status") view=ApiStatusPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api") view=ApiPage ssr=SsrMode::Async />
                 </ParentRoute>

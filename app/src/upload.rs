@@ -11,6 +11,14 @@
 //! code, recording what undo needs (created records; previous and written values).
 pub mod api;
 pub mod dto;
+mod file_panel;
+mod history_table;
+mod results_panel;
+#[cfg(feature = "hydrate")]
+mod send;
+mod upload_page;
+
+pub use upload_page::ApiUploadPage;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -133,17 +133,6 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartError> {
     })
 }
 
-/// A name for this instance in job leases: host, process id and a random suffix.
-pub fn instance_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_else(|_| "host".into());
-    format!(
-        "{}-{}-{}",
-        host.trim(),
-        std::process::id(),
-        app::crypto::short_reference()
-    )
-}
-
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState) -> Result<(), StartError> {
     if let Some(link) = app::orgs::ssr::service::issue_bootstrap_link(&state.db, &state.settings)
@@ -161,7 +150,12 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
         .min()
         .unwrap_or(Duration::from_secs(30))
         .clamp(Duration::from_secs(1), Duration::from_secs(30));
-    app::jobs::spawn_scheduler(state.db.clone(), instance_name(), jobs, tick);
+    app::jobs::spawn_scheduler(
+        state.db.clone(),
+        app::jobs::instance_name().to_owned(),
+        jobs,
+        tick,
+    );
 
     let address = state.settings.listen_address;
     let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {

@@ -43,7 +43,7 @@ impl SettingsPage {
     }
 }
 
-pub const SETTINGS_PAGES: [SettingsPage; 10] = [
+pub const SETTINGS_PAGES: [SettingsPage; 11] = [
     SettingsPage {
         href: "/settings/profile",
         name: "My Profile",
@@ -98,6 +98,14 @@ pub const SETTINGS_PAGES: [SettingsPage; 10] = [
         href: "/settings/it/credentials",
         name: "Manage Credentials",
         description: "Credentials for other systems, stored encrypted and never shown again.",
+        group: SettingsGroup::ItAdministration,
+        needs: Some(Permission::ConfigureDataConnectors),
+    },
+    SettingsPage {
+        href: "/settings/it/api-upload",
+        name: "API Upload",
+        description:
+            "CSV files into the Account and Event APIs: templates, dry run, per-row results, undo.",
         group: SettingsGroup::ItAdministration,
         needs: Some(Permission::ConfigureDataConnectors),
     },

@@ -55,8 +55,9 @@ pub async fn load_upload_mapping(api: String) -> Result<Vec<(String, String)>, A
     crate::upload::ssr::page::load_mapping(&state, user.org_id, &api).await
 }
 
-/// Remembers a column mapping for the organisation and API (used by the next file):
-/// `columns[i]` (as in the file's header) feeds `fields[i]` ("" ignores the column).
+/// Remembers columns' fields for the organisation and API (used by the next file):
+/// `columns[i]` (as in the file's header) feeds `fields[i]` ("" ignores the column); other
+/// columns keep what was remembered for them.
 #[server(client = crate::wire::StewardClient)]
 pub async fn save_upload_mapping(
     api: String,

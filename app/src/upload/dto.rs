@@ -1,6 +1,13 @@
 //! Wire types of API Upload, shared by server and browser.
 use serde::{Deserialize, Serialize};
 
+/// The largest file taken: 100 MB (decompressed, when sent gzipped).
+pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
+/// The most data rows taken from one file.
+pub const MAX_UPLOAD_ROWS: u64 = 1_000_000;
+/// The most of a file the page sends for a preview (its first rows).
+pub const PREVIEW_BYTES: usize = 256 * 1024;
+
 /// The write APIs a CSV file can be uploaded into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UploadApi {
@@ -133,6 +140,9 @@ pub struct UploadSummary {
     pub failed: u64,
     pub message: Option<String>,
     pub undone_at: Option<i64>,
+    /// Until when (epoch ms) an undo is possible; None when it never is (a dry run, a
+    /// failed or undone upload, an API undo does not cover).
+    pub undo_until: Option<i64>,
 }
 
 /// A record changed again since the upload: undo left it alone.
@@ -161,4 +171,66 @@ pub struct UploadField {
     pub required: bool,
     pub description: String,
     pub example: String,
+}
+
+/// How a column of a file was matched to a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MatchedBy {
+    /// Its header names the field (ignoring case, spaces, underscores and hyphens).
+    Name,
+    /// The organisation chose it for this header before (or chose to ignore the column).
+    Remembered,
+    /// Nothing matched: the column is ignored unless a field is picked.
+    Unmatched,
+}
+
+/// One column of a previewed file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewColumn {
+    pub header: String,
+    /// The field it feeds, "" when ignored; `family.<key>` for a dimension.
+    pub field: String,
+    pub matched_by: MatchedBy,
+    /// For an unmatched column: the closest fields, best first.
+    pub suggestions: Vec<String>,
+}
+
+/// One row of a previewed file as the API will read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewRow {
+    pub line: u64,
+    pub cells: Vec<String>,
+    /// Why the row would fail, when it already can be told.
+    pub error: Option<String>,
+    /// The template's example row: recognised and skipped.
+    pub example: bool,
+}
+
+/// The start of a file, read by the same reader the upload uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadPreview {
+    /// "comma", "semicolon" or "tab".
+    pub delimiter: String,
+    /// "utf-8" or "windows-1252".
+    pub encoding: String,
+    pub columns: Vec<PreviewColumn>,
+    pub rows: Vec<PreviewRow>,
+    /// The refusal an upload would meet: required columns that no column feeds.
+    pub missing: Option<String>,
+}
+
+/// A file (or its start) refused as a whole, as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRefusal {
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+/// What the page's upload answers: the upload now running in the background, or why the
+/// file was refused as a whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadStarted {
+    pub upload_id: i32,
+    pub refusal: Option<FileRefusal>,
 }

@@ -22,6 +22,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(app::account_api::router())
         .merge(app::upload::ssr::routes::router())
+        .merge(app::upload::ssr::page_routes::router())
         .merge(app::event_api::router())
         .merge(app::api_docs::router())
         .merge(app::connections::ssr::routes::router())

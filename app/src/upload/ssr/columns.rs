@@ -245,6 +245,20 @@ pub fn match_header(
     headers: &[String],
     chosen: &std::collections::HashMap<String, String>,
 ) -> Result<Vec<Target>, String> {
+    let targets = match_targets(api, headers, chosen);
+    match missing_required(api, &targets) {
+        Some(message) => Err(message),
+        None => Ok(targets),
+    }
+}
+
+/// Where each header column goes (see `match_header`), whether or not a required column
+/// is missing.
+pub fn match_targets(
+    api: UploadApi,
+    headers: &[String],
+    chosen: &std::collections::HashMap<String, String>,
+) -> Vec<Target> {
     let columns = columns(api);
     let find = |name: &str| -> Target {
         let key = column_key(name);
@@ -267,7 +281,7 @@ pub fn match_header(
             .position(|c| !c.dimension && column_key(&c.name) == key)
             .map_or(Target::Ignored, Target::Field)
     };
-    let targets: Vec<Target> = headers
+    headers
         .iter()
         .map(|h| match chosen.get(&column_key(h)) {
             Some(field) if field.is_empty() => Target::Ignored,
@@ -277,22 +291,60 @@ pub fn match_header(
             },
             None => find(h),
         })
-        .collect();
-    let missing: Vec<&str> = columns
+        .collect()
+}
+
+/// The refusal naming the required columns no header column feeds, if any.
+pub fn missing_required(api: UploadApi, targets: &[Target]) -> Option<String> {
+    let columns = columns(api);
+    let missing: Vec<String> = columns
         .iter()
         .enumerate()
         .filter(|(i, c)| c.required && !targets.contains(&Target::Field(*i)))
-        .map(|(_, c)| c.name.as_str())
+        .map(|(_, c)| format!("'{}'", c.name))
         .collect();
-    if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
-        return Err(format!(
+    (!missing.is_empty()).then(|| {
+        format!(
             "Required column{} missing from the header row: {}. Download the template for the exact names, or map your columns to them.",
             if missing.len() == 1 { " is" } else { "s are" },
-            names.join(", ")
-        ));
+            missing.join(", ")
+        )
+    })
+}
+
+/// The field name a target feeds ("" when ignored; `family.<key>` for a dimension).
+pub fn target_field(columns: &[Column], target: &Target) -> String {
+    match target {
+        Target::Field(i) => columns[*i].name.clone(),
+        Target::Dimension(i, key) => format!(
+            "{}.{key}",
+            columns[*i].name.split('.').next().unwrap_or_default()
+        ),
+        Target::Ignored => String::new(),
     }
-    Ok(targets)
+}
+
+/// Up to three fields a column that matched none could be meant for, closest first (by
+/// Jaro-Winkler similarity of the normalised names).
+pub fn suggestions(columns: &[Column], header: &str) -> Vec<String> {
+    let key = column_key(header);
+    let mut scored: Vec<(f64, String)> = columns
+        .iter()
+        .map(|c| {
+            let name = if c.dimension {
+                format!("{}.{key}", c.name.split('.').next().unwrap_or_default())
+            } else {
+                c.name.clone()
+            };
+            let base = column_key(c.name.split('.').next().unwrap_or_default());
+            let score = strsim::jaro_winkler(&key, &base)
+                .max(if base.contains(&key) || key.contains(&base) { 0.85 } else { 0.0 });
+            (score, name)
+        })
+        .filter(|(score, _)| *score >= 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, name)| name).collect()
 }
 
 /// Parses a date cell to epoch ms.

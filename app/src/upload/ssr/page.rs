@@ -1,7 +1,5 @@
 //! The services behind the page's server functions (one each), scoped to the caller's
 //! organisation.
-use std::collections::HashMap;
-
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::ConnectionTrait;
 
@@ -61,8 +59,9 @@ pub async fn load_mapping(
     Ok(pairs)
 }
 
-/// Saves the mapping: each column (normalised as the upload matches it) to a field of the
-/// API, a dimension column, or "" (ignored). Unknown fields are refused by name.
+/// Remembers columns' fields: each column (normalised as the upload matches it) to a field
+/// of the API, a dimension column, or "" (ignored); columns not given keep what was
+/// remembered for them. Unknown fields are refused by name.
 pub async fn save_mapping(
     state: &AppState,
     org_id: i32,
@@ -76,7 +75,8 @@ pub async fn save_mapping(
     }
     let mapping = columns_in.into_iter().zip(fields_in);
     let known = columns(api);
-    let mut saved = HashMap::new();
+    // Adds to what was remembered: a choice for one column leaves the others' alone.
+    let mut saved = repo::mapping(&state.db, org_id, api).await?;
     for (column, field) in mapping {
         let field = field.trim().to_owned();
         let ok = field.is_empty()

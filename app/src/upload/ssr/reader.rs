@@ -24,10 +24,7 @@ use futures::{Stream, StreamExt};
 
 use crate::upload::dto::RowFailure;
 
-/// The largest file taken: 100 MB (decompressed, when sent gzipped).
-pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
-/// The most data rows taken from one file.
-pub const MAX_UPLOAD_ROWS: u64 = 1_000_000;
+pub use crate::upload::dto::{MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS};
 /// How much of the start of a file is looked at for its kind and delimiter.
 const SNIFF_BYTES: usize = 64 * 1024;
 

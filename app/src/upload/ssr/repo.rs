@@ -7,8 +7,12 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Value};
 use serde_json::Value as Json;
 
 use crate::db::write_turn;
-use crate::time::now_ms;
+use crate::time::{now_ms, DAY_MS};
 use crate::upload::dto::{RowFailure, UploadApi, UploadStatus, UploadSummary};
+
+/// How long an instance holds an upload it reads or applies without renewing the lease
+/// (it renews after every batch). When it stops, another instance resumes after this.
+pub const LEASE_MS: i64 = 120_000;
 
 /// Who started an upload.
 #[derive(Clone, Debug)]
@@ -57,7 +61,7 @@ fn read_upload(r: &QueryResult) -> Result<UploadRow, DbErr> {
     let api: String = r.try_get_by_index(2)?;
     let status: String = r.try_get_by_index(7)?;
     let headers: Option<String> = r.try_get_by_index(19)?;
-    Ok(UploadRow {
+    let mut row = UploadRow {
         summary: UploadSummary {
             id: r.try_get_by_index(0)?,
             api: UploadApi::from_key(&api)
@@ -75,6 +79,7 @@ fn read_upload(r: &QueryResult) -> Result<UploadRow, DbErr> {
             failed: r.try_get_by_index::<i64>(13)? as u64,
             message: r.try_get_by_index(14)?,
             undone_at: r.try_get_by_index(15)?,
+            undo_until: None,
         },
         org_id: r.try_get_by_index(1)?,
         batches: r.try_get_by_index(16)?,
@@ -83,7 +88,17 @@ fn read_upload(r: &QueryResult) -> Result<UploadRow, DbErr> {
         headers: headers
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default(),
-    })
+    };
+    let summary = &mut row.summary;
+    if matches!(
+        summary.status,
+        UploadStatus::Applied | UploadStatus::Cancelled
+    ) && summary.api.undoable()
+    {
+        let ended = summary.finished_at.unwrap_or(summary.created_at);
+        summary.undo_until = Some(ended + crate::upload::ssr::service::UNDO_DAYS * DAY_MS);
+    }
+    Ok(row)
 }
 
 pub async fn create(
@@ -112,6 +127,8 @@ pub async fn create(
             "batches",
             "next_batch",
             "cancel_requested",
+            "lease_holder",
+            "lease_until",
         ])
         .values_panic([
             Expr::val(org_id),
@@ -129,6 +146,9 @@ pub async fn create(
             Expr::val(0i32),
             Expr::val(0i32),
             Expr::val(false),
+            // The creating instance holds it while it reads the file.
+            Expr::val(crate::jobs::instance_name()),
+            Expr::val(now_ms() + LEASE_MS),
         ])
         .returning_col("id")
         .to_owned();
@@ -469,4 +489,63 @@ pub async fn save_mapping(
     let _turn = write_turn(db).await;
     db.execute(&insert).await?;
     Ok(())
+}
+
+/// Takes (or renews) the lease on a running upload for this instance. True when this
+/// instance now holds it: nobody else held a live lease.
+pub async fn claim(db: &DatabaseConnection, id: i32, now: i64) -> Result<bool, DbErr> {
+    let me = crate::jobs::instance_name();
+    let update = Query::update()
+        .table("uploads")
+        .value("lease_holder", Expr::val(me))
+        .value("lease_until", Expr::val(now + LEASE_MS))
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").eq(UploadStatus::Running.key()))
+        .and_where(
+            Expr::col("lease_until")
+                .is_null()
+                .or(Expr::col("lease_until").lt(now))
+                .or(Expr::col("lease_holder").eq(me)),
+        )
+        .to_owned();
+    let _turn = write_turn(db).await;
+    Ok(db.execute(&update).await?.rows_affected() == 1)
+}
+
+/// Gives the lease back (the upload ended, or this instance stops working on it).
+pub async fn release(db: &DatabaseConnection, id: i32) -> Result<(), DbErr> {
+    let update = Query::update()
+        .table("uploads")
+        .value("lease_until", Expr::val(Option::<i64>::None))
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("lease_holder").eq(crate::jobs::instance_name()))
+        .to_owned();
+    let _turn = write_turn(db).await;
+    db.execute(&update).await?;
+    Ok(())
+}
+
+/// Running uploads nobody holds (their instance stopped): (org, id, staged). Any
+/// organisation: this is the background sweep's question.
+pub async fn orphaned(db: &DatabaseConnection, now: i64) -> Result<Vec<(i32, i32, bool)>, DbErr> {
+    let select = Query::select()
+        .from("uploads")
+        .columns(["org_id", "id", "staged_at"])
+        .and_where(Expr::col("status").eq(UploadStatus::Running.key()))
+        .and_where(
+            Expr::col("lease_until")
+                .is_null()
+                .or(Expr::col("lease_until").lt(now)),
+        )
+        .order_by("id", Order::Asc)
+        .limit(100)
+        .to_owned();
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|r| {
+            let staged: Option<i64> = r.try_get_by_index(2)?;
+            Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?, staged.is_some()))
+        })
+        .collect()
 }

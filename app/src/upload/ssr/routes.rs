@@ -21,7 +21,6 @@ use axum::Router;
 use serde_json::{json, Value as Json};
 
 use crate::account_api::http::{account_key, natero_bool, parse_query};
-use crate::api_status::dto::{ApiKind, RecordFailure, KEPT_FAILURES_PER_CALL};
 use crate::api_status::ssr::recorder::{self, ApiCall};
 use crate::audit::ssr::record::Actor;
 use crate::error::AppError;
@@ -32,11 +31,11 @@ use crate::upload::ssr::columns::template_csv;
 use crate::upload::ssr::reader::{body_reader, Refusal, MAX_UPLOAD_BYTES};
 use crate::upload::ssr::repo::{self, Who};
 use crate::upload::ssr::service::{self, Staged};
+use crate::upload::ssr::api_call;
 
 /// Failures listed in one answer (all are kept for the error CSV).
 pub const MAX_LISTED_FAILURES: u64 = 10_000;
 
-const ENDPOINT: &str = "/api/v2/upload/{api}";
 
 pub fn router() -> Router<AppState> {
     let mut router = Router::new();
@@ -109,6 +108,21 @@ fn unknown_api(target: &str) -> String {
     )
 }
 
+/// The file name the history shows: as given, without control characters, at most 200
+/// characters; `<api>.csv` when none is given.
+pub fn file_name_of(given: Option<&str>, api: UploadApi) -> String {
+    given
+        .map(|n| {
+            n.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect::<String>()
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("{}.csv", api.key()))
+}
+
 fn upload_id_of(target: &str) -> Option<i32> {
     target.parse::<i32>().ok().filter(|id| *id > 0)
 }
@@ -128,7 +142,7 @@ async fn template(
     csv_response(template_csv(api), &format!("{}-template.csv", api.key()))
 }
 
-fn csv_response(body: String, file_name: &str) -> Response {
+pub fn csv_response(body: String, file_name: &str) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -223,25 +237,6 @@ async fn upload(
     response
 }
 
-fn call(org_id: i32, key_id: i32, key_name: &str) -> ApiCall {
-    ApiCall {
-        org_id,
-        api: ApiKind::Upload,
-        method: "POST".into(),
-        path: String::new(),
-        endpoint: ENDPOINT.into(),
-        http_status: 200,
-        ok: true,
-        records_received: 0,
-        records_failed: 0,
-        failures: vec![],
-        message: None,
-        key_id: Some(key_id),
-        key_name: Some(key_name.to_owned()),
-        duration_ms: 0,
-    }
-}
-
 async fn upload_as(
     state: &AppState,
     org_id: i32,
@@ -251,7 +246,7 @@ async fn upload_as(
     query: &[(String, String)],
     request: Request,
 ) -> (Response, Option<ApiCall>) {
-    let mut record = call(org_id, key_id, key_name);
+    let mut record = api_call::blank(org_id, Some((key_id, key_name)));
     let refuse = |mut record: ApiCall, status: u16, message: String| {
         record.http_status = status;
         record.ok = false;
@@ -262,7 +257,7 @@ async fn upload_as(
         Some(api) => api,
         None => return refuse(record, 404, unknown_api(target)),
     };
-    record.endpoint = format!("/api/v2/upload/{}", api.key());
+    record.endpoint = api_call::endpoint(api);
     let headers = request.headers().clone();
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -295,16 +290,7 @@ async fn upload_as(
             .map(|(_, v)| v.as_str())
     };
     let dry_run = param("dry_run").is_some_and(natero_bool);
-    let file_name: String = param("file_name")
-        .map(|n| {
-            n.trim()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(200)
-                .collect()
-        })
-        .filter(|n: &String| !n.is_empty())
-        .unwrap_or_else(|| format!("{}.csv", api.key()));
+    let file_name = file_name_of(param("file_name"), api);
     let who = Who {
         user_id: None,
         key_id: Some(key_id),
@@ -346,8 +332,14 @@ async fn upload_as(
             return (failed(error), Some(record));
         }
     };
-    let upload = match service::run(&state.db, &state.events, org_id, upload_id).await {
-        Ok(u) => u,
+    let upload = match service::run_held(&state.db, &state.events, org_id, upload_id).await {
+        Ok(Some(u)) => u,
+        // Only if this instance lost the upload's lease to another that resumed it.
+        Ok(None) => match repo::find(&state.db, org_id, upload_id).await {
+            Ok(Some(u)) => u,
+            Ok(None) => return (failed(AppError::NotFound), None),
+            Err(error) => return (failed(error.into()), None),
+        },
         Err(error) => {
             record.ok = false;
             record.http_status = 500;
@@ -363,26 +355,9 @@ async fn upload_as(
         }
     };
     let summary = &upload.summary;
-    record.records_received = summary.rows.min(u32::MAX as u64) as u32;
-    record.records_failed = summary.failed.min(u32::MAX as u64) as u32;
-    record.failures = failures
-        .iter()
-        .take(KEPT_FAILURES_PER_CALL)
-        .map(|(f, _)| RecordFailure {
-            record: f.line.min(u32::MAX as u64) as u32,
-            id: f.column.clone(),
-            message: format!("Line {}: {}", f.line, f.message),
-        })
-        .collect();
-    record.message = Some(format!(
-        "{} '{}': {} row(s), {} {}, {} failed",
-        if dry_run { "Dry run of" } else { "Upload of" },
-        summary.file_name,
-        summary.rows,
-        summary.applied,
-        if dry_run { "would apply" } else { "applied" },
-        summary.failed
-    ));
+    // Recorded by whoever ran it to the end; a running upload is recorded when it ends.
+    let record = (summary.status != UploadStatus::Running)
+        .then(|| api_call::finished(org_id, &upload, &failures, Some((key_id, key_name))));
     let body = json!({
         "status_is_ok": true,
         "upload_id": upload_id,
@@ -397,5 +372,5 @@ async fn upload_as(
         "failed": summary.failed,
         "failed_results": failures.iter().map(|(f, _)| failure_json(Some(f.line), f.column.as_deref(), &f.message)).collect::<Vec<_>>(),
     });
-    (envelope(200, body), Some(record))
+    (envelope(200, body), record)
 }

@@ -19,7 +19,7 @@ use crate::event_api::store::Origin;
 use crate::event_api::writer::EventWriter;
 use crate::time::{now_ms, DAY_MS};
 use crate::upload::dto::{RowFailure, UndoConflict, UndoReport, UploadApi, UploadStatus};
-use crate::upload::ssr::columns::{self, column_named_in, match_header, row_record, Target};
+use crate::upload::ssr::columns::{self, column_named_in, match_header, row_record};
 use crate::upload::ssr::reader::{CsvReader, Delimiter, Refusal};
 use crate::upload::ssr::repo::{self, Change, StagedRow, UploadRow, Who};
 
@@ -127,17 +127,7 @@ async fn read_into<R: AsyncRead + Unpin + Send>(
     let fed: Vec<(String, String)> = headers
         .iter()
         .zip(&targets)
-        .map(|(h, t)| {
-            let field = match t {
-                Target::Field(i) => columns[*i].name.clone(),
-                Target::Dimension(i, key) => format!(
-                    "{}.{key}",
-                    columns[*i].name.split('.').next().unwrap_or_default()
-                ),
-                Target::Ignored => String::new(),
-            };
-            (h.clone(), field)
-        })
+        .map(|(h, t)| (h.clone(), columns::target_field(&columns, t)))
         .collect();
     let decimal_comma = reader.delimiter() == Delimiter::Semicolon;
     let mut batch: Vec<StagedRow> = Vec::with_capacity(BATCH_ROWS);
@@ -174,6 +164,8 @@ async fn read_into<R: AsyncRead + Unpin + Send>(
             repo::insert_batch(db, upload_id, seq, &batch).await?;
             seq += 1;
             batch.clear();
+            // Still reading: keep the upload from being taken for an abandoned one.
+            repo::claim(db, upload_id, now_ms()).await?;
         }
         if failures.len() >= BATCH_ROWS {
             repo::insert_failures(db, org_id, upload_id, &failures).await?;
@@ -206,6 +198,7 @@ async fn read_into<R: AsyncRead + Unpin + Send>(
             ("rows_received", Value::from(received as i64)),
             ("rows_failed", Value::from(failed as i64)),
             ("batches", Value::from(seq)),
+            ("staged_at", Value::from(now_ms())),
         ],
     )
     .await?;
@@ -219,6 +212,43 @@ fn resource(api: UploadApi) -> Option<Resource> {
         UploadApi::AccountContacts => Some(Resource::Contacts),
         _ => None,
     }
+}
+
+/// Runs a staged upload if this instance holds it or can take it (see `repo::claim`), and
+/// gives the lease back when done. None when another instance holds it.
+pub async fn run_held(
+    db: &DatabaseConnection,
+    events: &EventWriter,
+    org_id: i32,
+    upload_id: i32,
+) -> Result<Option<UploadRow>, AppError> {
+    if !repo::claim(db, upload_id, now_ms()).await? {
+        return Ok(None);
+    }
+    let result = run(db, events, org_id, upload_id).await;
+    if let Err(error) = repo::release(db, upload_id).await {
+        tracing::warn!(upload_id, error = %error, "upload: could not give back its lease");
+    }
+    result.map(Some)
+}
+
+/// An upload whose instance stopped while it was still reading the file: nothing of it was
+/// applied (rows are applied only once the whole file is read), so it ends as failed with
+/// that said.
+pub async fn abandon_unread(
+    db: &DatabaseConnection,
+    org_id: i32,
+    upload_id: i32,
+) -> Result<(), AppError> {
+    give_up(
+        db,
+        org_id,
+        upload_id,
+        "Steward stopped while this file was being received; nothing of it was applied. Upload it again.".into(),
+    )
+    .await?;
+    repo::release(db, upload_id).await?;
+    Ok(())
 }
 
 /// Runs a staged upload from its next batch: a dry run checks, an apply writes; between
@@ -251,6 +281,10 @@ pub async fn run(
             if fresh.as_ref().is_some_and(|u| u.cancel_requested) {
                 ended = UploadStatus::Cancelled;
                 break;
+            }
+            // Renew the lease; lost means another instance took the upload over.
+            if !repo::claim(db, upload_id, now_ms()).await? {
+                return Ok(fresh.unwrap_or(upload));
             }
         }
         let rows = repo::load_batch(db, upload_id, seq).await?;
