@@ -69,7 +69,9 @@ fn refusal_of(status: u16, body: &str) -> FileRefusal {
 
 fn refusal_text(refusal: &FileRefusal) -> String {
     match (&refusal.line, &refusal.column) {
-        (Some(line), Some(column)) => format!("Line {line}, column '{column}': {}", refusal.message),
+        (Some(line), Some(column)) => {
+            format!("Line {line}, column '{column}': {}", refusal.message)
+        }
         (Some(line), None) => format!("Line {line}: {}", refusal.message),
         _ => refusal.message.clone(),
     }
@@ -204,11 +206,15 @@ pub fn FilePanel(
                     match crate::wire::decode_json::<UploadStarted>(&answer.body) {
                         Ok(started) if answer.status < 400 || started.upload_id > 0 => {
                             navigate(
-                                &crate::upload::upload_page::page_href(api, Some(started.upload_id)),
+                                &crate::upload::upload_page::page_href(
+                                    api,
+                                    Some(started.upload_id),
+                                ),
                                 Default::default(),
                             );
                         }
-                        _ => problem.set(Some(refusal_text(&refusal_of(answer.status, &answer.body)))),
+                        _ => problem
+                            .set(Some(refusal_text(&refusal_of(answer.status, &answer.body)))),
                     }
                 },
             );

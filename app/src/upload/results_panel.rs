@@ -21,7 +21,10 @@ pub fn status_tone(status: UploadStatus) -> Tone {
 #[component]
 pub fn UploadResults(upload_id: i32, history_version: RwSignal<u32>) -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let results = crate::wire::resource(move || (upload_id, tick.get()), |(id, _)| upload_results(id));
+    let results = crate::wire::resource(
+        move || (upload_id, tick.get()),
+        |(id, _)| upload_results(id),
+    );
     // The last status seen: the history is refreshed once the upload ends.
     let seen = StoredValue::new(None::<UploadStatus>);
     view! {
@@ -70,7 +73,11 @@ fn UploadView(
                 "tab" => "tab-separated",
                 _ => "comma-separated",
             },
-            if e == "windows-1252" { "Windows-1252" } else { "UTF-8" }
+            if e == "windows-1252" {
+                "Windows-1252"
+            } else {
+                "UTF-8"
+            }
         ),
         _ => String::new(),
     };
@@ -110,7 +117,7 @@ fn UploadView(
                     "Download the failed rows (CSV)"
                 </a>
                 " "
-                <span class="muted">"The file has the failed rows as you sent them, plus an error column: fix them there and upload that file."</span>
+                <span class="muted">"The file has the failed rows as you sent them, plus their line and the error: fix them there and upload that file."</span>
             </p>
             <div class="table-wrap">
                 <table class="table" data-testid="upload-failures">
@@ -157,7 +164,12 @@ fn CancelButton(id: i32, tick: RwSignal<u32>) -> impl IntoView {
 
 /// Undo asks first (a native disclosure), then says what it did, conflicts by name.
 #[component]
-fn UndoBox(id: i32, until: i64, tick: RwSignal<u32>, history_version: RwSignal<u32>) -> impl IntoView {
+fn UndoBox(
+    id: i32,
+    until: i64,
+    tick: RwSignal<u32>,
+    history_version: RwSignal<u32>,
+) -> impl IntoView {
     let undoing = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<UndoReport, String>>);
     let undo = move |_| {

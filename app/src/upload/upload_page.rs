@@ -9,10 +9,10 @@ use crate::error::AppError;
 use crate::ui::{LoadError, PageHeader};
 use crate::upload::api::upload_fields;
 use crate::upload::dto::{UploadApi, UploadField};
-use crate::wire::PageResource;
 use crate::upload::file_panel::FilePanel;
 use crate::upload::history_table::UploadHistory;
 use crate::upload::results_panel::UploadResults;
+use crate::wire::PageResource;
 
 pub const PAGE: &str = "/settings/it/api-upload";
 

@@ -38,6 +38,7 @@ mod standin;
 mod storage;
 mod two_factor;
 mod upload;
+mod upload_page;
 mod usage;
 mod users;
 mod wire;

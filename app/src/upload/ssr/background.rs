@@ -36,8 +36,7 @@ pub async fn finish(
     path: String,
 ) -> Result<Option<UploadRow>, AppError> {
     let started = Instant::now();
-    let Some(upload) = service::run_held(&state.db, &state.events, org_id, upload_id).await?
-    else {
+    let Some(upload) = service::run_held(&state.db, &state.events, org_id, upload_id).await? else {
         return Ok(None);
     };
     if upload.summary.status == UploadStatus::Running {

@@ -337,8 +337,13 @@ pub fn suggestions(columns: &[Column], header: &str) -> Vec<String> {
                 c.name.clone()
             };
             let base = column_key(c.name.split('.').next().unwrap_or_default());
-            let score = strsim::jaro_winkler(&key, &base)
-                .max(if base.contains(&key) || key.contains(&base) { 0.85 } else { 0.0 });
+            let score = strsim::jaro_winkler(&key, &base).max(
+                if base.contains(&key) || key.contains(&base) {
+                    0.85
+                } else {
+                    0.0
+                },
+            );
             (score, name)
         })
         .filter(|(score, _)| *score >= 0.7)

@@ -99,9 +99,7 @@ async fn preview_file(State(state): State<AppState>, request: Request) -> Respon
         Ok(api) => api,
         Err(e) => return error_response(e),
     };
-    let partial = query
-        .iter()
-        .any(|(k, v)| k == "partial" && natero_bool(v));
+    let partial = query.iter().any(|(k, v)| k == "partial" && natero_bool(v));
     let bytes = match axum::body::to_bytes(request.into_body(), PREVIEW_BYTES).await {
         Ok(bytes) => bytes.to_vec(),
         Err(_) => {

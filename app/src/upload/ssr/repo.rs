@@ -545,7 +545,11 @@ pub async fn orphaned(db: &DatabaseConnection, now: i64) -> Result<Vec<(i32, i32
         .iter()
         .map(|r| {
             let staged: Option<i64> = r.try_get_by_index(2)?;
-            Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?, staged.is_some()))
+            Ok((
+                r.try_get_by_index(0)?,
+                r.try_get_by_index(1)?,
+                staged.is_some(),
+            ))
         })
         .collect()
 }

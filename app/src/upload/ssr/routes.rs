@@ -27,15 +27,14 @@ use crate::error::AppError;
 use crate::public_api::redact::redact_path;
 use crate::state::AppState;
 use crate::upload::dto::{UploadApi, UploadStatus};
+use crate::upload::ssr::api_call;
 use crate::upload::ssr::columns::template_csv;
 use crate::upload::ssr::reader::{body_reader, Refusal, MAX_UPLOAD_BYTES};
 use crate::upload::ssr::repo::{self, Who};
 use crate::upload::ssr::service::{self, Staged};
-use crate::upload::ssr::api_call;
 
 /// Failures listed in one answer (all are kept for the error CSV).
 pub const MAX_LISTED_FAILURES: u64 = 10_000;
-
 
 pub fn router() -> Router<AppState> {
     let mut router = Router::new();
