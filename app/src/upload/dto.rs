@@ -219,6 +219,14 @@ pub struct UploadPreview {
     pub missing: Option<String>,
 }
 
+/// What a preview comes to; both answered with 200, as every refusal a person can act on
+/// (see `crate::wire`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PreviewAnswer {
+    Read(UploadPreview),
+    Refused(FileRefusal),
+}
+
 /// A file (or its start) refused as a whole, as the page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRefusal {

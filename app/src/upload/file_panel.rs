@@ -12,7 +12,7 @@ use crate::upload::dto::{
     FileRefusal, MatchedBy, PreviewColumn, UploadApi, UploadField, UploadPreview,
 };
 #[cfg(feature = "hydrate")]
-use crate::upload::dto::{UploadStarted, MAX_UPLOAD_BYTES, PREVIEW_BYTES};
+use crate::upload::dto::{PreviewAnswer, UploadStarted, MAX_UPLOAD_BYTES, PREVIEW_BYTES};
 #[cfg(feature = "hydrate")]
 use crate::upload::upload_page::PAGE;
 use crate::wire::PageResource;
@@ -111,11 +111,10 @@ pub fn FilePanel(
                 |_, _| {},
                 move |answer| {
                     previewing.set(false);
-                    let read = if answer.status == 200 {
-                        crate::wire::decode_json::<UploadPreview>(&answer.body)
-                            .map_err(|_| refusal_of(answer.status, ""))
-                    } else {
-                        Err(refusal_of(answer.status, &answer.body))
+                    let read = match crate::wire::decode_json::<PreviewAnswer>(&answer.body) {
+                        Ok(PreviewAnswer::Read(p)) if answer.status == 200 => Ok(p),
+                        Ok(PreviewAnswer::Refused(r)) if answer.status == 200 => Err(r),
+                        _ => Err(refusal_of(answer.status, &answer.body)),
                     };
                     preview.set(Some(read));
                 },

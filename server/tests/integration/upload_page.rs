@@ -86,7 +86,7 @@ async fn test_the_page_previews_maps_and_applies_a_spreadsheet_export_in_the_bac
     )
     .await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
-    let read = json(&preview);
+    let read = json(&preview)["Read"].clone();
     assert_eq!(read["delimiter"], "semicolon");
     assert_eq!(read["encoding"], "windows-1252");
     assert_eq!(read["columns"][0]["header"], "Client");
@@ -120,7 +120,8 @@ async fn test_the_page_previews_maps_and_applies_a_spreadsheet_export_in_the_bac
             "same-origin",
         )
         .await,
-    );
+    )["Read"]
+        .clone();
     assert_eq!(read["columns"][0]["matched_by"], "Remembered");
     assert_eq!(read["columns"][0]["field"], "account_id");
     assert!(read["missing"].is_null(), "{read}");
@@ -135,8 +136,29 @@ async fn test_the_page_previews_maps_and_applies_a_spreadsheet_export_in_the_bac
             "same-origin",
         )
         .await,
-    );
+    )["Read"]
+        .clone();
     assert_eq!(read["columns"][0]["suggestions"][0], "account_id", "{read}");
+    // A file refused as a whole says why, in a 200 answer (a refusal, not a fault).
+    let mut xlsx = b"PK\x03\x04\x14\x00\x06\x00".to_vec();
+    xlsx.extend_from_slice(&[0u8; 64]);
+    let refused = post(
+        &api,
+        &admin,
+        &format!("{PAGE}/preview?api=accounts"),
+        xlsx,
+        "same-origin",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::OK);
+    let refused = json(&refused)["Refused"].clone();
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a CSV file"),
+        "{refused}"
+    );
 
     // The file itself: staged as it streams, applied in the background.
     let started = post(

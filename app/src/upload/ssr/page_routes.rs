@@ -4,8 +4,8 @@
 //! with upload progress, and the CSV files come back as downloads.
 //!
 //! - `POST /settings/it/api-upload/preview?api=` — the start of a file (at most
-//!   `PREVIEW_BYTES`, `partial=true` when it is only the start): `UploadPreview` as JSON,
-//!   or 422 with `FileRefusal`.
+//!   `PREVIEW_BYTES`, `partial=true` when it is only the start): `PreviewAnswer` as JSON
+//!   (the rows as read, or why the file cannot be uploaded).
 //! - `POST /settings/it/api-upload/file?api=&dry_run=&file_name=` — the whole file; staged
 //!   as it streams, then run in the background: `UploadStarted` as JSON.
 //! - `GET /settings/it/api-upload/template/{api}` — the template CSV.
@@ -23,7 +23,7 @@ use crate::auth::ssr::session::token_from_cookie_header;
 use crate::error::AppError;
 use crate::roles::permission::Permission;
 use crate::state::AppState;
-use crate::upload::dto::{FileRefusal, UploadApi, UploadStarted};
+use crate::upload::dto::{FileRefusal, PreviewAnswer, UploadApi, UploadStarted};
 use crate::upload::ssr::columns::template_csv;
 use crate::upload::ssr::preview::{preview, PREVIEW_BYTES};
 use crate::upload::ssr::reader::{body_reader, Refusal, MAX_UPLOAD_BYTES};
@@ -110,8 +110,8 @@ async fn preview_file(State(state): State<AppState>, request: Request) -> Respon
         }
     };
     match preview(&state.db, user.org_id, api, bytes, partial).await {
-        Ok(Ok(preview)) => Json(preview).into_response(),
-        Ok(Err(refusal)) => (StatusCode::UNPROCESSABLE_ENTITY, Json(refusal)).into_response(),
+        Ok(Ok(preview)) => Json(PreviewAnswer::Read(preview)).into_response(),
+        Ok(Err(refusal)) => Json(PreviewAnswer::Refused(refusal)).into_response(),
         Err(e) => error_response(e),
     }
 }
