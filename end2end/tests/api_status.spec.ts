@@ -84,7 +84,7 @@ test("the API page shows this server's addresses and copyable examples", async (
   await expect(page.getByRole("heading", { name: "Create accounts in bulk" })).toBeVisible();
   await expect(page.locator("pre", { hasText: "Content-Encoding: gzip" })).toBeVisible();
   const copies = page.getByRole("button", { name: "Copy to clipboard" });
-  await expect(copies).toHaveCount(6);
+  await expect(copies).toHaveCount(7);
   const doc = await page.request.get("/api/openapi.json");
   expect(doc.status()).toBe(200);
   const json = await doc.json();
@@ -93,6 +93,6 @@ test("the API page shows this server's addresses and copyable examples", async (
     // Once clicked, the button is named "Copied" (and `copies` no longer finds it).
     await copies.first().click();
     await expect(page.getByRole("button", { name: "Copied" })).toHaveCount(1);
-    await expect(copies).toHaveCount(5);
+    await expect(copies).toHaveCount(6);
   }
 });

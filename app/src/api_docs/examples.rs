@@ -81,6 +81,20 @@ pub fn curl_examples(base_url: &str) -> Vec<CurlExample> {
             ),
         ),
         example(
+            "upload-csv",
+            "Upload a CSV file",
+            "The same write as the JSON API, one row per record; the answer lists failed rows by line and column. Add dry_run=true to only check; GET /api/v2/upload/accounts/template gives the header row; POST /api/v2/upload/{upload_id}/undo undoes an upload for 7 days.",
+            format!(
+                "curl --fail-with-body -sS -X POST -u \"api:${ACCOUNT_KEY_VAR}\" \\\n  \
+                 \"{base}/api/v2/upload/accounts?file_name=accounts.csv\" \\\n  \
+                 -H 'Content-Type: text/csv' --data-binary @- <<'EOF'\n\
+                 account_id,name,join_date,tier\n\
+                 acme,Acme Ltd,2025-01-01,Gold\n\
+                 initech,Initech,2025-02-01,Silver\n\
+                 EOF"
+            ),
+        ),
+        example(
             "send-events",
             "Send usage events, gzipped",
             "One JSON event per line (not an array), compressed with gzip. created_at is epoch milliseconds; here, now.",
