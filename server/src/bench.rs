@@ -33,6 +33,8 @@ mod hydration;
 mod support;
 #[path = "bench/tenant_isolation.rs"]
 mod tenant_isolation;
+#[path = "bench/upload.rs"]
+mod upload;
 #[path = "bench/usage_page.rs"]
 mod usage_page;
 
@@ -55,6 +57,7 @@ async fn main() {
         Some("api_status") => return api_status::run().await,
         Some("body_memory") => return body_memory::run().await,
         Some("tenant_isolation") => return tenant_isolation::run().await,
+        Some("upload") => return upload::run().await,
         Some("bundle") => return bundle::run(),
         Some("hydration") => return hydration::run(),
         Some("usage_page") => {
@@ -68,7 +71,7 @@ async fn main() {
             return;
         }
         Some(other) => {
-            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory, tenant_isolation, usage_page, bundle or hydration, or nothing for all");
+            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory, tenant_isolation, upload, usage_page, bundle or hydration, or nothing for all");
             std::process::exit(2);
         }
         None => {}
@@ -175,6 +178,7 @@ async fn main() {
     api_status::run().await;
     body_memory::run().await;
     tenant_isolation::run().await;
+    upload::run().await;
     bundle::run();
     hydration::run();
 }
