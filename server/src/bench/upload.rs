@@ -24,11 +24,12 @@ use crate::support::{self, Postgres};
 const THROUGHPUT_ROWS: usize = 100_000;
 const JSON_REQUEST_ROWS: usize = 5_000;
 const BIG_FILE_ROWS: usize = 1_000_000;
+const TIERS: [&str; 3] = ["Gold", "Silver", "Bronze"];
 const HEADER: &str = "account_id,name,join_date,tier,industry,current_mrr,employees\n";
 
 fn csv_row(prefix: &str, i: usize, out: &mut String) {
     use std::fmt::Write;
-    let tier = ["Gold", "Silver", "Bronze"][i % 3];
+    let tier = TIERS[i % 3];
     let _ = writeln!(
         out,
         "{prefix}-{i:07},Account number {i} of the upload bench,2024-01-{:02},{tier},Software,{}.5,{}",
@@ -53,7 +54,7 @@ fn json_records(prefix: &str, range: std::ops::Range<usize>) -> String {
                 "account_id": format!("{prefix}-{i:07}"),
                 "name": format!("Account number {i} of the upload bench"),
                 "join_date": format!("2024-01-{:02}", 1 + i % 28),
-                "tier": ["Gold", "Silver", "Bronze"][i % 3],
+                "tier": TIERS[i % 3],
                 "industry": "Software",
                 "current_mrr": (i % 1000) as f64 + 0.5,
                 "employees": (i % 500) as i64,
@@ -118,7 +119,9 @@ pub async fn run() {
 async fn throughput(label: &str, dir: &std::path::Path, url: Option<&str>) {
     let state = support::steward(dir, url, &[]).await;
     let (org_id, _) = support::organisation(&state, "Upload").await;
-    let key = support::key(&state, org_id, "account", "upload").await.api_key;
+    let key = support::key(&state, org_id, "account", "upload")
+        .await
+        .api_key;
     let address = support::serve(&state).await;
 
     // The JSON path: requests of 5,000 new accounts.
@@ -136,7 +139,10 @@ async fn throughput(label: &str, dir: &std::path::Path, url: Option<&str>) {
         )
         .await;
         if !status.contains("200") || !answer.contains("\"failed_results\":[]") {
-            eprintln!("  unexpected JSON answer: {}", answer.chars().take(300).collect::<String>());
+            eprintln!(
+                "  unexpected JSON answer: {}",
+                answer.chars().take(300).collect::<String>()
+            );
         }
     }
     let json_rate = THROUGHPUT_ROWS as f64 / started.elapsed().as_secs_f64();
@@ -159,7 +165,10 @@ async fn throughput(label: &str, dir: &std::path::Path, url: Option<&str>) {
     .await;
     let csv_rate = THROUGHPUT_ROWS as f64 / started.elapsed().as_secs_f64();
     if !status.contains("200") || !answer.contains(&format!("\"applied\":{THROUGHPUT_ROWS}")) {
-        eprintln!("  unexpected upload answer: {}", answer.chars().take(300).collect::<String>());
+        eprintln!(
+            "  unexpected upload answer: {}",
+            answer.chars().take(300).collect::<String>()
+        );
     }
     println!(
         "  {label:<10} {THROUGHPUT_ROWS} accounts: CSV upload {csv_rate:>8.0} records/s   JSON bulk API {json_rate:>8.0} records/s   ratio {:.2} (target >= 0.80)",
@@ -184,7 +193,9 @@ fn resident_bytes() -> u64 {
 async fn memory(dir: &std::path::Path) {
     let state = support::steward(dir, None, &[]).await;
     let (org_id, _) = support::organisation(&state, "Memory").await;
-    let key = support::key(&state, org_id, "account", "memory").await.api_key;
+    let key = support::key(&state, org_id, "account", "memory")
+        .await
+        .api_key;
     let address = support::serve(&state).await;
     // A small upload first, so that the idle figure is of a warm server.
     let mut warm = Some(format!("{HEADER}{}", csv_rows("warm", 0..10)));
@@ -221,7 +232,11 @@ async fn memory(dir: &std::path::Path) {
                 return None;
             }
             let end = (next + 10_000).min(BIG_FILE_ROWS);
-            let mut chunk = if next == 0 { HEADER.to_owned() } else { String::new() };
+            let mut chunk = if next == 0 {
+                HEADER.to_owned()
+            } else {
+                String::new()
+            };
             chunk.push_str(&csv_rows("big", next..end));
             next = end;
             sent += chunk.len() as u64;
@@ -233,7 +248,10 @@ async fn memory(dir: &std::path::Path) {
     running.store(false, Ordering::Relaxed);
     sampler.await.ok();
     if !status.contains("200") || !answer.contains(&format!("\"would_apply\":{BIG_FILE_ROWS}")) {
-        eprintln!("  unexpected upload answer: {}", answer.chars().take(300).collect::<String>());
+        eprintln!(
+            "  unexpected upload answer: {}",
+            answer.chars().take(300).collect::<String>()
+        );
     }
     let peak = peak.load(Ordering::Relaxed);
     let mb = |b: u64| b as f64 / 1_000_000.0;
@@ -264,7 +282,11 @@ async fn parse_rate() {
         .await
         .expect("the upload reader opens the file");
     let mut rows = 0u64;
-    while let Some(row) = reader.next_row().await.expect("the upload reader reads the file") {
+    while let Some(row) = reader
+        .next_row()
+        .await
+        .expect("the upload reader reads the file")
+    {
         if row.is_ok() {
             rows += 1;
         }
