@@ -53,7 +53,8 @@ fn json_records(prefix: &str, range: std::ops::Range<usize>) -> String {
             json!({
                 "account_id": format!("{prefix}-{i:07}"),
                 "name": format!("Account number {i} of the upload bench"),
-                "join_date": format!("2024-01-{:02}", 1 + i % 28),
+                // The same day as the CSV's 2024-01-DD, as the JSON API takes it.
+                "join_date": 1_704_067_200_000i64 + (i % 28) as i64 * 86_400_000,
                 "tier": TIERS[i % 3],
                 "industry": "Software",
                 "current_mrr": (i % 1000) as f64 + 0.5,
