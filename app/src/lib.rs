@@ -25,6 +25,7 @@ pub mod audit;
 pub mod auth;
 pub mod connections;
 pub mod csv_out;
+pub mod email_config;
 pub mod error;
 pub mod limits;
 pub mod mail;
