@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use mail_auth::hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+use mail_auth::hickory_resolver::net::{DnsError, NetError};
+use mail_auth::hickory_resolver::proto::op::ResponseCode;
 use mail_auth::hickory_resolver::proto::rr::{Name, RData};
 use mail_auth::hickory_resolver::system_conf::read_system_conf;
 use mail_auth::MessageAuthenticator;
@@ -36,6 +38,15 @@ pub fn resolver(server: Option<SocketAddr>) -> Result<MessageAuthenticator, Stri
     options.timeout = LOOKUP_TIMEOUT;
     options.attempts = 1;
     MessageAuthenticator::new(config, options).map_err(|e| format!("DNS resolver: {e}"))
+}
+
+/// NXDOMAIN, or the name without records of the type: the record is not there. Any other
+/// failure (a SERVFAIL, which hickory also reports as "no records", a time-out) says nothing.
+fn is_missing(error: &NetError) -> bool {
+    matches!(
+        error,
+        NetError::Dns(DnsError::NoRecordsFound(no)) if matches!(no.response_code, ResponseCode::NXDomain | ResponseCode::NoError)
+    )
 }
 
 /// What a lookup answered.
@@ -80,7 +91,7 @@ async fn txt(auth: &MessageAuthenticator, fqdn: &str) -> Answer<Vec<String>> {
                 Answer::Found(records)
             }
         }
-        Err(e) if e.is_no_records_found() => Answer::Missing,
+        Err(e) if is_missing(&e) => Answer::Missing,
         Err(e) => {
             tracing::info!(name = fqdn, error = %e, "DNS lookup failed (temporary)");
             Answer::Temporary
@@ -115,7 +126,7 @@ async fn mx(auth: &MessageAuthenticator, fqdn: &str) -> Answer<(u16, String)> {
                 Answer::Found(hosts)
             }
         }
-        Err(e) if e.is_no_records_found() => Answer::Missing,
+        Err(e) if is_missing(&e) => Answer::Missing,
         Err(e) => {
             tracing::info!(name = fqdn, error = %e, "DNS lookup failed (temporary)");
             Answer::Temporary
