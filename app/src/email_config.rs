@@ -5,5 +5,8 @@
 //! domain is verified (`ssr/service.rs::sending_identity`; `mail/ssr/queue.rs` uses it).
 pub mod api;
 pub mod dto;
+mod email_page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+pub use email_page::EmailConfigPage;

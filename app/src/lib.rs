@@ -79,6 +79,7 @@ use crate::auth::{
     provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage,
 };
 use crate::connections::{CredentialsPage, OAuthPage};
+use crate::email_config::EmailConfigPage;
 use crate::mail::OutboxPage;
 use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
@@ -158,6 +159,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/it/source-overview") view=SourceOverviewPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/oauth") view=OAuthPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/credentials") view=CredentialsPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/email") view=EmailConfigPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api-status") view=ApiStatusPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api") view=ApiPage ssr=SsrMode::Async />
                 </ParentRoute>

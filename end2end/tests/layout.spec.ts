@@ -135,6 +135,7 @@ test("the Settings menu lists every page the user may open and closes with Escap
     "Source Overview",
     "Manage OAuth",
     "Manage Credentials",
+    "Email Configuration",
     "API Status",
     "API",
   ]);

@@ -43,7 +43,7 @@ impl SettingsPage {
     }
 }
 
-pub const SETTINGS_PAGES: [SettingsPage; 10] = [
+pub const SETTINGS_PAGES: [SettingsPage; 11] = [
     SettingsPage {
         href: "/settings/profile",
         name: "My Profile",
@@ -98,6 +98,13 @@ pub const SETTINGS_PAGES: [SettingsPage; 10] = [
         href: "/settings/it/credentials",
         name: "Manage Credentials",
         description: "Credentials for other systems, stored encrypted and never shown again.",
+        group: SettingsGroup::ItAdministration,
+        needs: Some(Permission::ConfigureDataConnectors),
+    },
+    SettingsPage {
+        href: "/settings/it/email",
+        name: "Email Configuration",
+        description: "The domain and From address Steward sends your mail from, its DNS records and DKIM signing.",
         group: SettingsGroup::ItAdministration,
         needs: Some(Permission::ConfigureDataConnectors),
     },

@@ -802,3 +802,39 @@ async fn test_signatures_over_bodies_ending_in_blank_and_whitespace_only_lines_v
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_email_configuration_page_shows_the_records_and_needs_the_permission() {
+    let app = app_with(free_port(), None).await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let page = app.get(&mut admin, "/settings/it/email").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Email Configuration"), "{}", page.body);
+    assert!(page.body.contains("No sending domain yet"));
+    let set = set_domain(&app, &mut admin, "mail.acme.test", "ada@mail.acme.test")
+        .await
+        .unwrap();
+    let page = app.get(&mut admin, "/settings/it/email").await;
+    assert_eq!(page.status, 200);
+    let domain = set.domain.unwrap();
+    assert!(page.body.contains(&domain.records[0].value), "the DKIM value");
+    assert!(page.body.contains(&format!("{}._domainkey.mail", domain.selector)));
+    assert!(page.body.contains("Copy the DKIM key value"));
+    assert!(page.body.contains("Send test email"));
+    let row = email_domains::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!page.body.contains(&row.sealed_private_key));
+    // Listed under IT Administration for those who may open it.
+    let settings = app.get(&mut admin, "/settings").await;
+    assert!(settings.body.contains("/settings/it/email"));
+
+    let org = app.org_id_of("ada@acme.test").await;
+    app.add_user(org, "CSM", "casey@acme.test").await;
+    let mut csm = app.signed_in("casey@acme.test").await;
+    let refused = app.get(&mut csm, "/settings/it/email").await;
+    assert_eq!(refused.status, 403);
+    assert!(!refused.body.contains(&domain.records[0].value));
+}

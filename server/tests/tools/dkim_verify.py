@@ -33,6 +33,12 @@ count = message.count(b"\nDKIM-Signature:") + int(message.startswith(b"DKIM-Sign
 if count == 0:
     print("no DKIM-Signature")
     sys.exit(2)
-results = [dkim.DKIM(message).verify(idx=i, dnsfunc=dnsfunc) for i in range(count)]
-print(" ".join("pass" if r else "fail" for r in results))
-sys.exit(0 if all(results) else 1)
+verdicts = []
+for i in range(count):
+    try:
+        ok = dkim.DKIM(message).verify(idx=i, dnsfunc=dnsfunc)
+        verdicts.append("pass" if ok else "fail")
+    except dkim.DKIMException as e:
+        verdicts.append("fail (%s)" % e)
+print(" ".join(verdicts))
+sys.exit(0 if all(v == "pass" for v in verdicts) else 1)
