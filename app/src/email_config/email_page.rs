@@ -1,10 +1,14 @@
 use leptos::prelude::*;
 
-use crate::email_config::api::{get_email_config, SendTestEmail, SetEmailDomain, VerifyEmailDomain};
+use crate::email_config::api::{
+    get_email_config, SendTestEmail, SetEmailDomain, VerifyEmailDomain,
+};
 use crate::email_config::dto::{
     CheckOutcome, DnsRecord, DomainStatus, EmailConfig, EmailDomain, RecordCheck,
 };
-use crate::ui::{field_error, Badge, CopyButton, FormAlert, FormField, LoadError, PageHeader, Tone};
+use crate::ui::{
+    field_error, Badge, CopyButton, FormAlert, FormField, LoadError, PageHeader, Tone,
+};
 
 /// IT Administration → Email Configuration: the sending domain and default From, the DNS
 /// records to publish (with copy buttons and registrar hints), Verify with found vs expected

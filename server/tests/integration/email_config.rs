@@ -68,10 +68,8 @@ impl TestDns {
     }
 
     async fn start(port: u16, records: &[Rr]) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "steward-dns-{}",
-            app::crypto::short_reference()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("steward-dns-{}", app::crypto::short_reference()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut dns = Self {
             port,
@@ -158,7 +156,7 @@ async fn servfail_server() -> u16 {
             let mut reply = buf[..n].to_vec();
             reply[2] = 0x80 | (buf[2] & 0x01); // QR, keep RD
             reply[3] = 0x80 | 2; // RA, RCODE SERVFAIL
-            // No answer, authority or additional records (drops any OPT record too).
+                                 // No answer, authority or additional records (drops any OPT record too).
             reply[6..12].fill(0);
             let question_end = 12
                 + reply[12..]
@@ -200,7 +198,7 @@ impl RawSink {
             "steward-raw-mail-{}",
             app::crypto::short_reference()
         ));
-        let child = Command::new(python)
+        let mut child = Command::new(python)
             .arg(root().join("server/tests/tools/raw_smtp_sink.py"))
             .arg(port.to_string())
             .arg(&dir)
@@ -217,6 +215,8 @@ impl RawSink {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the raw SMTP sink did not start on port {port}");
     }
 
@@ -375,7 +375,9 @@ async fn test_email_domain_is_validated_and_gets_a_sealed_dkim_key() {
     );
     assert_eq!(errors[0].0, "from_address");
     assert!(
-        errors[0].1.contains("must be on the sending domain mail.acme.test"),
+        errors[0]
+            .1
+            .contains("must be on the sending domain mail.acme.test"),
         "{errors:?}"
     );
 
@@ -399,7 +401,10 @@ async fn test_email_domain_is_validated_and_gets_a_sealed_dkim_key() {
         format!("{}._domainkey.mail.acme.test.", domain.selector)
     );
     assert_eq!(dkim.host, format!("{}._domainkey.mail", domain.selector));
-    assert!(dkim.value.starts_with("v=DKIM1; k=rsa; p=MIIBIj"), "SPKI form");
+    assert!(
+        dkim.value.starts_with("v=DKIM1; k=rsa; p=MIIBIj"),
+        "SPKI form"
+    );
     assert!(dkim.value.len() > 255, "a 2048-bit key needs two strings");
     assert_eq!(dkim.quoted.matches("\" \"").count(), 1);
     assert_eq!(domain.records[1].value, format!("10 {INBOUND}."));
@@ -521,7 +526,11 @@ async fn test_verify_finds_every_record_then_notices_a_record_that_breaks() {
     let mut dns = TestDns::start(port, &records).await;
 
     let checked = verify(&app, &mut admin).await;
-    for kind in [RecordKind::Dkim, RecordKind::BounceMx, RecordKind::BounceSpf] {
+    for kind in [
+        RecordKind::Dkim,
+        RecordKind::BounceMx,
+        RecordKind::BounceSpf,
+    ] {
         let (outcome, explanation, _) = outcome(&checked, kind);
         assert_eq!(outcome, CheckOutcome::Ok, "{kind:?}: {explanation}");
     }
@@ -544,7 +553,10 @@ async fn test_verify_finds_every_record_then_notices_a_record_that_breaks() {
     let checked = verify(&app, &mut admin).await;
     let (dkim, explanation, _) = outcome(&checked, RecordKind::Dkim);
     assert_eq!(dkim, CheckOutcome::Missing, "{explanation}");
-    assert!(explanation.contains("Nothing found at stw"), "{explanation}");
+    assert!(
+        explanation.contains("Nothing found at stw"),
+        "{explanation}"
+    );
     assert_eq!(status(&checked), DomainStatus::Failed);
     let org = app.org_id_of("ada@acme.test").await;
     assert!(
@@ -606,7 +618,9 @@ async fn test_verify_names_each_common_mistake() {
                 "v=spf1 include:_spf.other.test ~all",
             )),
             "missing" => records.clear(),
-            "wrongmx" => records[1] = Rr::Mx(format!("bounces.{case}.test"), "mx.other.test".into()),
+            "wrongmx" => {
+                records[1] = Rr::Mx(format!("bounces.{case}.test"), "mx.other.test".into())
+            }
             _ => unreachable!(),
         }
         served.extend(records);
@@ -671,7 +685,11 @@ async fn test_a_dns_server_in_trouble_is_a_temporary_failure() {
     let checked = verify(&app, &mut admin).await;
     for kind in RecordKind::ALL {
         let (outcome, explanation, _) = outcome(&checked, kind);
-        assert_eq!(outcome, CheckOutcome::TemporaryFailure, "{kind:?}: {explanation}");
+        assert_eq!(
+            outcome,
+            CheckOutcome::TemporaryFailure,
+            "{kind:?}: {explanation}"
+        );
         assert!(explanation.contains("try Verify again"), "{explanation}");
     }
     assert_eq!(status(&checked), DomainStatus::Pending, "nothing learned");
@@ -715,12 +733,18 @@ async fn test_mail_from_a_verified_domain_is_dkim_signed_and_verifies_independen
     assert_eq!(deliver_due(&app.state).await.unwrap().sent, 1);
     let first = &sink.messages()[0];
     let text = String::from_utf8_lossy(&first.raw).into_owned();
-    assert!(text.contains("From: Steward <steward@steward.test>"), "{text}");
+    assert!(
+        text.contains("From: Steward <steward@steward.test>"),
+        "{text}"
+    );
     assert!(!text.contains("DKIM-Signature"), "{text}");
     assert!(text.contains("is not verified yet"), "{text}");
 
     let _dns = TestDns::start(port, &correct_records(&set)).await;
-    assert_eq!(status(&verify(&app, &mut admin).await), DomainStatus::Verified);
+    assert_eq!(
+        status(&verify(&app, &mut admin).await),
+        DomainStatus::Verified
+    );
 
     // Verified: a test email and an invitation, both signed for the domain.
     app.call::<SendTestEmail>(&mut admin, &[]).await.unwrap();
@@ -817,8 +841,13 @@ async fn test_email_configuration_page_shows_the_records_and_needs_the_permissio
     let page = app.get(&mut admin, "/settings/it/email").await;
     assert_eq!(page.status, 200);
     let domain = set.domain.unwrap();
-    assert!(page.body.contains(&domain.records[0].value), "the DKIM value");
-    assert!(page.body.contains(&format!("{}._domainkey.mail", domain.selector)));
+    assert!(
+        page.body.contains(&domain.records[0].value),
+        "the DKIM value"
+    );
+    assert!(page
+        .body
+        .contains(&format!("{}._domainkey.mail", domain.selector)));
     assert!(page.body.contains("Copy the DKIM key value"));
     assert!(page.body.contains("Send test email"));
     let row = email_domains::Entity::find()
@@ -837,4 +866,51 @@ async fn test_email_configuration_page_shows_the_records_and_needs_the_permissio
     let refused = app.get(&mut csm, "/settings/it/email").await;
     assert_eq!(refused.status, 403);
     assert!(!refused.body.contains(&domain.records[0].value));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_secret_rotation_reseals_the_dkim_key() {
+    let old = app::crypto::SecretKey::generate_base64();
+    let dns = format!("127.0.0.1:{}", free_port());
+    let app = spawn_with(&[
+        ("STEWARD_SECRET_KEY", old.as_str()),
+        ("STEWARD_DNS_RESOLVER", dns.as_str()),
+    ])
+    .await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    set_domain(&app, &mut admin, "acme.test", "ada@acme.test")
+        .await
+        .unwrap();
+    let before = email_domains::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let plain = app
+        .state
+        .secrets
+        .open("dkim-key", &before.sealed_private_key)
+        .unwrap();
+    let new = app::crypto::SecretKey::generate_base64();
+    let rotated = app::crypto::SecretBox::new(
+        app::crypto::SecretKey::from_base64(&new).unwrap(),
+        vec![app::crypto::SecretKey::from_base64(&old).unwrap()],
+    );
+    app::connections::ssr::rotate::rotate(&app.state.db, &rotated, |_, _| {})
+        .await
+        .unwrap();
+    let after = email_domains::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(after.sealed_private_key, before.sealed_private_key);
+    let only_new =
+        app::crypto::SecretBox::new(app::crypto::SecretKey::from_base64(&new).unwrap(), vec![]);
+    assert_eq!(
+        only_new
+            .open("dkim-key", &after.sealed_private_key)
+            .unwrap(),
+        plain
+    );
 }

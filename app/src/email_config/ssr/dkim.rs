@@ -163,7 +163,10 @@ mod tests {
     #[tokio::test]
     async fn test_generated_key_is_published_as_spki_and_signs() {
         let key = generate().await.unwrap();
-        assert!(key.public_spki_b64.starts_with("MIIBIj"), "SPKI, not PKCS#1");
+        assert!(
+            key.public_spki_b64.starts_with("MIIBIj"),
+            "SPKI, not PKCS#1"
+        );
         assert_eq!(key.public_spki_b64.len(), 392);
         let signed = sign(
             b"From: a@acme.test\r\nTo: b@example.test\r\nSubject: hi\r\n\r\nHello\r\n \r\n",

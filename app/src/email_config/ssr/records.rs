@@ -110,7 +110,7 @@ pub fn parse_from(input: &str, domain: &str) -> Result<String, AppError> {
             ))
         }
     };
-    let address = crate::validation::parse_email(&mailbox.email.to_string())
+    let address = crate::validation::parse_email(mailbox.email.as_ref())
         .map_err(|m| field("from_address", m))?;
     let on = address.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
     if on != domain {
@@ -270,7 +270,9 @@ mod tests {
 
     fn fields(error: AppError) -> Vec<(String, String)> {
         match error {
-            AppError::Validation(errors) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
+            AppError::Validation(errors) => {
+                errors.into_iter().map(|e| (e.field, e.message)).collect()
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -300,7 +302,9 @@ mod tests {
         );
         let error = fields(parse_from("success@acme.com", "mail.acme.com").unwrap_err());
         assert_eq!(error[0].0, "from_address");
-        assert!(error[0].1.contains("must be on the sending domain mail.acme.com"));
+        assert!(error[0]
+            .1
+            .contains("must be on the sending domain mail.acme.com"));
         assert!(error[0].1.contains("success@mail.acme.com"));
         assert!(parse_from("not an address", "acme.com").is_err());
         assert!(parse_from("a@acme.com\r\nBcc: x@evil.test", "acme.com").is_err());

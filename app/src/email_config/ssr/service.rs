@@ -10,9 +10,7 @@ use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
 use crate::auth::dto::CurrentUser;
 use crate::auth::ssr::context::client;
 use crate::db::entities::email_domains;
-use crate::email_config::dto::{
-    CheckOutcome, DomainStatus, EmailConfig, EmailDomain, RecordCheck,
-};
+use crate::email_config::dto::{CheckOutcome, DomainStatus, EmailConfig, EmailDomain, RecordCheck};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::time::{now_ms, HOUR_MS};
@@ -163,7 +161,14 @@ pub async fn set_domain(
         Changes::new()
             .set("from", row.from_address.clone())
             .set("selector", row.dkim_selector.clone())
-            .set("mode", if same_domain { "from changed" } else { "new key" }),
+            .set(
+                "mode",
+                if same_domain {
+                    "from changed"
+                } else {
+                    "new key"
+                },
+            ),
     )
     .await?;
     txn.commit().await?;
@@ -276,17 +281,16 @@ pub async fn send_test_email(state: &AppState, user: &CurrentUser) -> Result<Str
         ],
     );
     crate::mail::ssr::queue::enqueue(state, user.org_id, mail).await?;
-    Ok(if crate::mail::ssr::queue::relay_configured(&state.settings) {
-        format!(
-            "A test email to {} from {from} is on its way.",
-            user.email
-        )
-    } else {
-        format!(
-            "No mail relay is configured: the test email to {} waits in the Outbox.",
-            user.email
-        )
-    })
+    Ok(
+        if crate::mail::ssr::queue::relay_configured(&state.settings) {
+            format!("A test email to {} from {from} is on its way.", user.email)
+        } else {
+            format!(
+                "No mail relay is configured: the test email to {} waits in the Outbox.",
+                user.email
+            )
+        },
+    )
 }
 
 /// How the mail queue sends an organisation's messages: as the verified domain, signed.

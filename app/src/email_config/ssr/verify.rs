@@ -205,7 +205,14 @@ async fn doubled_txt(
         if let Answer::Found(records) = txt(auth, &doubled).await {
             let joined: Vec<String> = records.iter().map(|r| r.concat()).collect();
             if joined.iter().any(|r| looks_right(r)) {
-                return Some(appended_twice(kind, fqdn, &doubled, domain, expected, records.iter().map(|r| shown(r)).collect()));
+                return Some(appended_twice(
+                    kind,
+                    fqdn,
+                    &doubled,
+                    domain,
+                    expected,
+                    records.iter().map(|r| shown(r)).collect(),
+                ));
             }
         }
     }
@@ -292,7 +299,10 @@ async fn check_dkim(
     let count = records.len();
     let (outcome, explanation) = if outcomes.contains(&CheckOutcome::Ok) {
         if count == 1 {
-            (CheckOutcome::Ok, format!("The key at {fqdn} matches Steward's."))
+            (
+                CheckOutcome::Ok,
+                format!("The key at {fqdn} matches Steward's."),
+            )
         } else {
             (
                 CheckOutcome::WrongValue,

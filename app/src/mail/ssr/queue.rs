@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use super::compose::{to_message, Bodies, Mail};
 use super::transport::SmtpSender;
-use crate::email_config::ssr::service::{sending_identity, SendingIdentity};
 use crate::db::entities::outbound_mail;
+use crate::email_config::ssr::service::{sending_identity, SendingIdentity};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::time::{now_ms, MINUTE_MS};
@@ -126,7 +126,12 @@ fn signed_message(
     row: &outbound_mail::Model,
     bodies: &Bodies,
 ) -> Result<(lettre::address::Envelope, Vec<u8>), String> {
-    let message = to_message(&identity.from_address, &row.to_address, &row.subject, bodies)?;
+    let message = to_message(
+        &identity.from_address,
+        &row.to_address,
+        &row.subject,
+        bodies,
+    )?;
     let bounce: lettre::Address = identity
         .bounce_address()
         .parse()
@@ -168,14 +173,14 @@ pub async fn deliver_due(state: &AppState) -> Result<Delivery, AppError> {
     // Each organisation's sending identity, looked up once per round.
     let mut identities: HashMap<i32, Option<SendingIdentity>> = HashMap::new();
     for row in due {
-        if !identities.contains_key(&row.org_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = identities.entry(row.org_id) {
             let identity = sending_identity(state, row.org_id)
                 .await
                 .unwrap_or_else(|error| {
                     tracing::warn!(org_id = row.org_id, %error, "sending identity unavailable; sending as the instance From");
                     None
                 });
-            identities.insert(row.org_id, identity);
+            slot.insert(identity);
         }
         let identity = identities.get(&row.org_id).and_then(Option::as_ref);
         let result = match open_bodies(state, &row) {
