@@ -120,9 +120,10 @@ pub fn parse_from(input: &str, domain: &str) -> Result<String, AppError> {
         ));
     }
     Ok(match mailbox.name.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => {
-            lettre::message::Mailbox::new(Some(name.to_owned()), mailbox.email).to_string()
-        }
+        Some(name) if !name.is_empty() => match address.parse::<lettre::Address>() {
+            Ok(email) => lettre::message::Mailbox::new(Some(name.to_owned()), email).to_string(),
+            Err(_) => address,
+        },
         _ => address,
     })
 }
