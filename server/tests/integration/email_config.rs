@@ -4,7 +4,6 @@
 //! (dkimpy) and by mail-auth's verifier against the key published in that DNS server.
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use app::db::entities::email_domains;
 use app::email_config::api::{GetEmailConfig, SendTestEmail, SetEmailDomain, VerifyEmailDomain};
@@ -13,7 +12,7 @@ use app::error::AppError;
 use app::mail::ssr::queue::deliver_due;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::common::{spawn_with, Browser, TestApp};
+use crate::common::{free_tcp_port, listening, spawn_with, Browser, TestApp};
 
 const INBOUND: &str = "in.steward.test";
 const RELAY_SPF: &str = "ip4:127.0.0.1";
@@ -111,16 +110,12 @@ impl TestDns {
             .spawn()
             .expect("start dnsmasq");
         self.child = Some(child);
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(30)).await;
+        if listening(self.port, 100).await {
+            return;
         }
-        let output = self.child.take().unwrap().wait_with_output().unwrap();
+        let mut child = self.child.take().unwrap();
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
         panic!(
             "dnsmasq did not start on port {}: {}",
             self.port,
@@ -190,10 +185,7 @@ impl RawSink {
             python.exists(),
             "aiosmtpd is missing: run `make test-tools` (it installs into .tools/venv)"
         );
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
+        let port = free_tcp_port();
         let dir = std::env::temp_dir().join(format!(
             "steward-raw-mail-{}",
             app::crypto::short_reference()
@@ -206,14 +198,8 @@ impl RawSink {
             .stderr(Stdio::null())
             .spawn()
             .expect("start the raw SMTP sink");
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Self { port, dir, child };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        if listening(port, 200).await {
+            return Self { port, dir, child };
         }
         let _ = child.kill();
         let _ = child.wait();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use mail_auth::hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use mail_auth::hickory_resolver::net::{DnsError, NetError};
 use mail_auth::hickory_resolver::proto::op::ResponseCode;
-use mail_auth::hickory_resolver::proto::rr::{Name, RData};
+use mail_auth::hickory_resolver::proto::rr::{Name, RData, RecordType};
 use mail_auth::hickory_resolver::system_conf::read_system_conf;
 use mail_auth::MessageAuthenticator;
 
@@ -65,30 +65,27 @@ fn name(fqdn: &str) -> Option<Name> {
     Name::from_str_relaxed(fqdn.as_str()).ok()
 }
 
-/// Each TXT record at `fqdn` as its character-strings.
-async fn txt(auth: &MessageAuthenticator, fqdn: &str) -> Answer<Vec<String>> {
+/// The records of one type at `fqdn`, each turned into a `T` by `extract`.
+async fn lookup<T>(
+    auth: &MessageAuthenticator,
+    fqdn: &str,
+    record_type: RecordType,
+    extract: impl Fn(&RData) -> Option<T>,
+) -> Answer<T> {
     let Some(name) = name(fqdn) else {
         return Answer::Missing;
     };
-    match auth.resolver().txt_lookup(name).await {
+    match auth.resolver().lookup(name, record_type).await {
         Ok(lookup) => {
-            let records: Vec<Vec<String>> = lookup
+            let found: Vec<T> = lookup
                 .answers()
                 .iter()
-                .filter_map(|r| match &r.data {
-                    RData::TXT(txt) => Some(
-                        txt.txt_data
-                            .iter()
-                            .map(|s| String::from_utf8_lossy(s).into_owned())
-                            .collect(),
-                    ),
-                    _ => None,
-                })
+                .filter_map(|r| extract(&r.data))
                 .collect();
-            if records.is_empty() {
+            if found.is_empty() {
                 Answer::Missing
             } else {
-                Answer::Found(records)
+                Answer::Found(found)
             }
         }
         Err(e) if is_missing(&e) => Answer::Missing,
@@ -99,39 +96,33 @@ async fn txt(auth: &MessageAuthenticator, fqdn: &str) -> Answer<Vec<String>> {
     }
 }
 
+/// Each TXT record at `fqdn` as its character-strings.
+async fn txt(auth: &MessageAuthenticator, fqdn: &str) -> Answer<Vec<String>> {
+    lookup(auth, fqdn, RecordType::TXT, |data| match data {
+        RData::TXT(txt) => Some(
+            txt.txt_data
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect(),
+        ),
+        _ => None,
+    })
+    .await
+}
+
 /// The MX hosts at `fqdn` as `(preference, host without the final dot)`.
 async fn mx(auth: &MessageAuthenticator, fqdn: &str) -> Answer<(u16, String)> {
-    let Some(name) = name(fqdn) else {
-        return Answer::Missing;
-    };
-    match auth.resolver().mx_lookup(name).await {
-        Ok(lookup) => {
-            let hosts: Vec<(u16, String)> = lookup
-                .answers()
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::MX(mx) => Some((
-                        mx.preference,
-                        mx.exchange
-                            .to_ascii()
-                            .trim_end_matches('.')
-                            .to_ascii_lowercase(),
-                    )),
-                    _ => None,
-                })
-                .collect();
-            if hosts.is_empty() {
-                Answer::Missing
-            } else {
-                Answer::Found(hosts)
-            }
-        }
-        Err(e) if is_missing(&e) => Answer::Missing,
-        Err(e) => {
-            tracing::info!(name = fqdn, error = %e, "DNS lookup failed (temporary)");
-            Answer::Temporary
-        }
-    }
+    lookup(auth, fqdn, RecordType::MX, |data| match data {
+        RData::MX(mx) => Some((
+            mx.preference,
+            mx.exchange
+                .to_ascii()
+                .trim_end_matches('.')
+                .to_ascii_lowercase(),
+        )),
+        _ => None,
+    })
+    .await
 }
 
 /// A TXT record as shown: one string as it is, several quoted and spaced.
