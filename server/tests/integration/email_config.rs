@@ -900,3 +900,65 @@ async fn test_secret_rotation_reseals_the_dkim_key() {
         plain
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_daily_recheck_fails_a_broken_domain_and_tells_the_admins_once() {
+    use app::db::entities::outbound_mail;
+    use app::email_config::ssr::service::recheck_verified;
+    let port = free_port();
+    let app = app_with(port, None).await;
+    let mut admin = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let org = app.org_id_of("ada@acme.test").await;
+    app.add_user(org, "CSM", "casey@acme.test").await;
+    let set = set_domain(&app, &mut admin, "acme.test", "ada@acme.test")
+        .await
+        .unwrap();
+    let records = correct_records(&set);
+    let mut dns = TestDns::start(port, &records).await;
+    assert_eq!(
+        status(&verify(&app, &mut admin).await),
+        DomainStatus::Verified
+    );
+    let notices = || async {
+        outbound_mail::Entity::find()
+            .filter(outbound_mail::Column::Subject.contains("need attention"))
+            .all(&app.state.db)
+            .await
+            .unwrap()
+    };
+
+    // Everything still right: nothing happens.
+    assert_eq!(recheck_verified(&app.state).await.unwrap(), 0);
+    // The DNS server does not answer: a temporary failure changes nothing.
+    dns.stop();
+    assert_eq!(recheck_verified(&app.state).await.unwrap(), 0);
+    let seen = config(app.call::<GetEmailConfig>(&mut admin, &[]).await.unwrap());
+    assert_eq!(status(&seen), DomainStatus::Verified);
+    assert!(notices().await.is_empty());
+
+    // Two SPF records now: failed, and the administrator (not the CSM) is told, once.
+    let mut broken = records.clone();
+    broken.push(txt(
+        "bounces.acme.test",
+        "v=spf1 include:_spf.other.test ~all",
+    ));
+    dns.serve(&broken).await;
+    assert_eq!(recheck_verified(&app.state).await.unwrap(), 1);
+    let seen = config(app.call::<GetEmailConfig>(&mut admin, &[]).await.unwrap());
+    assert_eq!(status(&seen), DomainStatus::Failed);
+    assert_eq!(
+        outcome(&seen, RecordKind::BounceSpf).0,
+        CheckOutcome::TwoSpfRecords
+    );
+    let sent = notices().await;
+    assert_eq!(sent.len(), 1, "one notice");
+    assert_eq!(sent[0].to_address, "ada@acme.test");
+    assert_eq!(sent[0].org_id, org);
+    let text = app::mail::ssr::queue::open_bodies(&app.state, &sent[0])
+        .unwrap()
+        .text;
+    assert!(text.contains("Two SPF records"), "{text}");
+    assert!(text.contains("/settings/it/email"), "{text}");
+    assert_eq!(recheck_verified(&app.state).await.unwrap(), 0);
+    assert_eq!(notices().await.len(), 1, "told once");
+}

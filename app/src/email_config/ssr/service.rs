@@ -202,11 +202,11 @@ pub fn next_status(
     }
 }
 
-/// Verify: looks every record up and stores the result and the new status.
-pub async fn verify(state: &AppState, user: &CurrentUser) -> Result<EmailConfig, AppError> {
-    let row = find(&state.db, user.org_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("Set a sending domain first."))?;
+/// Looks every record of the domain up; answers the checks and the status they lead to.
+async fn check_row(
+    state: &AppState,
+    row: &email_domains::Model,
+) -> Result<(Vec<RecordCheck>, DomainStatus), AppError> {
     let auth = verify::resolver(state.settings.dns_resolver)
         .map_err(|e| AppError::internal("dns resolver", e))?;
     let checks = verify::check_all(
@@ -218,23 +218,33 @@ pub async fn verify(state: &AppState, user: &CurrentUser) -> Result<EmailConfig,
         &records::dmarc_value(&row.from_address),
     )
     .await;
+    let status = next_status(&checks, status_of(row), row.updated_at, now_ms());
+    Ok((checks, status))
+}
+
+/// Stores a check, only if the organisation's domain still has the key that was checked (a
+/// new domain set meanwhile wins). Answers the stored row, or None.
+async fn store_check(
+    state: &AppState,
+    checked: &email_domains::Model,
+    checks: &[RecordCheck],
+    status: DomainStatus,
+) -> Result<Option<email_domains::Model>, AppError> {
     let now = now_ms();
-    let status = next_status(&checks, status_of(&row), row.updated_at, now);
-    // Written only if the domain is still the one checked (a new domain meanwhile wins).
     let txn = crate::db::begin_write(&state.db).await?;
-    let Some(current) = find(&txn, user.org_id).await? else {
-        return Err(AppError::NotFound);
-    };
-    if current.id != row.id || current.public_key != row.public_key {
+    let current = find(&txn, checked.org_id).await?;
+    let Some(current) =
+        current.filter(|c| c.id == checked.id && c.public_key == checked.public_key)
+    else {
         txn.rollback().await?;
-        return get(state, user).await;
-    }
+        return Ok(None);
+    };
     let was_verified = current.verified_at;
     let mut active: email_domains::ActiveModel = current.into();
     active.status = Set(status.key().to_owned());
     active.last_checked_at = Set(Some(now));
     active.last_check = Set(Some(
-        serde_json::to_string(&checks).expect("checks serialise"),
+        serde_json::to_string(checks).expect("checks serialise"),
     ));
     active.verified_at = Set(match status {
         DomainStatus::Verified => was_verified.or(Some(now)),
@@ -242,7 +252,92 @@ pub async fn verify(state: &AppState, user: &CurrentUser) -> Result<EmailConfig,
     });
     let row = active.update(&txn).await?;
     txn.commit().await?;
-    Ok(view(state, Some(row)))
+    Ok(Some(row))
+}
+
+/// Verify: looks every record up and stores the result and the new status.
+pub async fn verify(state: &AppState, user: &CurrentUser) -> Result<EmailConfig, AppError> {
+    let row = find(&state.db, user.org_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("Set a sending domain first."))?;
+    let (checks, status) = check_row(state, &row).await?;
+    match store_check(state, &row, &checks, status).await? {
+        Some(row) => Ok(view(state, Some(row))),
+        None => get(state, user).await,
+    }
+}
+
+/// The daily re-check of every verified domain. A domain whose record broke becomes failed
+/// (Steward then sends as the instance From) and the organisation's administrators (Configure
+/// Data Connectors) are told once: a failed domain is not re-checked until someone selects
+/// Verify and it is verified again. A lookup that fails temporarily changes nothing. Answers
+/// how many domains broke.
+pub async fn recheck_verified(state: &AppState) -> Result<u32, AppError> {
+    let rows = email_domains::Entity::find()
+        .filter(email_domains::Column::Status.eq(DomainStatus::Verified.key()))
+        .all(&state.db)
+        .await?;
+    let mut broke = 0;
+    for row in rows {
+        let (checks, status) = check_row(state, &row).await?;
+        if store_check(state, &row, &checks, status).await?.is_none()
+            || status != DomainStatus::Failed
+        {
+            continue;
+        }
+        broke += 1;
+        notify_broken(state, &row, &checks).await?;
+    }
+    Ok(broke)
+}
+
+async fn notify_broken(
+    state: &AppState,
+    row: &email_domains::Model,
+    checks: &[RecordCheck],
+) -> Result<(), AppError> {
+    let org = crate::db::entities::organisations::Entity::find_by_id(row.org_id)
+        .one(&state.db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let mut lines = vec![format!(
+        "Steward's daily check found that a DNS record of {} no longer matches, so Steward now sends your organisation's mail from its own address {} instead of {}.",
+        row.domain, state.settings.mail.from, row.from_address
+    )];
+    lines.extend(
+        checks
+            .iter()
+            .filter(|c| c.kind.required() && !c.outcome.is_good())
+            .map(|c| {
+                format!(
+                    "{}: {}. {}",
+                    c.kind.label(),
+                    c.outcome.label(),
+                    c.explanation
+                )
+            }),
+    );
+    lines.push(format!(
+        "Open Email Configuration ({}/settings/it/email) to see what was found, fix the record and select Verify.",
+        state.settings.base_url()
+    ));
+    let recipients = crate::roles::ssr::repo::active_users_with(
+        &state.db,
+        row.org_id,
+        crate::roles::permission::Permission::ConfigureDataConnectors,
+    )
+    .await?;
+    for user in recipients {
+        let mail = crate::mail::ssr::compose::notice(
+            &user.email,
+            &org,
+            &format!("The DNS records of {} need attention", row.domain),
+            &lines,
+        );
+        crate::mail::ssr::queue::enqueue(state, row.org_id, mail).await?;
+    }
+    Ok(())
 }
 
 /// Sends a test email to the signed-in user; answers a sentence for the page.
