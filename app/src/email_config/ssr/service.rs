@@ -207,8 +207,12 @@ async fn check_row(
     state: &AppState,
     row: &email_domains::Model,
 ) -> Result<(Vec<RecordCheck>, DomainStatus), AppError> {
-    let auth = verify::resolver(state.settings.dns_resolver)
-        .map_err(|e| AppError::internal("dns resolver", e))?;
+    let auth = verify::resolver(state.settings.dns_resolver).map_err(|error| {
+        tracing::warn!(%error, "no DNS resolver for Email Configuration");
+        AppError::invalid(
+            "Steward cannot use the system's DNS resolvers here, so it cannot look the records up. Ask whoever runs Steward to set dns_resolver in its configuration.",
+        )
+    })?;
     let checks = verify::check_all(
         &auth,
         &state.settings.mail,
