@@ -520,6 +520,11 @@ async fn test_verify_finds_every_record_then_notices_a_record_that_breaks() {
         let (outcome, explanation, _) = outcome(&checked, kind);
         assert_eq!(outcome, CheckOutcome::Ok, "{kind:?}: {explanation}");
     }
+    let (_, dkim_says, _) = outcome(&checked, RecordKind::Dkim);
+    assert!(
+        dkim_says.contains("a test signature verifies"),
+        "{dkim_says}"
+    );
     let (dmarc, explanation, _) = outcome(&checked, RecordKind::Dmarc);
     assert_eq!(dmarc, CheckOutcome::Missing, "{explanation}");
     assert_eq!(status(&checked), DomainStatus::Verified);
@@ -560,7 +565,7 @@ async fn test_verify_names_each_common_mistake() {
     let app = app_with(port, None).await;
     // One organisation per mistake, all answered by one DNS server.
     let cases = [
-        "doubled", "quoted", "pieces", "twospf", "missing", "wrongmx",
+        "doubled", "quoted", "pieces", "twospf", "missing", "wrongmx", "keytype",
     ];
     let mut browsers = Vec::new();
     let mut served = Vec::new();
@@ -607,6 +612,8 @@ async fn test_verify_names_each_common_mistake() {
             "wrongmx" => {
                 records[1] = Rr::Mx(format!("bounces.{case}.test"), "mx.other.test".into())
             }
+            // Steward's key under a tag receivers cannot use with it.
+            "keytype" => records[0] = txt(&dkim_name, &dkim_value.replace("k=rsa", "k=ed25519")),
             _ => unreachable!(),
         }
         served.extend(records);
@@ -654,6 +661,13 @@ async fn test_verify_names_each_common_mistake() {
             "wrongmx" => {
                 assert_eq!(mx, CheckOutcome::WrongValue, "{mx_says}");
                 assert!(mx_says.contains(INBOUND), "{mx_says}");
+            }
+            "keytype" => {
+                assert_eq!(dkim, CheckOutcome::WrongValue, "{dkim_says}");
+                assert!(
+                    dkim_says.contains("test signature does not verify"),
+                    "{dkim_says}"
+                );
             }
             _ => unreachable!(),
         }

@@ -213,12 +213,16 @@ async fn check_row(
             "Steward cannot use the system's DNS resolvers here, so it cannot look the records up. Ask whoever runs Steward to set dns_resolver in its configuration.",
         )
     })?;
+    let private_key = dkim::open(&state.secrets, &row.sealed_private_key)
+        .map_err(|error| tracing::warn!(%error, "DKIM key unavailable for the self-test"))
+        .ok();
     let checks = verify::check_all(
         &auth,
         &state.settings.mail,
         &row.domain,
         &row.dkim_selector,
         &row.public_key,
+        private_key.as_ref(),
         &records::dmarc_value(&row.from_address),
     )
     .await;

@@ -10,7 +10,8 @@ use mail_auth::hickory_resolver::net::{DnsError, NetError};
 use mail_auth::hickory_resolver::proto::op::ResponseCode;
 use mail_auth::hickory_resolver::proto::rr::{Name, RData, RecordType};
 use mail_auth::hickory_resolver::system_conf::read_system_conf;
-use mail_auth::MessageAuthenticator;
+use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator};
+use secrecy::SecretSlice;
 
 use super::records::{bounce_domain, dkim_name, dkim_value, spf_value, zone_of};
 use crate::config::MailSettings;
@@ -262,11 +263,61 @@ fn classify_dkim(joined: &str, key: &str) -> CheckOutcome {
     }
 }
 
+/// The record carries Steward's key: does a signature made with the private key verify
+/// against it, as a receiver would check (mail-auth's verifier, through the same resolver)?
+/// This catches a record whose other tags (`k=`, `h=`, `t=s`) make receivers refuse it.
+async fn self_test(
+    auth: &MessageAuthenticator,
+    domain: &str,
+    selector: &str,
+    private_key: &SecretSlice<u8>,
+    fqdn: &str,
+) -> (CheckOutcome, String) {
+    let matches = || {
+        (
+            CheckOutcome::Ok,
+            format!("The key at {fqdn} matches Steward's."),
+        )
+    };
+    let probe = format!(
+        "From: steward-check@{domain}\r\nTo: steward-check@{domain}\r\nSubject: DKIM check\r\n\r\nThis message checks the published DKIM key.\r\n"
+    );
+    let signed = match super::dkim::sign(probe.as_bytes(), domain, selector, private_key) {
+        Ok(signed) => signed,
+        Err(error) => {
+            tracing::warn!(%error, "DKIM self-test could not sign");
+            return matches();
+        }
+    };
+    let Some(message) = AuthenticatedMessage::parse(&signed) else {
+        return matches();
+    };
+    let results = auth.verify_dkim(&message).await;
+    match results.first().map(|r| r.result()) {
+        Some(DkimResult::Pass) => (
+            CheckOutcome::Ok,
+            format!("The key at {fqdn} matches Steward's, and a test signature verifies against it."),
+        ),
+        Some(DkimResult::TempError(_)) => (
+            CheckOutcome::TemporaryFailure,
+            format!("The key at {fqdn} matches, but the DNS server did not answer while a test signature was checked: try Verify again in a few minutes."),
+        ),
+        other => (
+            CheckOutcome::WrongValue,
+            format!(
+                "The key at {fqdn} matches Steward's, but a test signature does not verify against the record ({}). Check its other tags: publish exactly the expected value (k=rsa, no h= or t= tags).",
+                other.map_or_else(|| "no result".to_owned(), |r| format!("{r:?}"))
+            ),
+        ),
+    }
+}
+
 async fn check_dkim(
     auth: &MessageAuthenticator,
     domain: &str,
     selector: &str,
     key: &str,
+    private_key: Option<&SecretSlice<u8>>,
 ) -> RecordCheck {
     let kind = RecordKind::Dkim;
     let fqdn = dkim_name(selector, domain);
@@ -290,10 +341,13 @@ async fn check_dkim(
     let count = records.len();
     let (outcome, explanation) = if outcomes.contains(&CheckOutcome::Ok) {
         if count == 1 {
-            (
-                CheckOutcome::Ok,
-                format!("The key at {fqdn} matches Steward's."),
-            )
+            match private_key {
+                Some(key) => self_test(auth, domain, selector, key, &fqdn).await,
+                None => (
+                    CheckOutcome::Ok,
+                    format!("The key at {fqdn} matches Steward's."),
+                ),
+            }
         } else {
             (
                 CheckOutcome::WrongValue,
@@ -461,17 +515,18 @@ async fn check_dmarc(auth: &MessageAuthenticator, domain: &str, suggested: &str)
     )
 }
 
-/// Looks up every record.
+/// Looks up every record; with the private key, DKIM also gets a test signature checked.
 pub async fn check_all(
     auth: &MessageAuthenticator,
     mail: &MailSettings,
     domain: &str,
     selector: &str,
     public_key: &str,
+    private_key: Option<&SecretSlice<u8>>,
     dmarc_suggestion: &str,
 ) -> Vec<RecordCheck> {
     let (dkim, mx, spf, dmarc) = tokio::join!(
-        check_dkim(auth, domain, selector, public_key),
+        check_dkim(auth, domain, selector, public_key, private_key),
         check_mx(auth, mail, domain),
         check_spf(auth, mail, domain),
         check_dmarc(auth, domain, dmarc_suggestion),
