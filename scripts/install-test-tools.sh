@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, skipping whatever is there: Chromium (Debian's; Playwright
-# cannot download browsers here), PostgreSQL 15, aiosmtpd, Schemathesis and the end-to-end
-# node packages.
+# cannot download browsers here), PostgreSQL 15, dnsmasq (a DNS server the email tests start
+# on a loopback port), dkimpy (an independent DKIM verifier for Steward's signatures),
+# aiosmtpd, Schemathesis and the end-to-end node packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -9,6 +10,9 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# dnsmasq-base is the binary alone (the `dnsmasq` package would add a system service).
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
+/usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || missing+=(python3-dkim)
 if [ ${#missing[@]} -gt 0 ]; then
   say "Installing ${missing[*]}"
   apt-get update -qq

@@ -46,6 +46,9 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("mail_password", "", true, "SMTP password; required when `mail_username` is set."),
     ("mail_delivery_seconds", "5", false, "How often queued mail is sent (and failed mail retried when due)."),
     ("mail_from", "Steward <steward@localhost>", false, "From address of Steward's mail."),
+    ("mail_inbound_host", "", false, "Host the MX of an organisation's bounce subdomain points to (Email Configuration). Empty: the host of `public_url`."),
+    ("mail_relay_spf", "", false, "SPF mechanisms that authorise the relay Steward sends through, for the bounce subdomain's SPF record (e.g. `include:_spf.relay.example` or `ip4:203.0.113.7`). Empty: `a:<mail_relay>`, or `a:<inbound host>` without a relay."),
+    ("dns_resolver", "", false, "DNS server Email Configuration's Verify asks, as `ip` or `ip:port`. Empty: the system's resolvers (/etc/resolv.conf)."),
     ("salesforce_client_id", "", false, "Consumer key of a Connected App shared by every organisation (an organisation's own, under Manage Credentials, wins)."),
     ("salesforce_client_secret", "", true, "Consumer secret of that Connected App."),
     ("salesforce_login_url", "https://login.salesforce.com", false, "Login host for the provider choice \"Salesforce\" (production)."),
@@ -67,6 +70,10 @@ pub struct MailSettings {
     pub username: Option<String>,
     pub password: Option<SecretString>,
     pub from: String,
+    /// Where the bounce subdomain's MX points (`mail_inbound_host`; default: public_url's host).
+    pub inbound_host: String,
+    /// SPF mechanisms for the bounce subdomain (`mail_relay_spf`, with its default applied).
+    pub relay_spf: String,
 }
 
 pub struct SalesforceSettings {
@@ -122,6 +129,8 @@ pub struct Settings {
     pub storage_wait_seconds: u64,
     pub mail: MailSettings,
     pub mail_delivery_seconds: u64,
+    /// The DNS server Verify asks (`dns_resolver`); None: the system's.
+    pub dns_resolver: Option<SocketAddr>,
     /// `[salesforce]`: a Connected App shared by every organisation, and the login hosts.
     pub salesforce: SalesforceSettings,
     /// Raw secret-key material, resolved into a `SecretBox` by `secret_box()`.
@@ -245,6 +254,11 @@ impl Settings {
                 data_dir.join("steward.db").display()
             )
         });
+        let inbound_host = non_empty("mail_inbound_host")
+            .or_else(|| public_url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".to_owned())
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
         let security = match get("mail_security").as_str() {
             "none" => MailSecurity::None,
             "starttls" => MailSecurity::StartTls,
@@ -267,6 +281,25 @@ impl Settings {
             username: non_empty("mail_username"),
             password: non_empty("mail_password").map(SecretString::from),
             from: get("mail_from"),
+            inbound_host: inbound_host.clone(),
+            relay_spf: non_empty("mail_relay_spf").unwrap_or_else(|| {
+                format!(
+                    "a:{}",
+                    non_empty("mail_relay").unwrap_or_else(|| inbound_host.clone())
+                )
+            }),
+        };
+        let dns_resolver = match non_empty("dns_resolver") {
+            None => None,
+            Some(text) => Some(
+                text.parse::<SocketAddr>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+                    .map_err(|_| {
+                        ConfigError(format!(
+                            "`dns_resolver` must be an IP address, optionally with a port (127.0.0.1:5353), not `{text}`"
+                        ))
+                    })?,
+            ),
         };
         if mail.username.is_some() && mail.password.is_none() {
             return Err(ConfigError(
@@ -323,6 +356,7 @@ impl Settings {
             storage_wait_seconds: number("storage_wait_seconds")? as u64,
             mail,
             mail_delivery_seconds: number("mail_delivery_seconds")? as u64,
+            dns_resolver,
             salesforce: SalesforceSettings {
                 client_id: non_empty("salesforce_client_id"),
                 client_secret: non_empty("salesforce_client_secret").map(SecretString::from),

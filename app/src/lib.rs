@@ -25,6 +25,7 @@ pub mod audit;
 pub mod auth;
 pub mod connections;
 pub mod csv_out;
+pub mod email_config;
 pub mod error;
 pub mod limits;
 pub mod mail;
@@ -78,6 +79,7 @@ use crate::auth::{
     provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage,
 };
 use crate::connections::{CredentialsPage, OAuthPage};
+use crate::email_config::EmailConfigPage;
 use crate::mail::OutboxPage;
 use crate::management::ManagementCenterPage;
 use crate::orgs::SetupPage;
@@ -159,6 +161,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/it/oauth") view=OAuthPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/credentials") view=CredentialsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api-upload") view=ApiUploadPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/email") view=EmailConfigPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api-status") view=ApiStatusPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api") view=ApiPage ssr=SsrMode::Async />
                 </ParentRoute>

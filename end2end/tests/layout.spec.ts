@@ -135,6 +135,8 @@ test("the Settings menu lists every page the user may open and closes with Escap
     "Source Overview",
     "Manage OAuth",
     "Manage Credentials",
+    "API Upload",
+    "Email Configuration",
     "API Status",
     "API",
   ]);

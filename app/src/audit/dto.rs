@@ -38,10 +38,11 @@ pub enum AuditAction {
     OAuthConnected,
     OAuthDisconnected,
     UploadUndone,
+    EmailDomainSet,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::UserInvited,
@@ -72,6 +73,7 @@ impl AuditAction {
         AuditAction::OAuthConnected,
         AuditAction::OAuthDisconnected,
         AuditAction::UploadUndone,
+        AuditAction::EmailDomainSet,
     ];
 
     pub fn key(self) -> &'static str {
@@ -106,6 +108,7 @@ impl AuditAction {
             AuditAction::OAuthConnected => "oauth_connected",
             AuditAction::OAuthDisconnected => "oauth_disconnected",
             AuditAction::UploadUndone => "upload_undone",
+            AuditAction::EmailDomainSet => "email_domain_set",
         }
     }
 
@@ -141,6 +144,7 @@ impl AuditAction {
             AuditAction::OAuthConnected => "Connected OAuth provider",
             AuditAction::OAuthDisconnected => "Disconnected OAuth provider",
             AuditAction::UploadUndone => "Undid an API upload",
+            AuditAction::EmailDomainSet => "Set the sending domain",
         }
     }
 

@@ -11,6 +11,7 @@ pub mod csm_assignments;
 pub mod custom_metrics;
 pub mod dimension_definitions;
 pub mod dimension_values;
+pub mod email_domains;
 pub mod interactions;
 pub mod job_leases;
 pub mod nps_history;

@@ -19,7 +19,21 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
     let mail_state = state.clone();
     let audit_state = state.clone();
     let resets_state = state.clone();
+    let email_state = state.clone();
     vec![
+        Job::new(
+            "recheck_email_domains",
+            Duration::from_secs(24 * 3600),
+            move || {
+                let state = email_state.clone();
+                async move {
+                    let broke = crate::email_config::ssr::service::recheck_verified(&state)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!("{broke} verified sending domains broke"))
+                }
+            },
+        ),
         crate::usage::ssr::rollup::job(state.db.clone()),
         crate::upload::ssr::background::job(state),
         Job::new(

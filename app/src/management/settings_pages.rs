@@ -43,7 +43,7 @@ impl SettingsPage {
     }
 }
 
-pub const SETTINGS_PAGES: [SettingsPage; 11] = [
+pub const SETTINGS_PAGES: [SettingsPage; 12] = [
     SettingsPage {
         href: "/settings/profile",
         name: "My Profile",
@@ -106,6 +106,13 @@ pub const SETTINGS_PAGES: [SettingsPage; 11] = [
         name: "API Upload",
         description:
             "CSV files into the Account and Event APIs: templates, dry run, per-row results, undo.",
+        group: SettingsGroup::ItAdministration,
+        needs: Some(Permission::ConfigureDataConnectors),
+    },
+    SettingsPage {
+        href: "/settings/it/email",
+        name: "Email Configuration",
+        description: "The domain and From address Steward sends your mail from, its DNS records and DKIM signing.",
         group: SettingsGroup::ItAdministration,
         needs: Some(Permission::ConfigureDataConnectors),
     },

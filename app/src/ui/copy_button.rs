@@ -6,6 +6,10 @@ use leptos::prelude::*;
 pub fn CopyButton(
     /// What to copy.
     text: String,
+    /// What the button copies, for screen readers when a page has several ("Copy the DKIM
+    /// key value"); without it the visible text is the name.
+    #[prop(optional, into)]
+    label: Option<String>,
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {
@@ -18,7 +22,7 @@ pub fn CopyButton(
         copied.set(true);
     };
     view! {
-        <button type="button" class="btn btn-primary" on:click=copy>
+        <button type="button" class="btn btn-primary" aria-label=label on:click=copy>
             {move || if copied.get() { "Copied" } else { "Copy to clipboard" }}
         </button>
     }

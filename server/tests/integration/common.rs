@@ -361,6 +361,26 @@ pub fn base32_decode(text: &str) -> Vec<u8> {
     out
 }
 
+/// A loopback TCP port nobody listens on (for a server a test starts).
+pub fn free_tcp_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Waits until something accepts connections on the loopback port: `tries` times 50 ms.
+pub async fn listening(port: u16, tries: u32) -> bool {
+    for _ in 0..tries {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
 /// A real SMTP server (aiosmtpd) on a free loopback port, writing what it receives into a
 /// Maildir. Stopped when dropped. `make test-tools` installs it into `.tools/venv`.
 pub struct SmtpSink {
@@ -377,10 +397,7 @@ impl SmtpSink {
             python.exists(),
             "aiosmtpd is missing: run `make test-tools` (it installs into .tools/venv)"
         );
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
+        let port = free_tcp_port();
         let maildir =
             std::env::temp_dir().join(format!("steward-mail-{}", app::crypto::short_reference()));
         let mut child = std::process::Command::new(python)
@@ -398,18 +415,12 @@ impl SmtpSink {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start aiosmtpd");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Self {
-                    port,
-                    maildir,
-                    child,
-                };
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if listening(port, 100).await {
+            return Self {
+                port,
+                maildir,
+                child,
+            };
         }
         let _ = child.kill();
         let _ = child.wait();

@@ -18,6 +18,7 @@ mod auth;
 mod body_budget;
 mod cli;
 mod connections;
+mod email_config;
 mod event_api;
 mod hardening;
 mod invite;

@@ -36,7 +36,7 @@ use crate::connections::dto::{
 };
 use crate::connections::ssr::credentials;
 use crate::crypto::token_hash;
-use crate::db::entities::{oauth_connections, oauth_states, users};
+use crate::db::entities::{oauth_connections, oauth_states};
 use crate::error::AppError;
 use crate::roles::permission::Permission;
 use crate::state::AppState;
@@ -912,19 +912,12 @@ async fn notify_reauthorization(
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
-    let roles =
-        crate::roles::ssr::repo::roles_with_permissions(&state.db, connection.org_id).await?;
-    let role_ids: Vec<i32> = roles
-        .into_iter()
-        .filter(|(_, permissions)| permissions.contains(&Permission::ConfigureDataConnectors))
-        .map(|(role, _)| role.id)
-        .collect();
-    let recipients = users::Entity::find()
-        .filter(users::Column::OrgId.eq(connection.org_id))
-        .filter(users::Column::Status.eq("active"))
-        .filter(users::Column::RoleId.is_in(role_ids))
-        .all(&state.db)
-        .await?;
+    let recipients = crate::roles::ssr::repo::active_users_with(
+        &state.db,
+        connection.org_id,
+        Permission::ConfigureDataConnectors,
+    )
+    .await?;
     let page = format!("{}/settings/it/oauth", state.settings.base_url());
     for user in recipients {
         let mail = crate::mail::ssr::compose::notice(

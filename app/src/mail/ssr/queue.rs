@@ -4,8 +4,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use std::collections::HashMap;
+
 use super::compose::{to_message, Bodies, Mail};
+use super::transport::SmtpSender;
 use crate::db::entities::outbound_mail;
+use crate::email_config::ssr::service::{sending_identity, SendingIdentity};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::time::{now_ms, MINUTE_MS};
@@ -91,6 +95,58 @@ pub fn open_bodies(state: &AppState, row: &outbound_mail::Model) -> Result<Bodie
     serde_json::from_slice(&bytes).map_err(|e| AppError::internal("mail body", e))
 }
 
+/// Sends one message: from a verified domain, DKIM-signed with the bounce subdomain as
+/// envelope sender; otherwise (or when signing fails) from the instance From, unsigned.
+async fn send_one(
+    state: &AppState,
+    sender: &SmtpSender,
+    identity: Option<&SendingIdentity>,
+    row: &outbound_mail::Model,
+    bodies: &Bodies,
+) -> Result<(), String> {
+    if let Some(identity) = identity {
+        match signed_message(identity, row, bodies) {
+            Ok((envelope, signed)) => return sender.send_raw(&envelope, &signed).await,
+            Err(error) => {
+                tracing::warn!(org_id = row.org_id, %error, "DKIM signing failed; sending as the instance From");
+            }
+        }
+    }
+    let message = to_message(
+        &state.settings.mail.from,
+        &row.to_address,
+        &row.subject,
+        bodies,
+    )?;
+    sender.send(message).await
+}
+
+fn signed_message(
+    identity: &SendingIdentity,
+    row: &outbound_mail::Model,
+    bodies: &Bodies,
+) -> Result<(lettre::address::Envelope, Vec<u8>), String> {
+    let message = to_message(
+        &identity.from_address,
+        &row.to_address,
+        &row.subject,
+        bodies,
+    )?;
+    let bounce: lettre::Address = identity
+        .bounce_address()
+        .parse()
+        .map_err(|e| format!("bounce address: {e}"))?;
+    let envelope = lettre::address::Envelope::new(Some(bounce), message.envelope().to().to_vec())
+        .map_err(|e| format!("envelope: {e}"))?;
+    let signed = crate::email_config::ssr::dkim::sign(
+        &message.formatted(),
+        &identity.domain,
+        &identity.selector,
+        &identity.private_pkcs8,
+    )?;
+    Ok((envelope, signed))
+}
+
 /// What one delivery round did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Delivery {
@@ -114,17 +170,21 @@ pub async fn deliver_due(state: &AppState) -> Result<Delivery, AppError> {
         .limit(BATCH)
         .all(&state.db)
         .await?;
+    // Each organisation's sending identity, looked up once per round.
+    let mut identities: HashMap<i32, Option<SendingIdentity>> = HashMap::new();
     for row in due {
+        if let std::collections::hash_map::Entry::Vacant(slot) = identities.entry(row.org_id) {
+            let identity = sending_identity(state, row.org_id)
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::warn!(org_id = row.org_id, %error, "sending identity unavailable; sending as the instance From");
+                    None
+                });
+            slot.insert(identity);
+        }
+        let identity = identities.get(&row.org_id).and_then(Option::as_ref);
         let result = match open_bodies(state, &row) {
-            Ok(bodies) => match to_message(
-                &state.settings.mail.from,
-                &row.to_address,
-                &row.subject,
-                &bodies,
-            ) {
-                Ok(message) => sender.send(message).await,
-                Err(e) => Err(e),
-            },
+            Ok(bodies) => send_one(state, sender, identity, &row, &bodies).await,
             Err(e) => Err(e.to_string()),
         };
         let attempts = row.attempts + 1;

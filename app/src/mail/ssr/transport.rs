@@ -41,6 +41,20 @@ impl SmtpSender {
         }))
     }
 
+    /// Sends bytes that are already a complete message (a DKIM-signed one) to the envelope's
+    /// recipients, with the envelope's sender as MAIL FROM.
+    pub async fn send_raw(
+        &self,
+        envelope: &lettre::address::Envelope,
+        message: &[u8],
+    ) -> Result<(), String> {
+        self.transport
+            .send_raw(envelope, message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     pub async fn send(&self, message: lettre::Message) -> Result<(), String> {
         self.transport
             .send(message)

@@ -222,6 +222,27 @@ pub async fn roles_with_permissions(
         .collect())
 }
 
+/// The organisation's active users whose role grants `permission` (who to tell when
+/// something they look after needs attention).
+pub async fn active_users_with(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    permission: Permission,
+) -> Result<Vec<users::Model>, AppError> {
+    let role_ids: Vec<i32> = roles_with_permissions(db, org_id)
+        .await?
+        .into_iter()
+        .filter(|(_, permissions)| permissions.contains(&permission))
+        .map(|(role, _)| role.id)
+        .collect();
+    Ok(users::Entity::find()
+        .filter(users::Column::OrgId.eq(org_id))
+        .filter(users::Column::Status.eq("active"))
+        .filter(users::Column::RoleId.is_in(role_ids))
+        .all(db)
+        .await?)
+}
+
 /// Every role of the organisation with its permissions and how many users hold it: three
 /// queries whatever the number of roles.
 pub async fn list_roles(

@@ -1,0 +1,4 @@
+pub mod dkim;
+pub mod records;
+pub mod service;
+pub mod verify;
