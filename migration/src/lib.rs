@@ -17,6 +17,7 @@ mod m20261130_000020_create_usage_daily_users;
 mod m20261130_000021_create_password_reset_requests;
 mod m20261130_000030_create_connections;
 mod m20261130_000040_create_uploads;
+mod m20261130_000050_create_sync_runs;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_create_password_reset_requests::Migration),
             Box::new(m20261130_000030_create_connections::Migration),
             Box::new(m20261130_000040_create_uploads::Migration),
+            Box::new(m20261130_000050_create_sync_runs::Migration),
         ]
     }
 }
