@@ -21,6 +21,7 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
     let resets_state = state.clone();
     vec![
         crate::usage::ssr::rollup::job(state.db.clone()),
+        crate::salesforce_sync::ssr::schedule::job(state),
         Job::new(
             "prune_audit_log",
             Duration::from_secs(6 * 3600),

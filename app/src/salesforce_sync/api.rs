@@ -1,0 +1,25 @@
+//! Server functions of the connector: Run now, and the runs for Source Overview. Both need
+//! Configure Data Connectors and see only the caller's organisation.
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::salesforce_sync::dto::SyncRunRow;
+
+/// Starts a Salesforce run now (it goes on in the background); answers the run as started.
+/// Refused while another run of the organisation is under way.
+#[server(client = crate::wire::StewardClient)]
+pub async fn run_salesforce_now() -> Result<SyncRunRow, AppError> {
+    use crate::auth::ssr::context::require_permission;
+    use crate::roles::permission::Permission;
+    let (state, user) = require_permission(Permission::ConfigureDataConnectors).await?;
+    crate::salesforce_sync::ssr::service::run_now(&state, user.org_id).await
+}
+
+/// The organisation's latest Salesforce runs, newest first.
+#[server(client = crate::wire::StewardClient)]
+pub async fn list_salesforce_runs() -> Result<Vec<SyncRunRow>, AppError> {
+    use crate::auth::ssr::context::require_permission;
+    use crate::roles::permission::Permission;
+    let (state, user) = require_permission(Permission::ConfigureDataConnectors).await?;
+    crate::salesforce_sync::ssr::service::recent_runs(&state, user.org_id).await
+}

@@ -1,0 +1,34 @@
+//! What the Source Overview shows of connector runs.
+use serde::{Deserialize, Serialize};
+
+/// One per-record note of a run's log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunNote {
+    /// Account | Contact | User
+    pub object: String,
+    /// The Salesforce record's Id.
+    pub id: String,
+    pub note: String,
+}
+
+/// A connector run as the admin reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRunRow {
+    pub id: i32,
+    /// manual | schedule | cli
+    pub trigger: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// running | succeeded | failed
+    pub status: String,
+    pub read: i64,
+    pub written: i64,
+    pub skipped: i64,
+    pub csm_assigned: i64,
+    pub csm_skipped: i64,
+    pub api_calls: i64,
+    pub api_remaining: Option<i64>,
+    /// What went wrong and what to do.
+    pub error: Option<String>,
+    pub notes: Vec<RunNote>,
+}
