@@ -172,23 +172,24 @@ async fn check_field(state: &AppState, org_id: i32, name: &str) -> Result<CsmFie
         ));
     };
     let canonical = found["name"].as_str().unwrap_or(name).to_owned();
-    let kind =
-        match found["type"].as_str().unwrap_or_default() {
-            "email" => CsmFieldKind::Email,
-            "reference"
-                if found["referenceTo"]
-                    .as_array()
-                    .is_some_and(|to| to.iter().any(|t| t == "User")) =>
-            {
-                CsmFieldKind::UserLookup
-            }
-            other => return Err(AppError::field(
+    let kind = match found["type"].as_str().unwrap_or_default() {
+        "email" => CsmFieldKind::Email,
+        "reference"
+            if found["referenceTo"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|t| t == "User")) =>
+        {
+            CsmFieldKind::UserLookup
+        }
+        other => {
+            return Err(AppError::field(
                 "csm_field",
                 format!(
                     "'{canonical}' is a {other} field: choose an Email field, or a Lookup to User."
                 ),
-            )),
-        };
+            ))
+        }
+    };
     Ok(CsmField {
         name: canonical,
         kind,
