@@ -5,5 +5,8 @@
 //! assignment sync; `ssr/schedule.rs` the daily run.
 pub mod api;
 pub mod dto;
+mod salesforce_runs_card;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+pub use salesforce_runs_card::SalesforceRunsCard;

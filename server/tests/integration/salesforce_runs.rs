@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use app::accounts::api::{AssignCsm, UnassignCsm};
+use app::accounts::api::{AssignCsm, GetAccount, UnassignCsm};
+use app::connections::api::ListSources;
 use app::db::entities::{
     account_contacts, accounts, csm_assignments, oauth_connections, sync_runs,
 };
 use app::error::AppError;
-use app::salesforce_sync::api::{ListSalesforceRuns, RunSalesforceNow};
+use app::salesforce_sync::api::{ListSalesforceRuns, RunSalesforceNow, SetSalesforceCsmField};
 use app::salesforce_sync::ssr::reader::Retry;
 use app::salesforce_sync::ssr::run::{self, RunSummary, Trigger};
 use app::salesforce_sync::ssr::{csm, schedule};
@@ -324,14 +325,15 @@ async fn with_csms(s: &Setup, org: i32) -> [i32; 3] {
 async fn test_salesforce_csm_from_an_email_field_assigns_the_user_with_a_seat() {
     let (s, org) = connected(&["--accounts", "6"]).await;
     let users = with_csms(&s, org).await;
-    let field = csm::configure(&s.app.state, org, Some("csm__c"))
+    let mut admin = s.admin.clone();
+    let chosen: Value = s
+        .app
+        .call::<SetSalesforceCsmField>(&mut admin, &[("csm_field", "csm__c")])
         .await
-        .unwrap()
         .unwrap();
-    assert_eq!(
-        (field.name.as_str(), field.kind),
-        ("CSM__c", csm::CsmFieldKind::Email)
-    );
+    assert_eq!(chosen, json!("CSM__c"));
+    let field = csm::setting(&s.app.state.db, org).await.unwrap().unwrap();
+    assert_eq!(field.kind, csm::CsmFieldKind::Email);
     let summary = run_once(&s, org).await;
     assert_eq!(
         (summary.csm_assigned, summary.csm_skipped),
@@ -343,6 +345,25 @@ async fn test_salesforce_csm_from_an_email_field_assigns_the_user_with_a_seat() 
         let pk = account(&s, org, id).await.id;
         assert_eq!(csms(&s, pk).await, salesforce(users[i % 3]));
     }
+    // The account page says the assignment came from Salesforce, and when.
+    let pk = account(&s, org, &sf_accounts(&s, org).await[0]).await.id;
+    let detail: Value = s
+        .app
+        .call::<GetAccount>(&mut admin, &[("account_pk", &pk.to_string())])
+        .await
+        .unwrap();
+    assert!(
+        detail.to_string().contains(r#"{"Salesforce":{"on":"20"#),
+        "{detail}"
+    );
+    // A second run with nothing changed in Salesforce assigns nothing again.
+    let again = run_once(&s, org).await;
+    assert_eq!(
+        (again.csm_assigned, again.csm_skipped),
+        (0, 0),
+        "{}",
+        again.line()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -538,6 +559,12 @@ async fn test_salesforce_csm_assigned_or_removed_by_hand_is_never_overwritten() 
         "Salesforce's csm2 not added: {on_a:?}"
     );
     assert!(csms(&s, b).await.is_empty(), "the removal by hand stands");
+    let detail: Value = s
+        .app
+        .call::<GetAccount>(&mut s.admin, &[("account_pk", &a.to_string())])
+        .await
+        .unwrap();
+    assert!(detail.to_string().contains("Manual"), "{detail}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -622,6 +649,12 @@ async fn test_salesforce_run_now_and_runs_are_per_organisation() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(runs[0]["status"], "succeeded", "{runs}");
+    let sources: Value = s.app.call::<ListSources>(&mut admin, &[]).await.unwrap();
+    let row = &sources[0];
+    assert_eq!(row["name"], "Salesforce");
+    assert_eq!(row["status"], "Connected · last run succeeded", "{row}");
+    assert_eq!(row["records_last_run"], 15, "{row}");
+    assert_eq!(row["next_run"], "Daily at 03:00 (UTC)", "{row}");
     let run_id = runs[0]["id"].as_i64().unwrap() as i32;
 
     // Another organisation sees none of it, and cannot read the run by its id.
