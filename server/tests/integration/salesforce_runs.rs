@@ -83,6 +83,18 @@ async fn notes(s: &Setup, org: i32, run_id: i32) -> Vec<run::Note> {
     run::notes(&run::find_run(&s.app.state.db, org, run_id).await.unwrap())
 }
 
+/// The run once it is no longer running (Run now goes on in the background).
+async fn finished(s: &Setup, org: i32, run_id: i32) -> sync_runs::Model {
+    for _ in 0..200 {
+        let run = run::find_run(&s.app.state.db, org, run_id).await.unwrap();
+        if run.status != "running" {
+            return run;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("run {run_id} still running");
+}
+
 fn salesforce(user: i32) -> HashMap<i32, String> {
     HashMap::from([(user, "salesforce".to_owned())])
 }
@@ -239,8 +251,29 @@ async fn test_salesforce_a_run_left_running_by_a_stopped_server_is_closed_and_co
     )
     .await
     .unwrap();
+    // And one from 91 days ago: the run log is kept 90 days.
+    let ancient = sync_runs::ActiveModel {
+        org_id: sea_orm::Set(org),
+        source: sea_orm::Set("salesforce".into()),
+        trigger: sea_orm::Set("schedule".into()),
+        started_at: sea_orm::Set(app::time::now_ms() - 91 * app::time::DAY_MS),
+        status: sea_orm::Set("succeeded".into()),
+        records_read: sea_orm::Set(0),
+        records_written: sea_orm::Set(0),
+        records_skipped: sea_orm::Set(0),
+        csm_assigned: sea_orm::Set(0),
+        csm_skipped: sea_orm::Set(0),
+        api_calls: sea_orm::Set(0),
+        log: sea_orm::Set("[]".into()),
+        ..Default::default()
+    };
+    let ancient = sea_orm::ActiveModelTrait::insert(ancient, &s.app.state.db)
+        .await
+        .unwrap()
+        .id;
     let next = run_once(&s, org).await;
     assert!(next.succeeded, "{}", next.line());
+    assert!(run::find_run(&s.app.state.db, org, ancient).await.is_err());
     let old = run::find_run(&s.app.state.db, org, stale).await.unwrap();
     assert_eq!(old.status, "failed");
     assert!(old.error.unwrap().contains("interrupted"));
@@ -636,18 +669,12 @@ async fn test_salesforce_run_now_and_runs_are_per_organisation() {
         .unwrap();
     assert_eq!(started["trigger"], "manual");
     // It runs in the background: wait for it.
-    let mut runs: Value = Value::Null;
-    for _ in 0..100 {
-        runs = s
-            .app
-            .call::<ListSalesforceRuns>(&mut admin, &[])
-            .await
-            .unwrap();
-        if runs[0]["status"] != "running" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    finished(&s, org, started["id"].as_i64().unwrap() as i32).await;
+    let runs: Value = s
+        .app
+        .call::<ListSalesforceRuns>(&mut admin, &[])
+        .await
+        .unwrap();
     assert_eq!(runs[0]["status"], "succeeded", "{runs}");
     let sources: Value = s.app.call::<ListSources>(&mut admin, &[]).await.unwrap();
     let row = &sources[0];
@@ -680,20 +707,7 @@ async fn test_salesforce_run_now_and_runs_are_per_organisation() {
         .await
         .unwrap();
     let their_run = theirs["id"].as_i64().unwrap() as i32;
-    for _ in 0..100 {
-        if run::find_run(&s.app.state.db, other_org, their_run)
-            .await
-            .unwrap()
-            .status
-            != "running"
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let theirs = run::find_run(&s.app.state.db, other_org, their_run)
-        .await
-        .unwrap();
+    let theirs = finished(&s, other_org, their_run).await;
     assert!(theirs
         .error
         .unwrap()

@@ -399,38 +399,7 @@ pub(crate) async fn apply(
             .to_owned();
         txn.execute(&delete).await?;
     }
-    for part in add.chunks(1000) {
-        let mut insert = Query::insert();
-        insert
-            .into_table(csm_assignments::Entity)
-            .columns([
-                csm_assignments::Column::OrgId,
-                csm_assignments::Column::AccountPk,
-                csm_assignments::Column::UserId,
-                csm_assignments::Column::Source,
-                csm_assignments::Column::IsAssigned,
-                csm_assignments::Column::ChangedAt,
-            ])
-            .on_conflict(
-                OnConflict::columns([
-                    csm_assignments::Column::AccountPk,
-                    csm_assignments::Column::UserId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            );
-        for (pk, user) in part {
-            insert.values_panic([
-                Expr::val(org_id),
-                Expr::val(*pk),
-                Expr::val(*user),
-                Expr::val(SOURCE_SALESFORCE),
-                Expr::val(true),
-                Expr::val(now),
-            ]);
-        }
-        txn.execute(&insert).await?;
-    }
+    account_repo::insert_csm_assignments(&txn, org_id, &add, SOURCE_SALESFORCE, now).await?;
     txn.commit().await?;
     let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
     t.csm_assigned += assigned;

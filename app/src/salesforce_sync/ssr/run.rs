@@ -36,6 +36,9 @@ const MAX_NOTES: usize = 1000;
 /// lease runs out after it.
 const LEASE_MS: i64 = 10 * 60 * 1000;
 
+/// Runs (and their logs) are kept this long.
+const RUNS_KEPT_MS: i64 = 90 * crate::time::DAY_MS;
+
 /// How far before the checkpoint an incremental read starts (records committed late with
 /// an older SystemModstamp, shared/salesforce-reference.md §5.1).
 pub const LOOKBACK_MS: i64 = 10 * 60 * 1000;
@@ -236,6 +239,13 @@ async fn record_start(state: &AppState, org_id: i32, trigger: Trigger) -> Result
         .filter(sync_runs::Column::OrgId.eq(org_id))
         .filter(sync_runs::Column::Source.eq(SOURCE))
         .filter(sync_runs::Column::Status.eq("running"))
+        .exec(&txn)
+        .await?;
+    // The run log is kept 90 days.
+    sync_runs::Entity::delete_many()
+        .filter(sync_runs::Column::OrgId.eq(org_id))
+        .filter(sync_runs::Column::Source.eq(SOURCE))
+        .filter(sync_runs::Column::StartedAt.lt(now - RUNS_KEPT_MS))
         .exec(&txn)
         .await?;
     let row = sync_runs::ActiveModel {
