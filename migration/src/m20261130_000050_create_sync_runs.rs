@@ -8,6 +8,9 @@ use crate::m20261122_000001_create_organisations_and_roles::Organisations;
 /// (the Account field holding the CSM, the daily time, and the day the schedule last fired,
 /// which is how several instances agree to fire it once).
 ///
+/// An index on `accounts (org_id, crm_account_id)`: the connector links Salesforce Accounts
+/// to Steward's by it.
+///
 /// CSM provenance needs no new table: `csm_assignments` already records `source`
 /// (`api`, `manual`, and now `salesforce`), `changed_by` and `changed_at`.
 #[derive(DeriveMigrationName)]
@@ -135,10 +138,29 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The connector links Salesforce Accounts to Steward's by crm_account_id.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_accounts_org_crm_account_id")
+                    .table(Accounts::Table)
+                    .col(Accounts::OrgId)
+                    .col(Accounts::CrmAccountId)
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_accounts_org_crm_account_id")
+                    .table(Accounts::Table)
+                    .to_owned(),
+            )
+            .await?;
         for table in [
             SyncSettings::Table.into_iden(),
             SyncCheckpoints::Table.into_iden(),
@@ -198,4 +220,11 @@ enum SyncSettings {
     TimeZone,
     LastScheduledDay,
     UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Accounts {
+    Table,
+    OrgId,
+    CrmAccountId,
 }

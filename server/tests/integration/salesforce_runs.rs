@@ -158,6 +158,12 @@ async fn test_salesforce_first_run_of_2500_accounts_then_an_incremental_run_of_c
     assert_eq!(account(&s, org, &ids[20]).await.name, "Renamed B");
     assert!(account(&s, org, &ids[30]).await.is_deleted);
     assert_eq!(accounts_of(&s, org).await.len(), 2500, "nothing duplicated");
+    let contacts = account_contacts::Entity::find()
+        .filter(account_contacts::Column::OrgId.eq(org))
+        .count(&s.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(contacts, 4998, "the deleted account's two contacts go");
     let runs = run::list_runs(&s.app.state.db, org, "salesforce", 10)
         .await
         .unwrap();
@@ -477,6 +483,34 @@ async fn test_salesforce_csm_username_unknown_email_or_no_seat_changes_nothing_a
         assert!(csms(&s, account(&s, org, id).await.id).await.is_empty());
     }
     // Accounts 4 and 5 name csm2 (no seat) and csm3 (unknown): nothing assigned anywhere.
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_salesforce_accounts_already_linked_by_crm_account_id_are_updated_not_duplicated() {
+    let (s, org) = connected(&["--accounts", "4"]).await;
+    let ids = sf_accounts_from_standin(&s).await;
+    // The Account API already holds the first Salesforce Account under its own id.
+    let failures = app::account_api::upsert::upsert(
+        &s.app.state.db,
+        org,
+        app::account_api::upsert::Resource::Accounts,
+        vec![json!({"account_id": "ACME-1", "name": "Acme (billing)", "join_date": 1_700_000_000_000i64, "crm_account_id": ids[0]})],
+    )
+    .await
+    .unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+    let summary = run_once(&s, org).await;
+    assert!(summary.succeeded, "{}", summary.line());
+    assert_eq!(accounts_of(&s, org).await.len(), 4);
+    let linked = account(&s, org, "ACME-1").await;
+    assert_eq!(linked.name, "Stand-in Account 1");
+    assert_eq!(linked.crm_account_id.as_deref(), Some(ids[0].as_str()));
+    let contacts = account_contacts::Entity::find()
+        .filter(account_contacts::Column::AccountId.eq("ACME-1"))
+        .count(&s.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(contacts, 2, "its Contacts join it");
 }
 
 /// The stand-in's Account ids, in order (before any run wrote them to Steward).

@@ -302,13 +302,14 @@ fn resolve(
     })
 }
 
-/// Applies the Salesforce CSM values of a page of accounts (`(Salesforce Id, value)`).
+/// Applies the Salesforce CSM values of a page of accounts: `(Salesforce Id, Steward
+/// account_id, value)`.
 pub(crate) async fn apply(
     state: &AppState,
     org_id: i32,
     field: &CsmField,
     users: &SalesforceUsers,
-    wanted: &[(String, Option<Value>)],
+    wanted: &[(String, String, Option<Value>)],
     tally: &Shared,
 ) -> Result<(), AppError> {
     if wanted.is_empty() {
@@ -327,7 +328,7 @@ pub(crate) async fn apply(
         seats: account_repo::csm_users(db, org_id).await?,
         everyone,
     };
-    let ids: Vec<String> = wanted.iter().map(|(id, _)| id.clone()).collect();
+    let ids: Vec<String> = wanted.iter().map(|(_, id, _)| id.clone()).collect();
     let now = now_ms();
     let txn = crate::db::begin_write(db).await?;
     let pks = account_repo::account_pks(&txn, org_id, &ids).await?;
@@ -345,8 +346,8 @@ pub(crate) async fn apply(
     let (mut assigned, mut skipped, mut notes) = (0i64, 0i64, Vec::new());
     let mut clear: HashSet<i32> = HashSet::new();
     let mut add: Vec<(i32, i32)> = Vec::new();
-    for (id, value) in wanted {
-        let Some(pk) = pks.get(id).copied() else {
+    for (id, account_id, value) in wanted {
+        let Some(pk) = pks.get(account_id).copied() else {
             continue;
         };
         let current = rows.get(&pk).map(Vec::as_slice).unwrap_or_default();

@@ -5,6 +5,7 @@
 //! is continued by the next one without losing or repeating records. One run at a time per
 //! organisation and source (a `job_leases` row), recorded in `sync_runs` with what the
 //! admin must do when it fails.
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +21,7 @@ use super::incremental::{read_object, Checkpoint, ObjectRead, Progress};
 use super::reader::{ReadError, Retry};
 use crate::account_api::repo as account_repo;
 use crate::account_api::upsert::{upsert, Resource};
-use crate::db::entities::{sync_checkpoints, sync_runs};
+use crate::db::entities::{accounts, sync_checkpoints, sync_runs};
 use crate::error::AppError;
 use crate::jobs::lease;
 use crate::state::AppState;
@@ -633,10 +634,40 @@ fn text(record: &Value, field: &str) -> Option<String> {
 }
 
 /// A Salesforce Account as the Account API's JSON.
-fn account_json(record: &Value) -> Value {
+/// Steward's `account_id` of each Salesforce Account: the account already linked to it by
+/// `crm_account_id` (by the Account API or an upload), else the Salesforce Id itself.
+async fn linked_accounts(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    sf_ids: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    let mut linked = HashMap::new();
+    for part in sf_ids.chunks(1000) {
+        let rows: Vec<(String, Option<String>)> = accounts::Entity::find()
+            .select_only()
+            .column(accounts::Column::AccountId)
+            .column(accounts::Column::CrmAccountId)
+            .filter(accounts::Column::OrgId.eq(org_id))
+            .filter(accounts::Column::CrmAccountId.is_in(part.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (account_id, crm) in rows {
+            let Some(crm) = crm else { continue };
+            // Several accounts naming the same Salesforce Account: the one keyed by its Id.
+            if account_id == crm || !linked.contains_key(&crm) {
+                linked.insert(crm, account_id);
+            }
+        }
+    }
+    Ok(linked)
+}
+
+/// A Salesforce Account as the Account API's JSON, for the Steward account `account_id`.
+fn account_json(record: &Value, account_id: &str) -> Value {
     let id = text(record, "Id").unwrap_or_default();
     let mut out = json!({
-        "account_id": id,
+        "account_id": account_id,
         "crm_account_id": id,
         "source": SOURCE,
         "is_deleted": record["IsDeleted"].as_bool().unwrap_or(false),
@@ -671,15 +702,24 @@ async fn apply_accounts(
     users: &csm::SalesforceUsers,
 ) -> Result<(), ReadError> {
     let count = records.len() as i64;
-    let wanted: Vec<(String, Option<Value>)> = match csm_field {
+    let sf_ids: Vec<String> = records.iter().filter_map(|r| text(r, "Id")).collect();
+    let linked = linked_accounts(&state.db, org_id, &sf_ids).await?;
+    let steward_id = |record: &Value| {
+        let id = text(record, "Id").unwrap_or_default();
+        linked.get(&id).cloned().unwrap_or(id)
+    };
+    let wanted: Vec<(String, String, Option<Value>)> = match csm_field {
         Some(field) => records
             .iter()
             .filter(|r| !r["IsDeleted"].as_bool().unwrap_or(false))
-            .filter_map(|r| Some((text(r, "Id")?, r.get(&field.name).cloned())))
+            .filter_map(|r| Some((text(r, "Id")?, steward_id(r), r.get(&field.name).cloned())))
             .collect(),
         None => vec![],
     };
-    let json: Vec<Value> = records.iter().map(account_json).collect();
+    let json: Vec<Value> = records
+        .iter()
+        .map(|r| account_json(r, &steward_id(r)))
+        .collect();
     let failures = upsert(&state.db, org_id, Resource::Accounts, json).await?;
     {
         let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
@@ -704,12 +744,18 @@ async fn apply_contacts(
     tally: &Shared,
 ) -> Result<(), ReadError> {
     let count = records.len() as i64;
+    let parents: Vec<String> = records
+        .iter()
+        .filter_map(|r| text(r, "AccountId"))
+        .collect();
+    let linked = linked_accounts(&state.db, org_id, &parents).await?;
     let mut live = Vec::new();
     let mut deleted = Vec::new();
     let mut skipped_notes = Vec::new();
     for record in &records {
         let id = text(record, "Id").unwrap_or_default();
-        let Some(account) = text(record, "AccountId") else {
+        let Some(account) = text(record, "AccountId").map(|a| linked.get(&a).cloned().unwrap_or(a))
+        else {
             skipped_notes.push((id, "The Contact has no Account in Salesforce; Steward keeps contacts of accounts only.".to_owned()));
             continue;
         };
