@@ -54,6 +54,8 @@ impl MigrationTrait for Migration {
                     .col(text_null(SyncRuns::Error))
                     // JSON: [{"object", "id", "note"}, …], per-record notes (capped).
                     .col(text(SyncRuns::Log))
+                    // JSON: [{"object", "read", "written", "skipped"}, …].
+                    .col(text(SyncRuns::ObjectCounts))
                     .foreign_key(&mut org_fk(SyncRuns::Table, SyncRuns::OrgId))
                     .to_owned(),
             )
@@ -193,6 +195,7 @@ enum SyncRuns {
     ApiRemaining,
     Error,
     Log,
+    ObjectCounts,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

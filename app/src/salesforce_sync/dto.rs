@@ -31,4 +31,6 @@ pub struct SyncRunRow {
     /// What went wrong and what to do.
     pub error: Option<String>,
     pub notes: Vec<RunNote>,
+    /// Per object: (object, read, written, skipped).
+    pub per_object: Vec<(String, i64, i64, i64)>,
 }

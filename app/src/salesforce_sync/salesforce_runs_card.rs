@@ -71,9 +71,16 @@ fn RunsTable(
                             "schedule" => "Schedule",
                             _ => "Command line",
                         };
-                        let details = (run.error.is_some() || !run.notes.is_empty()).then(|| view! {
+                        let per_object = run
+                            .per_object
+                            .iter()
+                            .map(|(object, read, written, skipped)| format!("{object}: {read} read, {written} written, {skipped} skipped"))
+                            .collect::<Vec<_>>()
+                            .join(" · ");
+                        let details = (run.error.is_some() || !run.notes.is_empty() || !per_object.is_empty()).then(|| view! {
                             <tr>
                                 <td colspan="8">
+                                    {(!per_object.is_empty()).then(|| view! { <p class="muted">{per_object}</p> })}
                                     {run.error.map(|e| view! { <p class="alert alert-danger" role="alert">{e}</p> })}
                                     {(!run.notes.is_empty()).then(|| view! {
                                         <details>

@@ -109,6 +109,16 @@ async fn test_salesforce_first_run_of_2500_accounts_then_an_incremental_run_of_c
     assert!(first.succeeded, "{}", first.line());
     assert_eq!(first.read, 2500 + 5000, "{}", first.line());
     assert_eq!((first.written, first.skipped), (7500, 0));
+    let counts = run::object_counts(
+        &run::find_run(&s.app.state.db, org, first.run_id)
+            .await
+            .unwrap(),
+    );
+    let per: Vec<(&str, i64)> = counts
+        .iter()
+        .map(|c| (c.object.as_str(), c.written))
+        .collect();
+    assert_eq!(per, vec![("Account", 2500), ("Contact", 5000)]);
     assert!(first.api_calls >= 1 + 7 + 13, "{}", first.line());
     assert!(first.api_remaining.is_some());
     let stamped = connection(&s.app).await.last_success_at;
@@ -271,6 +281,7 @@ async fn test_salesforce_a_run_left_running_by_a_stopped_server_is_closed_and_co
         csm_skipped: sea_orm::Set(0),
         api_calls: sea_orm::Set(0),
         log: sea_orm::Set("[]".into()),
+        object_counts: sea_orm::Set("[]".into()),
         ..Default::default()
     };
     let ancient = sea_orm::ActiveModelTrait::insert(ancient, &s.app.state.db)

@@ -23,6 +23,8 @@ pub struct Model {
     pub api_remaining: Option<i64>,
     pub error: Option<String>,
     pub log: String,
+    /// JSON: `[{"object", "read", "written", "skipped"}]`.
+    pub object_counts: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -136,9 +136,40 @@ pub(crate) struct Tally {
     pub csm_assigned: i64,
     pub csm_skipped: i64,
     pub notes: Vec<Note>,
+    pub objects: Vec<ObjectCounts>,
+}
+
+/// Records read, written and skipped of one object in a run.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct ObjectCounts {
+    pub object: String,
+    pub read: i64,
+    pub written: i64,
+    pub skipped: i64,
 }
 
 impl Tally {
+    /// Counts a page of `object`: `read` records, `written` of them stored.
+    pub(crate) fn count(&mut self, object: &str, read: i64, written: i64) {
+        self.read += read;
+        self.written += written;
+        self.skipped += read - written;
+        let index = match self.objects.iter().position(|o| o.object == object) {
+            Some(i) => i,
+            None => {
+                self.objects.push(ObjectCounts {
+                    object: object.to_owned(),
+                    ..Default::default()
+                });
+                self.objects.len() - 1
+            }
+        };
+        let counts = &mut self.objects[index];
+        counts.read += read;
+        counts.written += written;
+        counts.skipped += read - written;
+    }
+
     pub(crate) fn note(&mut self, object: &str, id: &str, note: impl Into<String>) {
         if self.notes.len() < MAX_NOTES {
             self.notes.push(Note {
@@ -262,6 +293,7 @@ async fn record_start(state: &AppState, org_id: i32, trigger: Trigger) -> Result
         csm_skipped: Set(0),
         api_calls: Set(0),
         log: Set("[]".to_owned()),
+        object_counts: Set("[]".to_owned()),
         ..Default::default()
     }
     .insert(&txn)
@@ -334,7 +366,7 @@ async fn finish(
     usage: &Usage,
     error: Option<String>,
 ) -> Result<sync_runs::Model, AppError> {
-    let (read, written, skipped, assigned, csm_skipped, log) = {
+    let (read, written, skipped, assigned, csm_skipped, log, objects) = {
         let t = tally.lock().unwrap_or_else(|e| e.into_inner());
         (
             t.read,
@@ -343,6 +375,7 @@ async fn finish(
             t.csm_assigned,
             t.csm_skipped,
             serde_json::to_string(&t.notes).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(&t.objects).unwrap_or_else(|_| "[]".into()),
         )
     };
     let txn = crate::db::begin_write(&state.db).await?;
@@ -367,6 +400,7 @@ async fn finish(
     active.api_remaining = Set(usage.remaining);
     active.error = Set(error);
     active.log = Set(log);
+    active.object_counts = Set(objects);
     let row = active.update(&txn).await?;
     txn.commit().await?;
     Ok(row)
@@ -723,9 +757,7 @@ async fn apply_accounts(
     let failures = upsert(&state.db, org_id, Resource::Accounts, json).await?;
     {
         let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
-        t.read += count;
-        t.written += count - failures.len() as i64;
-        t.skipped += failures.len() as i64;
+        t.count("Account", count, count - failures.len() as i64);
         for failure in &failures {
             let id = failure.account_id.clone().unwrap_or_default();
             t.note("Account", &id, failure.message.clone());
@@ -798,9 +830,7 @@ async fn apply_contacts(
     }
     let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
     let skipped = (failures.len() + skipped_notes.len()) as i64;
-    t.read += count;
-    t.written += count - skipped;
-    t.skipped += skipped;
+    t.count("Contact", count, count - skipped);
     for failure in &failures {
         let id = failure.user_id.clone().unwrap_or_default();
         t.note("Contact", &id, failure.message.clone());
@@ -844,6 +874,11 @@ pub async fn find_run(
 /// The run log's notes of a run.
 pub fn notes(run: &sync_runs::Model) -> Vec<Note> {
     serde_json::from_str(&run.log).unwrap_or_default()
+}
+
+/// A run's counts per object.
+pub fn object_counts(run: &sync_runs::Model) -> Vec<ObjectCounts> {
+    serde_json::from_str(&run.object_counts).unwrap_or_default()
 }
 
 /// Resolves `--org` (the organisation's id or exact name) to its id.

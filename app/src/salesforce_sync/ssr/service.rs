@@ -30,6 +30,10 @@ pub fn row(run: &sync_runs::Model) -> SyncRunRow {
                 note: n.note,
             })
             .collect(),
+        per_object: run::object_counts(run)
+            .into_iter()
+            .map(|c| (c.object, c.read, c.written, c.skipped))
+            .collect(),
     }
 }
 
