@@ -8,6 +8,9 @@ use crate::m20261122_000001_create_organisations_and_roles::Organisations;
 /// (the Account field holding the CSM, the daily time, and the day the schedule last fired,
 /// which is how several instances agree to fire it once).
 ///
+/// CSM values a run could not apply (an unknown email, no seat) wait in
+/// `sync_csm_pending` and are tried again at every run, so granting the seat later is enough.
+///
 /// An index on `accounts (org_id, crm_account_id)`: the connector links Salesforce Accounts
 /// to Steward's by it.
 ///
@@ -140,6 +143,34 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SyncCsmPending::Table)
+                    .if_not_exists()
+                    .col(pk_auto(SyncCsmPending::Id))
+                    .col(integer(SyncCsmPending::OrgId))
+                    // Steward's account_id, and the Salesforce Account it came from.
+                    .col(string(SyncCsmPending::AccountId))
+                    .col(string(SyncCsmPending::SfAccountId))
+                    // The CSM field's value as JSON (an email, or a User Id).
+                    .col(text(SyncCsmPending::Value))
+                    .col(big_integer(SyncCsmPending::UpdatedAt))
+                    .foreign_key(&mut org_fk(SyncCsmPending::Table, SyncCsmPending::OrgId))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_sync_csm_pending_org_account")
+                    .table(SyncCsmPending::Table)
+                    .col(SyncCsmPending::OrgId)
+                    .col(SyncCsmPending::AccountId)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
         // The connector links Salesforce Accounts to Steward's by crm_account_id.
         manager
             .create_index(
@@ -164,6 +195,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for table in [
+            SyncCsmPending::Table.into_iden(),
             SyncSettings::Table.into_iden(),
             SyncCheckpoints::Table.into_iden(),
             SyncRuns::Table.into_iden(),
@@ -230,4 +262,15 @@ enum Accounts {
     Table,
     OrgId,
     CrmAccountId,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum SyncCsmPending {
+    Table,
+    Id,
+    OrgId,
+    AccountId,
+    SfAccountId,
+    Value,
+    UpdatedAt,
 }

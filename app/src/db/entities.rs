@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod sign_in_throttle;
 pub mod stage_history;
 pub mod sync_checkpoints;
+pub mod sync_csm_pending;
 pub mod sync_runs;
 pub mod sync_settings;
 pub mod usage_daily;

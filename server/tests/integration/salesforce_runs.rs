@@ -494,6 +494,23 @@ async fn test_salesforce_csm_username_unknown_email_or_no_seat_changes_nothing_a
         assert!(csms(&s, account(&s, org, id).await.id).await.is_empty());
     }
     // Accounts 4 and 5 name csm2 (no seat) and csm3 (unknown): nothing assigned anywhere.
+    // Once csm3 is invited with the seat, the next run assigns them (no Salesforce change).
+    let csm3 = s.app.add_user(org, "CSM", "csm3@standin.example").await.id;
+    let later = run_once(&s, org).await;
+    assert_eq!(
+        (later.csm_assigned, later.csm_skipped),
+        (2, 4),
+        "{}",
+        later.line()
+    );
+    assert_eq!(
+        csms(&s, account(&s, org, &ids[2]).await.id).await,
+        salesforce(csm3)
+    );
+    assert_eq!(
+        csms(&s, account(&s, org, &ids[5]).await.id).await,
+        salesforce(csm3)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,9 @@ use serde_json::Value;
 use super::run::{Shared, SOURCE};
 use crate::account_api::repo as account_repo;
 use crate::accounts::ssr::detail::SOURCE_MANUAL;
-use crate::db::entities::{csm_assignments, sync_settings, users};
+use crate::db::entities::{
+    csm_assignments, sync_checkpoints, sync_csm_pending, sync_settings, users,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::time::now_ms;
@@ -84,6 +86,20 @@ pub async fn configure(
     let now = now_ms();
     let txn = crate::db::begin_write(&state.db).await?;
     ensure_settings(&txn, org_id, now).await?;
+    if setting(&txn, org_id).await? != chosen {
+        // Another field: every Account is read again at the next run, and values waiting
+        // under the old field are dropped.
+        sync_checkpoints::Entity::delete_many()
+            .filter(sync_checkpoints::Column::OrgId.eq(org_id))
+            .filter(sync_checkpoints::Column::Source.eq(SOURCE))
+            .filter(sync_checkpoints::Column::Object.eq("Account"))
+            .exec(&txn)
+            .await?;
+        sync_csm_pending::Entity::delete_many()
+            .filter(sync_csm_pending::Column::OrgId.eq(org_id))
+            .exec(&txn)
+            .await?;
+    }
     sync_settings::Entity::update_many()
         .col_expr(
             sync_settings::Column::CsmField,
@@ -346,6 +362,8 @@ pub(crate) async fn apply(
     let (mut assigned, mut skipped, mut notes) = (0i64, 0i64, Vec::new());
     let mut clear: HashSet<i32> = HashSet::new();
     let mut add: Vec<(i32, i32)> = Vec::new();
+    // Values to try again at the next run, and accounts whose value is settled.
+    let (mut waiting, mut settled) = (Vec::new(), Vec::new());
     for (id, account_id, value) in wanted {
         let Some(pk) = pks.get(account_id).copied() else {
             continue;
@@ -357,6 +375,11 @@ pub(crate) async fn apply(
             .iter()
             .filter(|r| r.source == SOURCE_SALESFORCE)
             .collect();
+        if matches!(wanted, Wanted::Skip(_)) {
+            waiting.push((id.clone(), account_id.clone(), value.clone()));
+        } else {
+            settled.push(account_id.clone());
+        }
         match wanted {
             Wanted::Skip(reason) => {
                 skipped += 1;
@@ -401,12 +424,89 @@ pub(crate) async fn apply(
         txn.execute(&delete).await?;
     }
     account_repo::insert_csm_assignments(&txn, org_id, &add, SOURCE_SALESFORCE, now).await?;
+    for part in settled.chunks(1000) {
+        sync_csm_pending::Entity::delete_many()
+            .filter(sync_csm_pending::Column::OrgId.eq(org_id))
+            .filter(sync_csm_pending::Column::AccountId.is_in(part.iter().cloned()))
+            .exec(&txn)
+            .await?;
+    }
+    for part in waiting.chunks(1000) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(sync_csm_pending::Entity)
+            .columns([
+                sync_csm_pending::Column::OrgId,
+                sync_csm_pending::Column::AccountId,
+                sync_csm_pending::Column::SfAccountId,
+                sync_csm_pending::Column::Value,
+                sync_csm_pending::Column::UpdatedAt,
+            ])
+            .on_conflict(
+                OnConflict::columns([
+                    sync_csm_pending::Column::OrgId,
+                    sync_csm_pending::Column::AccountId,
+                ])
+                .update_columns([
+                    sync_csm_pending::Column::SfAccountId,
+                    sync_csm_pending::Column::Value,
+                    sync_csm_pending::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            );
+        for (sf_id, account_id, value) in part {
+            insert.values_panic([
+                Expr::val(org_id),
+                Expr::val(account_id.clone()),
+                Expr::val(sf_id.clone()),
+                Expr::val(value.clone().unwrap_or(Value::Null).to_string()),
+                Expr::val(now),
+            ]);
+        }
+        txn.execute(&insert).await?;
+    }
     txn.commit().await?;
     let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
+    t.csm_seen
+        .extend(wanted.iter().map(|(_, account_id, _)| account_id.clone()));
     t.csm_assigned += assigned;
     t.csm_skipped += skipped;
     for (id, reason) in notes {
         t.note("Account", &id, reason);
+    }
+    Ok(())
+}
+
+/// Tries again the values earlier runs could not apply (a seat granted since, a user
+/// invited since), without asking Salesforce; accounts this run already read are left out.
+pub(crate) async fn retry_pending(
+    state: &AppState,
+    org_id: i32,
+    field: &CsmField,
+    users: &SalesforceUsers,
+    tally: &Shared,
+) -> Result<(), AppError> {
+    let seen = tally
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .csm_seen
+        .clone();
+    let pending: Vec<(String, String, Option<Value>)> = sync_csm_pending::Entity::find()
+        .filter(sync_csm_pending::Column::OrgId.eq(org_id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|p| !seen.contains(&p.account_id))
+        .map(|p| {
+            (
+                p.sf_account_id,
+                p.account_id,
+                serde_json::from_str(&p.value).ok(),
+            )
+        })
+        .collect();
+    for part in pending.chunks(1000) {
+        apply(state, org_id, field, users, part, tally).await?;
     }
     Ok(())
 }

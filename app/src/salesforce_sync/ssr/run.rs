@@ -137,6 +137,8 @@ pub(crate) struct Tally {
     pub csm_skipped: i64,
     pub notes: Vec<Note>,
     pub objects: Vec<ObjectCounts>,
+    /// Accounts whose CSM value this run has already applied or skipped.
+    pub csm_seen: std::collections::HashSet<String>,
 }
 
 /// Records read, written and skipped of one object in a run.
@@ -654,6 +656,9 @@ async fn read_all(
                 return Err(error);
             }
         }
+    }
+    if let Some(field) = &csm_field {
+        csm::retry_pending(state, org_id, field, &users, tally).await?;
     }
     Ok(())
 }
