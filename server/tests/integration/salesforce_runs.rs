@@ -541,6 +541,40 @@ async fn test_salesforce_accounts_already_linked_by_crm_account_id_are_updated_n
     assert_eq!(contacts, 2, "its Contacts join it");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_salesforce_csm_lookup_follows_a_users_email_change_without_an_account_change() {
+    let (s, org) = connected(&["--accounts", "30"]).await;
+    let users = with_csms(&s, org).await;
+    csm::configure(&s.app.state, org, Some("CSM_User__c"))
+        .await
+        .unwrap();
+    run_once(&s, org).await;
+    let ids = sf_accounts(&s, org).await;
+    let first = account(&s, org, &ids[0]).await.id;
+    assert_eq!(csms(&s, first).await, salesforce(users[0]));
+    // csm1's User now carries csm2's email; Account 0 itself is unchanged (and older than
+    // the lookback window).
+    let page = app::salesforce_sync::ssr::reader::query(
+        &s.app.state,
+        org,
+        "SELECT Id FROM User WHERE Email = 'csm1@standin.example'",
+        false,
+        QUICK,
+    )
+    .await
+    .unwrap();
+    let csm1 = page.records[0]["Id"].as_str().unwrap().to_owned();
+    s.standin
+        .change(
+            "User",
+            json!([{"Id": csm1, "Email": "csm2@standin.example"}]),
+        )
+        .await;
+    let summary = run_once(&s, org).await;
+    assert!(summary.succeeded, "{}", summary.line());
+    assert_eq!(csms(&s, first).await, salesforce(users[1]));
+}
+
 /// The stand-in's Account ids, in order (before any run wrote them to Steward).
 async fn sf_accounts_from_standin(s: &Setup) -> Vec<String> {
     let org = connection(&s.app).await.org_id;

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use super::csm::{self, CsmField};
 use super::incremental::{read_object, Checkpoint, ObjectRead, Progress};
-use super::reader::{ReadError, Retry};
+use super::reader::{self, ReadError, Retry};
 use crate::account_api::repo as account_repo;
 use crate::account_api::upsert::{upsert, Resource};
 use crate::db::entities::{accounts, sync_checkpoints, sync_runs};
@@ -559,8 +559,13 @@ async fn read_all(
         lookback_ms: 0,
         resume: false,
     };
+    // Users changed since the last run: with a Lookup to User, their Accounts are read
+    // again (a User's Email can change without any change to the Account).
+    let (users_before, _) = checkpoint_of(&state.db, org_id, "User").await?;
     let users: Arc<Mutex<csm::SalesforceUsers>> = Arc::default();
-    let collected = users.clone();
+    let changed_users: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (collected, changed) = (users.clone(), changed_users.clone());
+    let since = users_before.stamp_ms;
     let result = read_object(
         state,
         org_id,
@@ -568,8 +573,21 @@ async fn read_all(
         Checkpoint::default(),
         retry,
         |records, _| {
-            let collected = collected.clone();
+            let (collected, changed) = (collected.clone(), changed.clone());
             async move {
+                if let Some(since) = since {
+                    changed.lock().unwrap_or_else(|e| e.into_inner()).extend(
+                        records
+                            .iter()
+                            .filter(|r| {
+                                r["SystemModstamp"]
+                                    .as_str()
+                                    .and_then(super::incremental::parse_stamp)
+                                    .is_some_and(|stamp| stamp > since)
+                            })
+                            .filter_map(|r| text(r, "Id")),
+                    );
+                }
                 collected
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -580,7 +598,10 @@ async fn read_all(
     )
     .await;
     match result {
-        Ok((_, progress)) => usage.add(&progress),
+        Ok((checkpoint, progress)) => {
+            usage.add(&progress);
+            save_checkpoint(state, org_id, run_id, "User", &checkpoint, true, tally).await?;
+        }
         Err((error, _, progress)) => {
             usage.add(&progress);
             return Err(error);
@@ -589,6 +610,8 @@ async fn read_all(
     let users = Arc::new(std::mem::take(
         &mut *users.lock().unwrap_or_else(|e| e.into_inner()),
     ));
+    let changed_users =
+        std::mem::take(&mut *changed_users.lock().unwrap_or_else(|e| e.into_inner()));
 
     let mut account_fields: Vec<String> = [
         "Name",
@@ -654,6 +677,31 @@ async fn read_all(
             Err((error, _, progress)) => {
                 usage.add(&progress);
                 return Err(error);
+            }
+        }
+    }
+    if let Some(field) = csm_field
+        .as_ref()
+        .filter(|f| f.kind == csm::CsmFieldKind::UserLookup)
+    {
+        for part in changed_users.chunks(200) {
+            let ids: Vec<String> = part
+                .iter()
+                .map(|id| format!("'{}'", id.replace('\\', "\\\\").replace('\'', "\\'")))
+                .collect();
+            let soql = format!(
+                "SELECT Id, SystemModstamp, {} FROM Account WHERE {} IN ({})",
+                account_fields.join(", "),
+                field.name,
+                ids.join(", ")
+            );
+            let mut page = reader::query(state, org_id, &soql, false, retry).await?;
+            loop {
+                usage.calls += 1;
+                let next = page.next.take();
+                apply_accounts(state, org_id, page.records, tally, Some(field), &users).await?;
+                let Some(next) = next else { break };
+                page = reader::more(state, org_id, &next, retry).await?;
             }
         }
     }
