@@ -363,6 +363,17 @@ async fn test_salesforce_the_daily_schedule_fires_once_when_instances_share_the_
     assert!(bad.to_string().contains("HH:MM"), "{bad}");
 }
 
+/// A connected stand-in of `accounts` Accounts, the three CSMs as Steward users with the
+/// seat, and `field` chosen as the CSM field.
+async fn with_csm_field(accounts: &str, field: &str) -> (Setup, i32, [i32; 3]) {
+    let (s, org) = connected(&["--accounts", accounts]).await;
+    let users = with_csms(&s, org).await;
+    csm::configure(&s.app.state, org, Some(field))
+        .await
+        .unwrap();
+    (s, org, users)
+}
+
 async fn with_csms(s: &Setup, org: i32) -> [i32; 3] {
     [
         s.app.add_user(org, "CSM", "csm1@standin.example").await.id,
@@ -543,11 +554,7 @@ async fn test_salesforce_accounts_already_linked_by_crm_account_id_are_updated_n
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_salesforce_csm_lookup_follows_a_users_email_change_without_an_account_change() {
-    let (s, org) = connected(&["--accounts", "30"]).await;
-    let users = with_csms(&s, org).await;
-    csm::configure(&s.app.state, org, Some("CSM_User__c"))
-        .await
-        .unwrap();
+    let (s, org, users) = with_csm_field("30", "CSM_User__c").await;
     run_once(&s, org).await;
     let ids = sf_accounts(&s, org).await;
     let first = account(&s, org, &ids[0]).await.id;
@@ -595,11 +602,7 @@ async fn sf_accounts_from_standin(s: &Setup) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_salesforce_csm_a_later_value_replaces_salesforces_earlier_assignment() {
-    let (s, org) = connected(&["--accounts", "3"]).await;
-    let users = with_csms(&s, org).await;
-    csm::configure(&s.app.state, org, Some("CSM__c"))
-        .await
-        .unwrap();
+    let (s, org, users) = with_csm_field("3", "CSM__c").await;
     run_once(&s, org).await;
     let ids = sf_accounts(&s, org).await;
     let pk = account(&s, org, &ids[0]).await.id;
@@ -627,11 +630,7 @@ async fn test_salesforce_csm_a_later_value_replaces_salesforces_earlier_assignme
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_salesforce_csm_assigned_or_removed_by_hand_is_never_overwritten() {
-    let (mut s, org) = connected(&["--accounts", "3"]).await;
-    let users = with_csms(&s, org).await;
-    csm::configure(&s.app.state, org, Some("CSM__c"))
-        .await
-        .unwrap();
+    let (mut s, org, users) = with_csm_field("3", "CSM__c").await;
     run_once(&s, org).await;
     let ids = sf_accounts(&s, org).await;
     let (a, b) = (
