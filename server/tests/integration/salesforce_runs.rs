@@ -300,9 +300,10 @@ async fn test_salesforce_a_run_left_running_by_a_stopped_server_is_closed_and_co
 async fn test_salesforce_two_runs_at_once_one_runs_and_the_other_is_refused() {
     let (s, org) = connected(&["--accounts", "600"]).await;
     s.standin.control(&[("page_cap", "100")]).await;
+    let other = second_instance(&s).await;
     let (a, b) = tokio::join!(
         run::run(&s.app.state, org, "salesforce", Trigger::Manual, QUICK),
-        run::run(&s.app.state, org, "salesforce", Trigger::Schedule, QUICK),
+        run::run(&other, org, "salesforce", Trigger::Schedule, QUICK),
     );
     let (ok, refused): (Vec<_>, Vec<_>) = [a, b].into_iter().partition(Result::is_ok);
     assert_eq!((ok.len(), refused.len()), (1, 1));
@@ -330,9 +331,10 @@ async fn test_salesforce_the_daily_schedule_fires_once_when_instances_share_the_
         .unwrap()
         .is_empty());
     // Two instances check at the same minute: one of them fires.
+    let other = second_instance(&s).await;
     let (a, b) = tokio::join!(
         schedule::claim_due(state, at("2026-12-01T03:00:00Z")),
-        schedule::claim_due(state, at("2026-12-01T03:00:00Z")),
+        schedule::claim_due(&other, at("2026-12-01T03:00:00Z")),
     );
     let mut fired = a.unwrap();
     fired.extend(b.unwrap());
@@ -361,6 +363,29 @@ async fn test_salesforce_the_daily_schedule_fires_once_when_instances_share_the_
         .await
         .unwrap_err();
     assert!(bad.to_string().contains("HH:MM"), "{bad}");
+}
+
+/// The environment of another Steward instance on the same database and key.
+fn instance_env(s: &Setup) -> std::collections::BTreeMap<String, String> {
+    [
+        (
+            "STEWARD_CONFIG",
+            s.app.dir.join("Leptos.toml").display().to_string(),
+        ),
+        ("STEWARD_DATA_DIR", s.app.dir.display().to_string()),
+        ("STEWARD_DATABASE_URL", s.app.database_url.clone()),
+        ("STEWARD_SECRET_KEY", s.key.clone()),
+        ("STEWARD_PUBLIC_URL", "http://127.0.0.1:3999".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// A second instance (its own state and connection pool) sharing the test's database.
+async fn second_instance(s: &Setup) -> app::state::AppState {
+    let (settings, _) = app::config::Settings::load(&instance_env(s)).unwrap();
+    server::startup::build_state(settings).await.unwrap()
 }
 
 /// A connected stand-in of `accounts` Accounts, the three CSMs as Steward users with the
@@ -828,19 +853,7 @@ async fn test_salesforce_run_now_and_runs_are_per_organisation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_salesforce_connector_run_command_prints_the_summary_last_and_fails_non_zero() {
     let (s, _) = connected(&["--accounts", "10"]).await;
-    let env: std::collections::BTreeMap<String, String> = [
-        (
-            "STEWARD_CONFIG",
-            s.app.dir.join("Leptos.toml").display().to_string(),
-        ),
-        ("STEWARD_DATA_DIR", s.app.dir.display().to_string()),
-        ("STEWARD_DATABASE_URL", s.app.database_url.clone()),
-        ("STEWARD_SECRET_KEY", s.key.clone()),
-        ("STEWARD_PUBLIC_URL", "http://127.0.0.1:3999".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let env = instance_env(&s);
     let args = [
         "connector",
         "run",
