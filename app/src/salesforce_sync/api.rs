@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::salesforce_sync::dto::SyncRunRow;
+use crate::salesforce_sync::dto::{SyncRunRow, SyncSettingsView};
 
 /// Starts a Salesforce run now (it goes on in the background); answers the run as started.
 /// Refused while another run of the organisation is under way.
@@ -46,4 +46,13 @@ pub async fn set_salesforce_schedule(daily_at: String, time_zone: String) -> Res
     let (state, user) = require_permission(Permission::ConfigureDataConnectors).await?;
     crate::salesforce_sync::ssr::schedule::set_daily(&state, user.org_id, &daily_at, &time_zone)
         .await
+}
+
+/// The CSM field and the daily run's time, as saved. Needs Configure Data Connectors.
+#[server(client = crate::wire::StewardClient)]
+pub async fn get_salesforce_sync_settings() -> Result<SyncSettingsView, AppError> {
+    use crate::auth::ssr::context::require_permission;
+    use crate::roles::permission::Permission;
+    let (state, user) = require_permission(Permission::ConfigureDataConnectors).await?;
+    crate::salesforce_sync::ssr::service::settings(&state, user.org_id).await
 }

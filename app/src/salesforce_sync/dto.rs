@@ -34,3 +34,14 @@ pub struct SyncRunRow {
     /// Per object: (object, read, written, skipped).
     pub per_object: Vec<(String, i64, i64, i64)>,
 }
+
+/// The connector's settings as the admin edits them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSettingsView {
+    /// The Salesforce Account field holding the CSM; empty: no CSM sync.
+    pub csm_field: String,
+    /// `HH:MM`.
+    pub daily_at: String,
+    /// `UTC` or an offset such as `+01:00`.
+    pub time_zone: String,
+}

@@ -1,8 +1,11 @@
 use leptos::prelude::*;
 
-use crate::salesforce_sync::api::{list_salesforce_runs, RunSalesforceNow};
+use crate::salesforce_sync::api::{
+    get_salesforce_sync_settings, list_salesforce_runs, RunSalesforceNow, SetSalesforceCsmField,
+    SetSalesforceSchedule,
+};
 use crate::salesforce_sync::dto::SyncRunRow;
-use crate::ui::{FormAlert, LoadError};
+use crate::ui::{field_error, FormAlert, FormField, LoadError};
 
 /// The Source Overview's Salesforce runs: Run now, and the latest runs with their counts,
 /// the admin's message when a run failed, and the per-record notes of the run log.
@@ -32,6 +35,7 @@ pub fn SalesforceRunsCard() -> impl IntoView {
                 </button>
             </div>
             <FormAlert error />
+            <SyncSettingsForms />
             <Transition fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
                 {move || Suspend::new(async move {
                     match runs.await {
@@ -112,5 +116,48 @@ fn RunsTable(
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// The CSM field and the daily run's time, each its own form (they work without WASM).
+#[component]
+fn SyncSettingsForms() -> impl IntoView {
+    let csm = ServerAction::<SetSalesforceCsmField>::new();
+    let schedule = ServerAction::<SetSalesforceSchedule>::new();
+    let settings = crate::wire::resource(
+        move || (csm.version().get(), schedule.version().get()),
+        |_| get_salesforce_sync_settings(),
+    );
+    let csm_error = Signal::derive(move || csm.value().get().and_then(Result::err));
+    let schedule_error = Signal::derive(move || schedule.value().get().and_then(Result::err));
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(current) => view! {
+                        <div class="form-row">
+                            <ActionForm action=csm attr:class="inline-form">
+                                <FormField
+                                    label="Salesforce Account field holding the CSM"
+                                    name="csm_field"
+                                    value=current.csm_field
+                                    hint="An Email field (such as CSM__c) or a Lookup to User (such as CSM_User__c); empty: no CSM sync. Salesforce should be the source of truth for CSMs: an assignment changed by hand in Steward is never overwritten."
+                                    error=field_error(csm_error, "csm_field")
+                                />
+                                <button type="submit" class="btn" disabled=move || csm.pending().get()>"Save CSM field"</button>
+                            </ActionForm>
+                            <FormAlert error=csm_error />
+                            <ActionForm action=schedule attr:class="inline-form">
+                                <FormField label="Daily run at (HH:MM)" name="daily_at" value=current.daily_at error=field_error(schedule_error, "daily_at") />
+                                <FormField label="Time zone" name="time_zone" value=current.time_zone hint="UTC or an offset such as +01:00." error=field_error(schedule_error, "time_zone") />
+                                <button type="submit" class="btn" disabled=move || schedule.pending().get()>"Save schedule"</button>
+                            </ActionForm>
+                            <FormAlert error=schedule_error />
+                        </div>
+                    }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

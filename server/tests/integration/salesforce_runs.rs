@@ -10,7 +10,10 @@ use app::db::entities::{
     account_contacts, accounts, csm_assignments, oauth_connections, sync_runs,
 };
 use app::error::AppError;
-use app::salesforce_sync::api::{ListSalesforceRuns, RunSalesforceNow, SetSalesforceCsmField};
+use app::salesforce_sync::api::{
+    GetSalesforceSyncSettings, ListSalesforceRuns, RunSalesforceNow, SetSalesforceCsmField,
+    SetSalesforceSchedule,
+};
 use app::salesforce_sync::ssr::reader::Retry;
 use app::salesforce_sync::ssr::run::{self, RunSummary, Trigger};
 use app::salesforce_sync::ssr::{csm, schedule};
@@ -802,6 +805,43 @@ async fn test_salesforce_run_now_and_runs_are_per_organisation() {
     assert_eq!(row["status"], "Connected · last run succeeded", "{row}");
     assert_eq!(row["records_last_run"], 15, "{row}");
     assert_eq!(row["next_run"], "Daily at 03:00 (UTC)", "{row}");
+    // The Source Overview renders the runs, Run now and the settings forms.
+    let page = s.app.get(&mut admin, "/settings/it/source-overview").await;
+    assert_eq!(page.status, 200);
+    for text in [
+        "Salesforce runs",
+        "Run now",
+        "name=\"csm_field\"",
+        "Save schedule",
+    ] {
+        assert!(page.body.contains(text), "{text} on the page");
+    }
+    // Schedule: saved, and refused with a sentence when malformed.
+    s.app
+        .call::<SetSalesforceSchedule>(
+            &mut admin,
+            &[("daily_at", "04:30"), ("time_zone", "+01:00")],
+        )
+        .await
+        .unwrap();
+    let settings: Value = s
+        .app
+        .call::<GetSalesforceSyncSettings>(&mut admin, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        settings,
+        json!({"csm_field": "", "daily_at": "04:30", "time_zone": "+01:00"})
+    );
+    let bad = s
+        .app
+        .call::<SetSalesforceSchedule>(
+            &mut admin,
+            &[("daily_at", "04:30"), ("time_zone", "Europe/Paris")],
+        )
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("offset such as +01:00"), "{bad}");
     let run_id = runs[0]["id"].as_i64().unwrap() as i32;
 
     // Another organisation sees none of it, and cannot read the run by its id.

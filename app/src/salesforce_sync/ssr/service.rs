@@ -3,7 +3,7 @@ use super::reader::Retry;
 use super::run::{self, Trigger, SOURCE};
 use crate::db::entities::sync_runs;
 use crate::error::AppError;
-use crate::salesforce_sync::dto::{RunNote, SyncRunRow};
+use crate::salesforce_sync::dto::{RunNote, SyncRunRow, SyncSettingsView};
 use crate::state::AppState;
 use crate::time_label::exact_utc;
 
@@ -56,4 +56,28 @@ pub async fn recent_runs(state: &AppState, org_id: i32) -> Result<Vec<SyncRunRow
         .iter()
         .map(row)
         .collect())
+}
+
+/// The organisation's connector settings (defaults when none are saved).
+pub async fn settings(state: &AppState, org_id: i32) -> Result<SyncSettingsView, AppError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::db::entities::sync_settings;
+    let row = sync_settings::Entity::find()
+        .filter(sync_settings::Column::OrgId.eq(org_id))
+        .filter(sync_settings::Column::Source.eq(SOURCE))
+        .one(&state.db)
+        .await?;
+    Ok(match row {
+        Some(row) => SyncSettingsView {
+            csm_field: row.csm_field.unwrap_or_default(),
+            daily_at: row.daily_at,
+            time_zone: row.time_zone,
+        },
+        None => SyncSettingsView {
+            csm_field: String::new(),
+            daily_at: "03:00".into(),
+            time_zone: "UTC".into(),
+        },
+    })
 }
