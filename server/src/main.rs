@@ -129,13 +129,10 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             .await
             .map_err(|e| StartError(e.to_string()))?;
             println!("{}", summary.line());
-            if summary.succeeded {
+            if summary.succeeded() {
                 Ok(())
             } else {
-                Err(StartError(format!(
-                    "the run failed (run {})",
-                    summary.run_id
-                )))
+                Err(StartError(format!("the run failed (run {})", summary.id)))
             }
         }
         Command::Secret { .. } => unreachable!("handled above"),

@@ -35,6 +35,37 @@ pub struct SyncRunRow {
     pub per_object: Vec<(String, i64, i64, i64)>,
 }
 
+impl SyncRunRow {
+    pub fn succeeded(&self) -> bool {
+        self.status == "succeeded"
+    }
+
+    /// One line: `Salesforce run 7 succeeded: 2500 read, 2500 written, 0 skipped; …`, and
+    /// the admin's message when it failed.
+    pub fn line(&self) -> String {
+        let remaining = self
+            .api_remaining
+            .map(|r| format!(" ({r} left today)"))
+            .unwrap_or_default();
+        let mut line = format!(
+            "Salesforce run {} {}: {} read, {} written, {} skipped; CSM assignments {} made, {} skipped; {} API calls{remaining}",
+            self.id,
+            self.status,
+            self.read,
+            self.written,
+            self.skipped,
+            self.csm_assigned,
+            self.csm_skipped,
+            self.api_calls,
+        );
+        if let Some(error) = &self.error {
+            line.push_str(". ");
+            line.push_str(error);
+        }
+        line
+    }
+}
+
 /// The connector's settings as the admin edits them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncSettingsView {

@@ -109,14 +109,10 @@ async fn test_salesforce_first_run_of_2500_accounts_then_an_incremental_run_of_c
     s.standin.control(&[("page_cap", "400")]).await;
     let connected_at = connection(&s.app).await.last_success_at;
     let first = run_once(&s, org).await;
-    assert!(first.succeeded, "{}", first.line());
+    assert!(first.succeeded(), "{}", first.line());
     assert_eq!(first.read, 2500 + 5000, "{}", first.line());
     assert_eq!((first.written, first.skipped), (7500, 0));
-    let counts = run::object_counts(
-        &run::find_run(&s.app.state.db, org, first.run_id)
-            .await
-            .unwrap(),
-    );
+    let counts = run::object_counts(&run::find_run(&s.app.state.db, org, first.id).await.unwrap());
     let per: Vec<(&str, i64)> = counts
         .iter()
         .map(|c| (c.object.as_str(), c.written))
@@ -161,7 +157,7 @@ async fn test_salesforce_first_run_of_2500_accounts_then_an_incremental_run_of_c
         .await;
     s.standin.delete("Account", &ids[30]).await;
     let second = run_once(&s, org).await;
-    assert!(second.succeeded, "{}", second.line());
+    assert!(second.succeeded(), "{}", second.line());
     assert!(
         second.read < 100,
         "only changes and the lookback: {}",
@@ -199,7 +195,7 @@ async fn test_salesforce_run_stopped_by_the_daily_limit_resumes_from_its_checkpo
         ])
         .await;
     let stopped = run_once(&s, org).await;
-    assert!(!stopped.succeeded);
+    assert!(!stopped.succeeded());
     assert_eq!(stopped.read, 600, "{}", stopped.line());
     let error = stopped.error.clone().unwrap();
     assert!(
@@ -212,7 +208,7 @@ async fn test_salesforce_run_stopped_by_the_daily_limit_resumes_from_its_checkpo
         .control(&[("reset_usage", "1"), ("daily_limit", "15000")])
         .await;
     let resumed = run_once(&s, org).await;
-    assert!(resumed.succeeded, "{}", resumed.line());
+    assert!(resumed.succeeded(), "{}", resumed.line());
     assert_eq!(
         stopped.read + resumed.read,
         1200 + 2400,
@@ -242,7 +238,7 @@ async fn test_salesforce_run_survives_a_dead_cursor_and_a_token_refresh_mid_run(
         "nothing read twice: {}",
         summary.line()
     );
-    assert!(summary.succeeded, "{}", summary.line());
+    assert!(summary.succeeded(), "{}", summary.line());
     assert_eq!(accounts_of(&s, org).await.len(), 900);
     assert_eq!(s.standin.state().await["rotated_token_reused"], 0);
 }
@@ -292,7 +288,7 @@ async fn test_salesforce_a_run_left_running_by_a_stopped_server_is_closed_and_co
         .unwrap()
         .id;
     let next = run_once(&s, org).await;
-    assert!(next.succeeded, "{}", next.line());
+    assert!(next.succeeded(), "{}", next.line());
     assert!(run::find_run(&s.app.state.db, org, ancient).await.is_err());
     let old = run::find_run(&s.app.state.db, org, stale).await.unwrap();
     assert_eq!(old.status, "failed");
@@ -512,7 +508,7 @@ async fn test_salesforce_csm_username_unknown_email_or_no_seat_changes_nothing_a
         "{}",
         summary.line()
     );
-    let log = notes(&s, org, summary.run_id).await;
+    let log = notes(&s, org, summary.id).await;
     let note = |id: &str| {
         log.iter()
             .find(|n| n.id == id)
@@ -567,7 +563,7 @@ async fn test_salesforce_accounts_already_linked_by_crm_account_id_are_updated_n
     .unwrap();
     assert!(failures.is_empty(), "{failures:?}");
     let summary = run_once(&s, org).await;
-    assert!(summary.succeeded, "{}", summary.line());
+    assert!(summary.succeeded(), "{}", summary.line());
     assert_eq!(accounts_of(&s, org).await.len(), 4);
     let linked = account(&s, org, "ACME-1").await;
     assert_eq!(linked.name, "Stand-in Account 1");
@@ -606,7 +602,7 @@ async fn test_salesforce_csm_lookup_follows_a_users_email_change_without_an_acco
         )
         .await;
     let summary = run_once(&s, org).await;
-    assert!(summary.succeeded, "{}", summary.line());
+    assert!(summary.succeeded(), "{}", summary.line());
     assert_eq!(csms(&s, first).await, salesforce(users[1]));
 }
 
@@ -701,7 +697,7 @@ async fn test_salesforce_csm_assigned_or_removed_by_hand_is_never_overwritten() 
             .await;
         let summary = run_once(&s, org).await;
         assert_eq!(summary.csm_assigned, 0, "{}", summary.line());
-        let log = notes(&s, org, summary.run_id).await;
+        let log = notes(&s, org, summary.id).await;
         assert!(
             log.iter()
                 .any(|n| n.id == ids[0] && n.note.contains("by hand")),
@@ -730,7 +726,7 @@ async fn test_salesforce_errors_tell_the_admin_what_to_do() {
         .await
         .unwrap();
     let failed = |summary: RunSummary| {
-        assert!(!summary.succeeded, "{}", summary.line());
+        assert!(!summary.succeeded(), "{}", summary.line());
         summary.error.unwrap()
     };
 

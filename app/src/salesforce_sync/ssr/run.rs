@@ -62,52 +62,17 @@ impl Trigger {
     }
 }
 
-/// What a finished run did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunSummary {
-    pub run_id: i32,
-    pub succeeded: bool,
-    pub read: i64,
-    pub written: i64,
-    pub skipped: i64,
-    pub csm_assigned: i64,
-    pub csm_skipped: i64,
-    pub api_calls: i64,
-    pub api_remaining: Option<i64>,
-    /// For the admin: what went wrong and what to do.
-    pub error: Option<String>,
-}
+/// What a run did: the row Source Overview shows, also what the CLI prints.
+pub use crate::salesforce_sync::dto::SyncRunRow as RunSummary;
 
-impl RunSummary {
-    /// One line: `Salesforce run 7 succeeded: 2500 read, 2500 written, 0 skipped; …`.
-    pub fn line(&self) -> String {
-        let remaining = self
-            .api_remaining
-            .map(|r| format!(" ({r} left today)"))
-            .unwrap_or_default();
-        let mut line = format!(
-            "Salesforce run {} {}: {} read, {} written, {} skipped; CSM assignments {} made, {} skipped; {} API calls{remaining}",
-            self.run_id,
-            if self.succeeded { "succeeded" } else { "failed" },
-            self.read,
-            self.written,
-            self.skipped,
-            self.csm_assigned,
-            self.csm_skipped,
-            self.api_calls,
-        );
-        if let Some(error) = &self.error {
-            line.push_str(". ");
-            line.push_str(error);
-        }
-        line
-    }
-}
-
-fn summary_of(run: &sync_runs::Model) -> RunSummary {
+/// A run as the admin reads it.
+pub fn summary(run: &sync_runs::Model) -> RunSummary {
     RunSummary {
-        run_id: run.id,
-        succeeded: run.status == "succeeded",
+        id: run.id,
+        trigger: run.trigger.clone(),
+        started_at: crate::time_label::exact_utc(run.started_at),
+        finished_at: run.finished_at.map(crate::time_label::exact_utc),
+        status: run.status.clone(),
         read: run.records_read,
         written: run.records_written,
         skipped: run.records_skipped,
@@ -116,6 +81,18 @@ fn summary_of(run: &sync_runs::Model) -> RunSummary {
         api_calls: run.api_calls,
         api_remaining: run.api_remaining,
         error: run.error.clone(),
+        notes: notes(run)
+            .into_iter()
+            .map(|n| crate::salesforce_sync::dto::RunNote {
+                object: n.object,
+                id: n.id,
+                note: n.note,
+            })
+            .collect(),
+        per_object: object_counts(run)
+            .into_iter()
+            .map(|c| (c.object, c.read, c.written, c.skipped))
+            .collect(),
     }
 }
 
@@ -341,7 +318,7 @@ impl Started {
             crate::connections::ssr::salesforce::stamp_success(&state.db, org_id, now_ms()).await?;
         }
         let finished = finish(state, run_id, &tally, &usage, error).await?;
-        Ok(summary_of(&finished))
+        Ok(summary(&finished))
     }
 }
 
@@ -949,9 +926,4 @@ pub async fn org_by_name_or_id(db: &impl ConnectionTrait, org: &str) -> Result<i
             "Several organisations are called \"{org}\"; give its id instead."
         ))),
     }
-}
-
-/// Used by the summary of a run that errored before it recorded anything.
-pub fn summary(run: &sync_runs::Model) -> RunSummary {
-    summary_of(run)
 }
