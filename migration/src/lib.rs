@@ -18,6 +18,7 @@ mod m20261130_000021_create_password_reset_requests;
 mod m20261130_000030_create_connections;
 mod m20261130_000040_create_uploads;
 mod m20261130_000041_lease_uploads;
+mod m20261130_000050_create_sync_runs;
 mod m20261130_000060_create_email_domains;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000030_create_connections::Migration),
             Box::new(m20261130_000040_create_uploads::Migration),
             Box::new(m20261130_000041_lease_uploads::Migration),
+            Box::new(m20261130_000050_create_sync_runs::Migration),
             Box::new(m20261130_000060_create_email_domains::Migration),
         ]
     }

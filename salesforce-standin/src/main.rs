@@ -23,7 +23,9 @@
 //! `nextRecordsUrl`s answer `INVALID_QUERY_LOCATOR`), `hide=Object.Field` / `show=…`
 //! (field-level security: absent from describe, `INVALID_FIELD` in SOQL),
 //! `fail_next=503,503html,406,500,query_timeout,concurrency` (the next REST calls answer
-//! those faults, in order), `page_cap=N` (pages hold fewer records than asked; 0: off).
+//! those faults, in order; `pass` answers normally, and `expire_cursors` /
+//! `expire_sessions` end the cursors or sessions just before that call, so a test can
+//! make them die mid-read at a chosen call), `page_cap=N` (pages hold fewer records than asked; 0: off).
 //! Data: `POST /__standin/records/{Object}` (JSON record or array; by `Id` it changes,
 //! without it creates; `SystemModstamp` is set to now unless given) and
 //! `POST /__standin/records/{Object}/{Id}/delete` (soft delete; an Account's Contacts too).
@@ -810,8 +812,16 @@ async fn userinfo(
 fn rest_auth(s: &Standin, headers: &HeaderMap) -> Result<String, Response> {
     let token = bearer(headers, &HashMap::new());
     let mut inner = s.inner.lock().unwrap();
-    if let Some(fault) = inner.faults.pop_front() {
-        return Err(fault_response(&fault));
+    match inner.faults.pop_front().as_deref() {
+        None | Some("pass") => {}
+        // Events at a chosen call: the cursors or sessions end just before it is served.
+        Some("expire_cursors") => inner.cursors.clear(),
+        Some("expire_sessions") => {
+            for session in inner.sessions.values_mut() {
+                *session = None;
+            }
+        }
+        Some(fault) => return Err(fault_response(fault)),
     }
     let token = match token {
         Some(t) if inner.sessions.get(&t).is_some_and(|f| f.is_some()) => t,
@@ -1262,6 +1272,9 @@ async fn control(State(s): State<Standin>, body: Bytes) -> Response {
                         "500",
                         "query_timeout",
                         "concurrency",
+                        "pass",
+                        "expire_cursors",
+                        "expire_sessions",
                     ]
                     .contains(&fault)
                     {

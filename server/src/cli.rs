@@ -29,6 +29,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// Run data connectors.
+    Connector {
+        #[command(subcommand)]
+        command: ConnectorCommand,
+    },
     /// Manage the encryption key.
     Secret {
         #[command(subcommand)]
@@ -75,5 +80,19 @@ pub enum ApiKeyCommand {
         /// A name to tell the key apart (1–80 characters).
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConnectorCommand {
+    /// Run a connector for an organisation now; prints the run's summary as the last line
+    /// and exits non-zero if the run failed (or could not start).
+    Run {
+        /// The organisation's name or numeric id.
+        #[arg(long)]
+        org: String,
+        /// The source to run: `salesforce`.
+        #[arg(long)]
+        source: String,
     },
 }

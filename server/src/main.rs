@@ -6,7 +6,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
 
-use server::cli::{ApiKeyCommand, Cli, Command, OrgCommand, SecretCommand};
+use server::cli::{ApiKeyCommand, Cli, Command, ConnectorCommand, OrgCommand, SecretCommand};
 use server::startup::{build_state, load_settings, serve, StartError};
 
 fn main() {
@@ -110,6 +110,30 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 None => println!("{}", key.api_key),
             }
             Ok(())
+        }
+        Command::Connector {
+            command: ConnectorCommand::Run { org, source },
+        } => {
+            use app::salesforce_sync::ssr::{reader::Retry, run};
+            let state = build_state(settings).await?;
+            let org_id = run::org_by_name_or_id(&state.db, &org)
+                .await
+                .map_err(|e| StartError(e.to_string()))?;
+            let summary = run::run(
+                &state,
+                org_id,
+                source.trim(),
+                run::Trigger::Cli,
+                Retry::default(),
+            )
+            .await
+            .map_err(|e| StartError(e.to_string()))?;
+            println!("{}", summary.line());
+            if summary.succeeded() {
+                Ok(())
+            } else {
+                Err(StartError(format!("the run failed (run {})", summary.id)))
+            }
         }
         Command::Secret { .. } => unreachable!("handled above"),
     }

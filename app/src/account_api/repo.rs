@@ -352,6 +352,18 @@ pub async fn replace_api_csms(
         .collect();
     rows.sort_unstable();
     rows.dedup();
+    insert_csm_assignments(db, org_id, &rows, "api", now).await
+}
+
+/// Inserts assigned `(account_pk, user_id)` rows with `source`; a pair that already has a
+/// row (from any source) keeps it.
+pub async fn insert_csm_assignments(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    rows: &[(i32, i32)],
+    source: &str,
+    now: i64,
+) -> Result<(), DbErr> {
     for part in rows.chunks(rows_per_statement(6)) {
         let mut insert = Query::insert();
         insert
@@ -374,7 +386,7 @@ pub async fn replace_api_csms(
                 Expr::val(org_id),
                 Expr::val(*pk),
                 Expr::val(*user),
-                Expr::val("api"),
+                Expr::val(source),
                 Expr::val(true),
                 Expr::val(now),
             ]);

@@ -46,6 +46,9 @@ pub fn CsmPanel(
                     .map(|csm| {
                         let source = match &csm.source {
                             AssignmentSource::Api => view! { <Badge tone=Tone::Info>"API"</Badge> }.into_any(),
+                            AssignmentSource::Salesforce { .. } => {
+                                view! { <Badge tone=Tone::Info>{csm.source.label()}</Badge> }.into_any()
+                            }
                             AssignmentSource::Manual { .. } => {
                                 view! { <Badge tone=Tone::Warning>{csm.source.label()}</Badge> }.into_any()
                             }

@@ -364,6 +364,10 @@ pub enum AssignmentSource {
         by: String,
         on: String,
     },
+    /// By the Salesforce connector's CSM sync: when (`YYYY-MM-DD HH:MM UTC`).
+    Salesforce {
+        on: String,
+    },
 }
 
 impl AssignmentSource {
@@ -371,6 +375,7 @@ impl AssignmentSource {
         match self {
             AssignmentSource::Api => "API".to_owned(),
             AssignmentSource::Manual { .. } => format!("Manual ({})", self.detail()),
+            AssignmentSource::Salesforce { on } => format!("Salesforce, {on}"),
         }
     }
 
@@ -379,6 +384,7 @@ impl AssignmentSource {
         match self {
             AssignmentSource::Api => "API".to_owned(),
             AssignmentSource::Manual { by, on } => format!("by {by}, {on}"),
+            AssignmentSource::Salesforce { on } => format!("Salesforce, {on}"),
         }
     }
 }

@@ -83,6 +83,9 @@ pub fn SourceOverviewPage() -> impl IntoView {
             })}
         </Transition>
         <crate::connections::SourcesTable />
+        <IfAllowed permission=Permission::ConfigureDataConnectors>
+            <crate::salesforce_sync::SalesforceRunsCard />
+        </IfAllowed>
         <NewApiKeyDialog action=create open=new_open />
         <RevokeApiKeyDialog action=revoke key=target open=revoke_open />
         <RotateApiKeyDialog action=rotate key=target open=rotate_open />

@@ -36,6 +36,7 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
         ),
         crate::usage::ssr::rollup::job(state.db.clone()),
         crate::upload::ssr::background::job(state),
+        crate::salesforce_sync::ssr::schedule::job(state),
         Job::new(
             "prune_audit_log",
             Duration::from_secs(6 * 3600),

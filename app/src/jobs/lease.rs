@@ -53,3 +53,19 @@ pub async fn release(
         .await?;
     Ok(())
 }
+
+/// Extends a lease its holder still holds (a long run, after each step).
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    name: &str,
+    holder: &str,
+    until: i64,
+) -> Result<(), AppError> {
+    JobLeases::update_many()
+        .col_expr(job_leases::Column::LeaseUntil, Expr::value(until))
+        .filter(job_leases::Column::Name.eq(name))
+        .filter(job_leases::Column::Holder.eq(holder))
+        .exec(db)
+        .await?;
+    Ok(())
+}

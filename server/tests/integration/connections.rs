@@ -73,10 +73,10 @@ async fn callback(app: &TestApp, browser: &mut Browser, location: &str) -> Strin
 }
 
 pub struct Setup {
-    key: String,
+    pub key: String,
     pub app: TestApp,
     pub standin: Standin,
-    admin: Browser,
+    pub admin: Browser,
 }
 
 /// A Steward whose public URL is the callback registered at a stand-in, with an organisation

@@ -31,6 +31,7 @@ mod page_status;
 mod password_reset;
 mod profile;
 mod roles;
+mod salesforce_runs;
 mod salesforce_sync;
 mod security;
 mod setup;

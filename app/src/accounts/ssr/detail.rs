@@ -279,6 +279,10 @@ pub async fn assignments(
                     .unwrap_or_else(|| "a former user".to_owned()),
                 on: date(row.changed_at),
             }
+        } else if row.source == crate::salesforce_sync::ssr::csm::SOURCE_SALESFORCE {
+            AssignmentSource::Salesforce {
+                on: crate::time_label::exact_utc(row.changed_at),
+            }
         } else {
             AssignmentSource::Api
         };

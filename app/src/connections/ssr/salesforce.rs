@@ -633,7 +633,8 @@ fn is_invalid_session(body: &str) -> bool {
 }
 
 /// GET `path` (e.g. `/services/data/v62.0/limits/`) on the organisation's instance, as JSON.
-/// A 401 `INVALID_SESSION_ID` refreshes the token once and retries.
+/// A 401 `INVALID_SESSION_ID` refreshes the token once and retries. It does not stamp
+/// `last_success_at`: callers do, once per unit of work ([`stamp_success`]).
 pub async fn get_json(
     state: &AppState,
     org_id: i32,
@@ -701,21 +702,27 @@ pub async fn get(state: &AppState, org_id: i32, path: &str) -> Result<Answer, Ca
                 body,
             });
         }
-        oauth_connections::Entity::update_many()
-            .col_expr(
-                oauth_connections::Column::LastSuccessAt,
-                Expr::value(now_ms()),
-            )
-            .filter(oauth_connections::Column::Id.eq(connection.id))
-            .exec(&state.db)
-            .await
-            .map_err(AppError::from)?;
         let body = serde_json::from_str(&body).map_err(|_| CallError::Status {
             status: status.as_u16(),
             body: "not JSON".into(),
         })?;
         return Ok(Answer { body, api_usage });
     }
+}
+
+/// Stamps the connection's last successful use. A connector run calls it once when it
+/// succeeds (not on every page: a first sync makes thousands of calls).
+pub async fn stamp_success(
+    db: &impl sea_orm::ConnectionTrait,
+    org_id: i32,
+    now: i64,
+) -> Result<(), AppError> {
+    oauth_connections::Entity::update_many()
+        .col_expr(oauth_connections::Column::LastSuccessAt, Expr::value(now))
+        .filter(oauth_connections::Column::OrgId.eq(org_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Refreshes the access token of `seen` (the row as the caller read it). Exactly one caller

@@ -10,8 +10,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use crate::auth::dto::CurrentUser;
 use crate::connections::dto::SourceRow;
 use crate::connections::ssr::salesforce;
-use crate::db::entities::{api_calls, oauth_connections};
+use crate::db::entities::{api_calls, oauth_connections, sync_settings};
 use crate::error::AppError;
+use crate::salesforce_sync::ssr::run;
 use crate::state::AppState;
 use crate::time_label::exact_utc;
 
@@ -39,22 +40,50 @@ fn salesforce_row(state: &AppState, org_id: i32) -> RowFuture<'_> {
             .filter(oauth_connections::Column::Provider.eq(salesforce::PROVIDER))
             .one(&state.db)
             .await?;
+        let last = run::list_runs(&state.db, org_id, run::SOURCE, 1)
+            .await?
+            .into_iter()
+            .next();
+        let connected = connection
+            .as_ref()
+            .is_some_and(|c| c.status == salesforce::STATUS_CONNECTED);
+        let mut status: String = match connection.as_ref().map(|c| c.status.as_str()) {
+            None => "Not connected".into(),
+            Some(salesforce::STATUS_CONNECTED) => "Connected".into(),
+            Some(salesforce::STATUS_NEEDS_REAUTH) => "Needs re-authorization".into(),
+            Some(_) => "Revoked".into(),
+        };
+        if let Some(run) = &last {
+            status.push_str(match run.status.as_str() {
+                "running" => " · running",
+                "failed" => " · last run failed",
+                _ => " · last run succeeded",
+            });
+        }
+        let next_run = if connected {
+            let settings = sync_settings::Entity::find()
+                .filter(sync_settings::Column::OrgId.eq(org_id))
+                .filter(sync_settings::Column::Source.eq(run::SOURCE))
+                .one(&state.db)
+                .await?;
+            let (at, zone) = settings
+                .map(|s| (s.daily_at, s.time_zone))
+                .unwrap_or_else(|| ("03:00".into(), "UTC".into()));
+            Some(format!("Daily at {at} ({zone})"))
+        } else {
+            None
+        };
         Ok(Some(SourceRow {
             name: "Salesforce".into(),
-            status: match connection.as_ref().map(|c| c.status.as_str()) {
-                None => "Not connected".into(),
-                Some(salesforce::STATUS_CONNECTED) => "Connected".into(),
-                Some(salesforce::STATUS_NEEDS_REAUTH) => "Needs re-authorization".into(),
-                Some(_) => "Revoked".into(),
-            },
-            last_run: connection
+            status,
+            last_run: last
                 .as_ref()
-                .and_then(|c| c.last_success_at)
+                .map(|r| r.started_at)
+                .or(connection.as_ref().and_then(|c| c.last_success_at))
                 .map(exact_utc),
-            // The sync itself arrives with the Salesforce connector.
-            records_last_run: None,
-            errors_last_run: None,
-            next_run: None,
+            records_last_run: last.as_ref().map(|r| r.records_written),
+            errors_last_run: last.as_ref().map(|r| r.records_skipped),
+            next_run,
             href: Some("/settings/it/oauth".into()),
         }))
     })
