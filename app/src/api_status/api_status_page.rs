@@ -73,7 +73,7 @@ fn ApiStatusFilters(query: ApiStatusQuery, endpoints: Vec<String>) -> impl IntoV
             view! { <option value=status.key() selected=selected>{status.label()}</option> }
         })
         .collect_view();
-    let apis = ApiKind::RECORDED
+    let apis = ApiKind::ALL
         .into_iter()
         .map(|api| {
             let selected = query.api == Some(api);

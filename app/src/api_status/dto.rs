@@ -15,9 +15,6 @@ pub enum ApiKind {
 
 impl ApiKind {
     pub const ALL: [ApiKind; 3] = [ApiKind::Account, ApiKind::Event, ApiKind::Upload];
-    /// The APIs something records calls of, offered by the filter (the upload API
-    /// joins when it exists).
-    pub const RECORDED: [ApiKind; 2] = [ApiKind::Account, ApiKind::Event];
 
     pub fn key(self) -> &'static str {
         match self {
