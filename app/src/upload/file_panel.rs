@@ -82,7 +82,13 @@ pub fn FilePanel(
     api: UploadApi,
     fields: PageResource<Result<Vec<UploadField>, AppError>>,
 ) -> impl IntoView {
+    // The browser's File is not Send, so it lives in local storage there. On the server
+    // nothing local may be created: the render can end on another thread, and dropping a
+    // local value there panics.
+    #[cfg(feature = "hydrate")]
     let file = StoredValue::new_local(None::<PickedFile>);
+    #[cfg(not(feature = "hydrate"))]
+    let file = StoredValue::new(None::<PickedFile>);
     // Name and size of the chosen file (the file itself stays in `file`).
     let chosen = RwSignal::new(None::<(String, f64)>);
     let preview = RwSignal::new(None::<Result<UploadPreview, FileRefusal>>);
@@ -225,8 +231,12 @@ pub fn FilePanel(
         #[cfg(not(feature = "hydrate"))]
         let _ = dry_run;
     };
-    // Shared by both buttons (it holds the router's navigate, which is not Copy).
+    // Shared by both buttons (in the browser it holds the router's navigate, which is
+    // neither Copy nor Send; on the server it must not be local, as above).
+    #[cfg(feature = "hydrate")]
     let start = StoredValue::new_local(start);
+    #[cfg(not(feature = "hydrate"))]
+    let start = StoredValue::new(start);
 
     // On the server the page only renders: the handlers above never run there.
     #[cfg(not(feature = "hydrate"))]

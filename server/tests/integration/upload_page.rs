@@ -202,6 +202,15 @@ async fn test_the_page_previews_maps_and_applies_a_spreadsheet_export_in_the_bac
         .next()
         .unwrap()
         .starts_with("c2,,2024-02-01,Silver,3,"));
+    // The page itself, rendered on the server for this upload (as on a reload).
+    for _ in 0..5 {
+        let page = api
+            .app
+            .get(&mut admin, &format!("{PAGE}?api=accounts&upload={id}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Export Nov.csv"), "{}", page.body);
+    }
     let template = get(&api, &admin, &format!("{PAGE}/template/account_contacts")).await;
     assert_eq!(template.status, StatusCode::OK);
     assert_eq!(
