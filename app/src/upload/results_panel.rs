@@ -83,7 +83,7 @@ fn UploadView(
     };
     let done = summary.applied + summary.failed;
     let running = (status == UploadStatus::Running).then(|| {
-        let percent = if summary.rows > 0 { done * 100 / summary.rows } else { 0 };
+        let percent = (done * 100).checked_div(summary.rows).unwrap_or(0);
         view! {
             <div class="upload-progress" role="status" data-testid="upload-applying">
                 <progress max=summary.rows.max(1) value=done></progress>
