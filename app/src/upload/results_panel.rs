@@ -36,15 +36,23 @@ pub fn UploadResults(upload_id: i32, history_version: RwSignal<u32>) -> impl Int
                             let status = summary.status;
                             let before = seen.get_value();
                             seen.set_value(Some(status));
-                            if status == UploadStatus::Running {
-                                #[cfg(feature = "hydrate")]
-                                set_timeout(
-                                    move || tick.update(|n| *n += 1),
-                                    std::time::Duration::from_secs(1),
-                                );
-                            } else if before == Some(UploadStatus::Running) {
-                                history_version.update(|n| *n += 1);
+                            // In the browser: poll while it runs, and bring the history up
+                            // to date whenever the status seen changes (a new upload, its
+                            // end, an undo). On the server the history renders fresh anyway.
+                            #[cfg(feature = "hydrate")]
+                            {
+                                if status == UploadStatus::Running {
+                                    set_timeout(
+                                        move || tick.update(|n| *n += 1),
+                                        std::time::Duration::from_secs(1),
+                                    );
+                                }
+                                if before != Some(status) {
+                                    history_version.update(|n| *n += 1);
+                                }
                             }
+                            #[cfg(not(feature = "hydrate"))]
+                            let _ = (before, history_version);
                             view! { <UploadView summary failures tick history_version /> }.into_any()
                         }
                         Err(error) => view! { <LoadError error /> }.into_any(),
