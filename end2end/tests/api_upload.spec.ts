@@ -107,7 +107,7 @@ test.describe("API Upload", () => {
     await expect(page.getByTestId("upload-failures")).toContainText("4");
     // The history has both uploads without a reload.
     await expect(page.getByTestId("upload-history").locator("tbody tr")).toHaveCount(2);
-    await expect(page.getByTestId("upload-history").locator("tr", { hasText: "Applied" })).toHaveCount(1);
+    await expect(page.getByTestId("upload-history").locator("tbody tr", { hasText: "Applied" })).toHaveCount(1);
     await shot(page, "06-applied");
 
     // The error CSV: the failed rows as sent, formulas neutralised, with their errors.
