@@ -144,13 +144,13 @@ fn SyncSettingsForms() -> impl IntoView {
                                     hint="An Email field (such as CSM__c) or a Lookup to User (such as CSM_User__c); empty: no CSM sync. Salesforce should be the source of truth for CSMs: an assignment changed by hand in Steward is never overwritten."
                                     error=field_error(csm_error, "csm_field")
                                 />
-                                <button type="submit" class="btn" disabled=move || csm.pending().get()>"Save CSM field"</button>
+                                <button type="submit" class="btn btn-secondary" disabled=move || csm.pending().get()>"Save CSM field"</button>
                             </ActionForm>
                             <FormAlert error=csm_error />
                             <ActionForm action=schedule attr:class="inline-form">
                                 <FormField label="Daily run at (HH:MM)" name="daily_at" value=current.daily_at error=field_error(schedule_error, "daily_at") />
                                 <FormField label="Time zone" name="time_zone" value=current.time_zone hint="UTC or an offset such as +01:00." error=field_error(schedule_error, "time_zone") />
-                                <button type="submit" class="btn" disabled=move || schedule.pending().get()>"Save schedule"</button>
+                                <button type="submit" class="btn btn-secondary" disabled=move || schedule.pending().get()>"Save schedule"</button>
                             </ActionForm>
                             <FormAlert error=schedule_error />
                         </div>
