@@ -125,6 +125,15 @@ async fn test_the_page_previews_maps_and_applies_a_spreadsheet_export_in_the_bac
     assert_eq!(read["columns"][0]["matched_by"], "Remembered");
     assert_eq!(read["columns"][0]["field"], "account_id");
     assert!(read["missing"].is_null(), "{read}");
+    // Each row as the API will take it: the second lacks the name a new account needs.
+    assert!(read["rows"][0]["error"].is_null(), "{read}");
+    assert!(
+        read["rows"][1]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("'name'"),
+        "{read}"
+    );
     // A column with a near-miss name gets suggestions.
     let typo = b"acount id,name,join_date\na,b,2024-01-01\n".to_vec();
     let read = json(

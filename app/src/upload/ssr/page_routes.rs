@@ -109,7 +109,7 @@ async fn preview_file(State(state): State<AppState>, request: Request) -> Respon
             )
         }
     };
-    match preview(&state.db, user.org_id, api, bytes, partial).await {
+    match preview(&state.db, &state.events, user.org_id, api, bytes, partial).await {
         Ok(Ok(preview)) => Json(PreviewAnswer::Read(preview)).into_response(),
         Ok(Err(refusal)) => Json(PreviewAnswer::Refused(refusal)).into_response(),
         Err(e) => error_response(e),

@@ -5,6 +5,7 @@
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
+use crate::event_api::writer::EventWriter;
 use crate::upload::dto::{
     FileRefusal, MatchedBy, PreviewColumn, PreviewRow, UploadApi, UploadPreview,
 };
@@ -13,6 +14,7 @@ use crate::upload::ssr::columns::{
 };
 use crate::upload::ssr::reader::{column_key, CsvReader, Delimiter, Refusal};
 use crate::upload::ssr::repo;
+use crate::upload::ssr::service::check_records;
 
 pub use crate::upload::dto::PREVIEW_BYTES;
 /// Rows shown.
@@ -31,6 +33,7 @@ fn refusal(r: Refusal) -> FileRefusal {
 /// ends the preview instead of refusing the file.
 pub async fn preview(
     db: &DatabaseConnection,
+    events: &EventWriter,
     org_id: i32,
     api: UploadApi,
     mut bytes: Vec<u8>,
@@ -73,7 +76,9 @@ pub async fn preview(
         })
         .collect();
     let decimal_comma = reader.delimiter() == Delimiter::Semicolon;
-    let mut rows = Vec::new();
+    let mut rows: Vec<PreviewRow> = Vec::new();
+    // (index into rows, the API record of a row that read well).
+    let mut records: Vec<(usize, Option<serde_json::Value>)> = Vec::new();
     while rows.len() < PREVIEW_ROWS {
         let next = match reader.next_row().await {
             Ok(Some(next)) => next,
@@ -98,17 +103,40 @@ pub async fn preview(
                     row.line,
                     decimal_comma,
                 );
+                let example = matches!(read, Ok(None));
+                let (record, error) = match read {
+                    Ok(record) => (record, None),
+                    Err(f) => (
+                        None,
+                        Some(match f.column {
+                            Some(column) => format!("{column}: {}", f.message),
+                            None => f.message,
+                        }),
+                    ),
+                };
+                records.push((rows.len(), record));
                 PreviewRow {
                     line: row.line,
-                    example: matches!(read, Ok(None)),
-                    error: read.err().map(|f| match f.column {
-                        Some(column) => format!("{column}: {}", f.message),
-                        None => f.message,
-                    }),
+                    example,
+                    error,
                     cells: row.cells,
                 }
             }
         });
+    }
+    // The rows that read well go through the API's own checks, as a dry run would, so a
+    // row the API refuses (a required field left empty, say) shows why here already.
+    let readable: Vec<(usize, serde_json::Value)> = records
+        .into_iter()
+        .filter_map(|(i, record)| record.map(|r| (i, r)))
+        .collect();
+    if !readable.is_empty() {
+        let values: Vec<serde_json::Value> = readable.iter().map(|(_, r)| r.clone()).collect();
+        for (index, message) in check_records(db, events, org_id, api, &values).await? {
+            if let Some((row, _)) = readable.get(index) {
+                rows[*row].error.get_or_insert(message);
+            }
+        }
     }
     Ok(Ok(UploadPreview {
         delimiter: reader.delimiter().key().to_owned(),

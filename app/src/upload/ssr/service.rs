@@ -368,6 +368,18 @@ pub async fn run(
 }
 
 /// One batch through the API's code; answers (index in batch, message) of the failures.
+/// Checks records as a dry run does, without writing: (index, message) of the failures.
+pub async fn check_records(
+    db: &DatabaseConnection,
+    events: &EventWriter,
+    org_id: i32,
+    api: UploadApi,
+    records: &[Json],
+) -> Result<Vec<(usize, String)>, AppError> {
+    // In Check mode nothing is written, so no upload is named.
+    apply_batch(db, events, org_id, 0, api, Mode::Check, records).await
+}
+
 async fn apply_batch(
     db: &DatabaseConnection,
     events: &EventWriter,
