@@ -329,6 +329,30 @@ async fn test_the_page_routes_need_the_permission_a_session_and_the_same_site() 
     assert_eq!(accounts_of(&api).await, 1);
 }
 
+/// Runs `f` again while storage answers "busy". A task dropped mid-transaction gives its
+/// PostgreSQL connection back with the rollback still queued (sqlx runs it on the
+/// connection's next use), so its locks can outlive it for a moment, and the next writer
+/// is told to retry, as a client would be.
+async fn retry_busy<T, E, F, Fut>(mut f: F) -> T
+where
+    E: std::fmt::Debug + Into<app::error::AppError>,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    for _ in 0..40 {
+        match f().await {
+            Ok(value) => return value,
+            Err(e) => match e.into() {
+                app::error::AppError::Unavailable(_) => {
+                    tokio::time::sleep(Duration::from_millis(250)).await
+                }
+                other => panic!("{other:?}"),
+            },
+        }
+    }
+    panic!("storage stayed busy for 10 s");
+}
+
 fn accounts_csv(rows: usize) -> Vec<u8> {
     let mut csv = String::from("account_id,name,join_date\n");
     for i in 0..rows {
@@ -358,17 +382,18 @@ async fn test_an_apply_stopped_midway_is_resumed_by_the_sweep_and_ends_consisten
     let mut stopped = Vec::new();
     let mut caught = None;
     for attempt in 0..10u32 {
-        let staged = service::stage(
-            &state.db,
-            api.org_id,
-            UploadApi::Accounts,
-            &who,
-            "big.csv",
-            false,
-            &file[..],
-        )
-        .await
-        .unwrap();
+        let staged = retry_busy(|| {
+            service::stage(
+                &state.db,
+                api.org_id,
+                UploadApi::Accounts,
+                &who,
+                "big.csv",
+                false,
+                &file[..],
+            )
+        })
+        .await;
         let service::Staged::Ready { upload_id } = staged else {
             panic!("refused: {staged:?}")
         };
@@ -378,9 +403,8 @@ async fn test_an_apply_stopped_midway_is_resumed_by_the_sweep_and_ends_consisten
             service::run_held(&state.db, &state.events, api.org_id, upload_id),
         )
         .await;
-        let upload = repo::find(&state.db, api.org_id, upload_id)
+        let upload = retry_busy(|| repo::find(&state.db, api.org_id, upload_id))
             .await
-            .unwrap()
             .unwrap();
         let summary = &upload.summary;
         if summary.status != UploadStatus::Running {
@@ -395,30 +419,34 @@ async fn test_an_apply_stopped_midway_is_resumed_by_the_sweep_and_ends_consisten
     }
     let (upload_id, applied_before) = caught.expect("no stop landed mid-apply");
     // The history shows it running, part-way.
-    let shown = repo::list(&state.db, api.org_id, 50).await.unwrap();
+    let shown = retry_busy(|| repo::list(&state.db, api.org_id, 50)).await;
     let row = shown.iter().find(|u| u.id == upload_id).unwrap();
     assert_eq!(row.status, UploadStatus::Running);
     assert_eq!(row.applied, applied_before);
     // Before their leases run out nobody takes them; after, the sweep resumes them all.
     let now = app::time::now_ms();
-    let said = background::sweep(state, now).await.unwrap();
+    let said = retry_busy(|| background::sweep(state, now)).await;
     assert!(said.starts_with("0 upload(s) resumed"), "{said}");
     let later = now + LEASE_MS + 1000;
-    let said = background::sweep(state, later).await.unwrap();
+    let said = retry_busy(|| background::sweep(state, later)).await;
     assert!(
         said.starts_with(&format!("{} upload(s) resumed", stopped.len())),
         "{said}"
     );
     for id in stopped {
         let mut done = None;
-        for _ in 0..600 {
-            let upload = repo::find(&state.db, api.org_id, id)
+        for round in 1..=600i64 {
+            let upload = retry_busy(|| repo::find(&state.db, api.org_id, id))
                 .await
-                .unwrap()
                 .unwrap();
             if upload.summary.status != UploadStatus::Running {
                 done = Some(upload);
                 break;
+            }
+            // A resumed run that met a lock left behind stops and keeps its lease; the
+            // sweep takes it up again once that lease runs out, as every 10 s in service.
+            if round % 20 == 0 {
+                let _ = background::sweep(state, later + round * 2 * LEASE_MS).await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
