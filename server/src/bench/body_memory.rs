@@ -19,7 +19,7 @@ const REQUESTS: usize = 16;
 const DIMENSIONS: usize = 100_000;
 
 /// Resident memory of this process now (`VmRSS`), in bytes.
-fn resident_bytes() -> u64 {
+pub fn resident_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

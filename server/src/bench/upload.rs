@@ -19,6 +19,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::body_memory::resident_bytes;
 use crate::support::{self, Postgres};
 
 const THROUGHPUT_ROWS: usize = 100_000;
@@ -175,20 +176,6 @@ async fn throughput(label: &str, dir: &std::path::Path, url: Option<&str>) {
         "  {label:<10} {THROUGHPUT_ROWS} accounts: CSV upload {csv_rate:>8.0} records/s   JSON bulk API {json_rate:>8.0} records/s   ratio {:.2} (target >= 0.80)",
         csv_rate / json_rate
     );
-}
-
-/// Resident memory of this process now (`VmRSS`), in bytes.
-fn resident_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
 }
 
 async fn memory(dir: &std::path::Path) {
