@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
-use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use http::header::{SET_COOKIE, USER_AGENT};
 use http::request::Parts;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
@@ -55,13 +55,7 @@ pub fn client(state: &AppState) -> Client {
 
 /// The session token sent with this request, if any.
 pub fn session_token() -> Option<String> {
-    let parts = parts()?;
-    parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(session::token_from_cookie_header)
+    session::token_from_headers(&parts()?.headers)
 }
 
 /// Answers this page request with `303 See Other` to `location` (a real redirect, for

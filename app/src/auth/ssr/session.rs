@@ -221,6 +221,15 @@ fn build_cookie(settings: &Settings, value: &str, max_age_secs: i64) -> String {
         .to_string()
 }
 
+/// The session token from a request's `Cookie` headers, if any.
+pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(token_from_cookie_header)
+}
+
 /// The session token from a `Cookie` request header, if any.
 pub fn token_from_cookie_header(header: &str) -> Option<String> {
     cookie::Cookie::split_parse(header)

@@ -2,13 +2,13 @@
 //! (works with and without JavaScript: it answers 303 to Salesforce) and the callback.
 //! Both answer 303 back to `/settings/it/oauth` with a fixed `error=` code on failure.
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::auth::ssr::session::token_from_cookie_header;
+use crate::auth::ssr::session::token_from_headers;
 use crate::connections::ssr::salesforce::{self, CallbackQuery, CALLBACK_PATH};
 use crate::roles::permission::Permission;
 use crate::state::AppState;
@@ -20,14 +20,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(START_PATH, post(start))
         .route(CALLBACK_PATH, get(callback))
-}
-
-fn session_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(token_from_cookie_header)
 }
 
 fn back(code: &str) -> Response {
@@ -64,7 +56,7 @@ async fn start(
     headers: HeaderMap,
     Form(form): Form<StartForm>,
 ) -> Response {
-    let Some(token) = session_of(&headers) else {
+    let Some(token) = token_from_headers(&headers) else {
         return Redirect::to(&format!("/sign-in?next={PAGE}")).into_response();
     };
     let user = match crate::auth::ssr::context::user_for_token(&state, &token).await {
@@ -97,7 +89,7 @@ async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let token = session_of(&headers);
+    let token = token_from_headers(&headers);
     match salesforce::callback(&state, token.as_deref(), query).await {
         Ok(Ok(())) => Redirect::to(&format!("{PAGE}?connected=1")).into_response(),
         Ok(Err(code)) => back(code),

@@ -19,7 +19,7 @@ use axum::{Json, Router};
 
 use crate::account_api::http::{natero_bool, parse_query};
 use crate::auth::dto::CurrentUser;
-use crate::auth::ssr::session::token_from_cookie_header;
+use crate::auth::ssr::session::token_from_headers;
 use crate::error::AppError;
 use crate::roles::permission::Permission;
 use crate::state::AppState;
@@ -66,12 +66,7 @@ fn error_response(error: AppError) -> Response {
 
 /// The signed-in user allowed to configure data connectors.
 async fn caller(state: &AppState, headers: &HeaderMap) -> Result<CurrentUser, AppError> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(token_from_cookie_header)
-        .ok_or(AppError::Unauthenticated)?;
+    let token = token_from_headers(headers).ok_or(AppError::Unauthenticated)?;
     let user = crate::auth::ssr::context::user_for_token(state, &token)
         .await?
         .ok_or(AppError::Unauthenticated)?;
