@@ -10,7 +10,7 @@ run: build
 
 ## Release build of the server and the WASM bundle.
 build: tools
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 
 tools:
 	@bash scripts/install-build-tools.sh

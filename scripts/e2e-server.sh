@@ -3,7 +3,7 @@
 # empty data directory, sending mail to a real SMTP server (aiosmtpd) on 127.0.0.1:$STEWARD_E2E_SMTP_PORT (3125) that writes
 # every message into end2end/.state/mail (a Maildir the tests read). The first-run setup
 # link lands in end2end/.state/server.log. STEWARD_BIN=target/debug/steward serves a debug build
-# (`cargo leptos build`) for quicker loops while writing tests.
+# (`cargo leptos build --split`) for quicker loops while writing tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=end2end/.state

@@ -82,7 +82,7 @@ e2e() {
   # The Salesforce stand-in the Manage OAuth specs sign in to (scripts/e2e-server.sh starts
   # and stops it with the server).
   cargo build --release -p salesforce-standin 2>&1 | tail -n 2
-  if ! cargo leptos build --release --precompress 2>&1 | tail -n 5; then
+  if ! cargo leptos build --release --precompress --split 2>&1 | tail -n 5; then
     record "browser (Playwright)" 1 0 0
     return
   fi
@@ -101,7 +101,7 @@ e2e() {
 # The HTTP-only integrator client (end2end/api_client.py) against the release build.
 api_client() {
   echo "==> API client (HTTP only)"
-  [ -x target/release/steward ] || cargo leptos build --release --precompress 2>&1 | tail -n 5
+  [ -x target/release/steward ] || cargo leptos build --release --precompress --split 2>&1 | tail -n 5
   bash scripts/api-client-test.sh 2>&1 | tee "$logs/api-client.log"
   local status=${PIPESTATUS[0]}
   record "API client (HTTP only)" "$status" "$(grep -c '^  ok ' "$logs/api-client.log")" "$(grep -c '^  FAIL ' "$logs/api-client.log")"
@@ -111,7 +111,7 @@ api_client() {
 # fixed seed, a bounded number of examples; one line per operation.
 schemathesis() {
   echo "==> OpenAPI (Schemathesis)"
-  [ -x target/release/steward ] || cargo leptos build --release --precompress 2>&1 | tail -n 5
+  [ -x target/release/steward ] || cargo leptos build --release --precompress --split 2>&1 | tail -n 5
   bash scripts/schemathesis-test.sh 2>&1 | tee "$logs/schemathesis.log"
   local status=${PIPESTATUS[0]}
   record "OpenAPI (Schemathesis)" "$status" "$(grep -c '^  ok ' "$logs/schemathesis.log")" "$(grep -c '^  FAIL ' "$logs/schemathesis.log")"

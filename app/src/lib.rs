@@ -27,6 +27,7 @@ pub mod connections;
 pub mod csv_out;
 pub mod email_config;
 pub mod error;
+pub mod lazy_pages;
 pub mod limits;
 pub mod mail;
 pub mod management;
@@ -70,24 +71,13 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::accounts::{AccountPage, AccountsPage};
-use crate::api_docs::ApiPage;
-use crate::api_keys::SourceOverviewPage;
-use crate::api_status::ApiStatusPage;
-use crate::audit::AuditLogPage;
 use crate::auth::{
     provide_session, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage, SignInPage,
 };
-use crate::connections::{CredentialsPage, OAuthPage};
-use crate::email_config::EmailConfigPage;
-use crate::mail::OutboxPage;
-use crate::management::ManagementCenterPage;
+use crate::lazy_pages::*;
 use crate::orgs::SetupPage;
-use crate::profile::ProfilePage;
-use crate::roles::RolesPage;
 use crate::shell::{HomePage, NotFoundPage, SignedInLayout};
-use crate::upload::ApiUploadPage;
-use crate::users::UsersPage;
+use leptos_router::Lazy;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -117,13 +107,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     ui::provide_toasts();
-    // Browser tests wait for this attribute before interacting: before hydration a click
-    // on server-rendered HTML does nothing. Effects run only in the browser.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // `body[data-hydrated]`, which browser tests wait for, is set by the frontend crate once
+    // hydration, lazy routes included, has finished.
 
     view! {
         <Title formatter=|text: String| if text.is_empty() { "Steward".to_owned() } else { format!("{text} · Steward") } />
@@ -149,21 +134,21 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("setup/:token") view=SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async />
-                    <Route path=path!("accounts/:account_pk") view=AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("settings") view=ManagementCenterPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/profile") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("settings/users") view=UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/roles") view=RolesPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/audit") view=AuditLogPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/outbox") view=OutboxPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/it/source-overview") view=SourceOverviewPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/it/oauth") view=OAuthPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/it/credentials") view=CredentialsPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/it/api-upload") view=ApiUploadPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/it/email") view=EmailConfigPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/it/api-status") view=ApiStatusPage ssr=SsrMode::Async />
-                    <Route path=path!("settings/it/api") view=ApiPage ssr=SsrMode::Async />
+                    <Route path=path!("accounts") view={Lazy::<AccountsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("accounts/:account_pk") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings") view={Lazy::<ManagementCenterRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/roles") view={Lazy::<RolesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/audit") view={Lazy::<AuditLogRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/outbox") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/source-overview") view={Lazy::<SourceOverviewRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/oauth") view={Lazy::<OAuthRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/credentials") view={Lazy::<CredentialsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/api-upload") view={Lazy::<ApiUploadRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/email") view={Lazy::<EmailConfigRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/api-status") view={Lazy::<ApiStatusRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/api") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>
         </Routes>

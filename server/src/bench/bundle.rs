@@ -1,5 +1,5 @@
 //! The browser bundle: sizes of the release build's WASM, JS and CSS (raw, and the gzip and
-//! brotli files `cargo leptos build --release --precompress` writes beside them) against the
+//! brotli files `cargo leptos build --release --precompress --split` writes beside them) against the
 //! budget, then what the WASM is made of.
 //!
 //! The contributors are read from the name section of the WASM as rustc left it
@@ -29,47 +29,113 @@ pub fn run() {
         .filter(|n| n.ends_with(".wasm") || n.ends_with(".js") || n.ends_with(".css"))
         .collect();
     names.sort();
+    let size = |name: &str, suffix: &str| {
+        std::fs::metadata(pkg.join(format!("{name}{suffix}")))
+            .map(|m| m.len())
+            .ok()
+    };
+    let kib = |bytes: Option<u64>| {
+        bytes
+            .map(|b| format!("{:.1}", b as f64 / 1024.0))
+            .unwrap_or_else(|| "-".into())
+    };
     println!(
         "  {:<42} {:>10} {:>10} {:>10}",
         "file", "raw KiB", "gzip KiB", "brotli KiB"
     );
-    for name in &names {
-        let size = |suffix: &str| {
-            std::fs::metadata(pkg.join(format!("{name}{suffix}")))
-                .map(|m| format!("{:.1}", m.len() as f64 / 1024.0))
-                .unwrap_or_else(|_| "-".into())
-        };
+    // The main bundle, loaded by every page: what the budget is about.
+    let (main, lazy): (Vec<&String>, Vec<&String>) =
+        names.iter().partition(|n| n.starts_with("steward."));
+    for name in &main {
         println!(
             "  {:<42} {:>10} {:>10} {:>10}",
             name,
-            size(""),
-            size(".gz"),
-            size(".br")
+            kib(size(name, "")),
+            kib(size(name, ".gz")),
+            kib(size(name, ".br"))
         );
         if name.ends_with(".wasm") {
-            if let Ok(meta) = std::fs::metadata(pkg.join(format!("{name}.br"))) {
-                let kib = meta.len() as f64 / 1024.0;
-                println!(
-                    "  {:<42} {:>32}",
-                    "  WASM brotli against the budget",
-                    format!(
-                        "{kib:.1} / {BUDGET_BROTLI_KIB:.0} KiB ({:.0} %) {}",
-                        kib / BUDGET_BROTLI_KIB * 100.0,
-                        if kib <= BUDGET_BROTLI_KIB {
-                            "within"
-                        } else {
-                            "OVER"
-                        }
-                    )
-                );
-            } else {
-                println!(
-                    "  (no .br/.gz files: build with `cargo leptos build --release --precompress`)"
-                );
+            match size(name, ".br") {
+                Some(bytes) => {
+                    let kib = bytes as f64 / 1024.0;
+                    println!(
+                        "  {:<42} {:>32}",
+                        "  main WASM brotli against the budget",
+                        format!(
+                            "{kib:.1} / {BUDGET_BROTLI_KIB:.0} KiB ({:.0} %) {}",
+                            kib / BUDGET_BROTLI_KIB * 100.0,
+                            if kib <= BUDGET_BROTLI_KIB {
+                                "within"
+                            } else {
+                                "OVER"
+                            }
+                        )
+                    );
+                }
+                None => println!(
+                    "  (no .br/.gz files: build with `cargo leptos build --release --precompress --split`)"
+                ),
             }
         }
     }
+    // The lazy-route files (`app/src/lazy_pages.rs`): loaded with the first page of a group.
+    let total = |files: &[&String], suffix: &str| -> u64 {
+        files.iter().filter_map(|f| size(f, suffix)).sum()
+    };
+    println!(
+        "  {:<42} {:>10} {:>10} {:>10}",
+        format!("lazy files ({})", lazy.len()),
+        kib(Some(total(&lazy, ""))),
+        kib(Some(total(&lazy, ".gz"))),
+        kib(Some(total(&lazy, ".br")))
+    );
+    for (group, files) in lazy_groups(&pkg, &names) {
+        let files: Vec<&String> = files.iter().collect();
+        println!(
+            "  {:<42} {:>10} {:>10} {:>10}",
+            format!("  group {group} ({} files)", files.len()),
+            kib(Some(total(&files, ""))),
+            kib(Some(total(&files, ".gz"))),
+            kib(Some(total(&files, ".br")))
+        );
+    }
     contributors(Path::new(UNOPTIMISED));
+}
+
+/// Each lazy group's files, from the split manifest (`__wasm_split_manifest.<hash>.json`:
+/// split name -> the shared chunks it needs) plus the split's own file
+/// (`split_<split name>.<hash>.wasm`).
+fn lazy_groups(pkg: &Path, names: &[String]) -> Vec<(String, Vec<String>)> {
+    let Some(manifest) = std::fs::read_dir(pkg).ok().and_then(|entries| {
+        entries.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("__wasm_split_manifest") && name.ends_with(".json")
+        })
+    }) else {
+        return Vec::new();
+    };
+    let Ok(manifest) = std::fs::read_to_string(&manifest)
+        .map_err(|_| ())
+        .and_then(|text| {
+            serde_json::from_str::<HashMap<String, Vec<String>>>(&text).map_err(|_| ())
+        })
+    else {
+        return Vec::new();
+    };
+    let mut groups: Vec<(String, Vec<String>)> = manifest
+        .into_iter()
+        .map(|(split, chunks)| {
+            let own = format!("split_{split}.");
+            let mut files: Vec<String> = chunks.iter().map(|c| format!("{c}.wasm")).collect();
+            files.extend(names.iter().filter(|n| n.starts_with(&own)).cloned());
+            // `__accounts_group_<hash>` -> `accounts_group`
+            let group = split.trim_start_matches('_');
+            let group = group.rsplit_once('_').map(|(g, _)| g).unwrap_or(group);
+            (group.to_owned(), files)
+        })
+        .collect();
+    groups.sort();
+    groups
 }
 
 fn contributors(path: &Path) {

@@ -15,7 +15,7 @@ const HASH: &str = "AAAAAAAAAAAAAAAAAAAAAA";
 const NEW_HASH: &str = "Zm9yLWEtbmV3LWJ1aWxkLQ";
 
 /// Writes `pkg/steward.<hash>.{wasm,js,css}` with `.br` and `.gz` beside each, like
-/// `cargo leptos build --release --precompress` with `hash-files = true`, and the hash file.
+/// `cargo leptos build --release --precompress --split` with `hash-files = true`, and the hash file.
 fn write_build(site: &Path, hash: &str) -> Vec<u8> {
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
