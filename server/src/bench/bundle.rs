@@ -103,8 +103,8 @@ pub fn run() {
 }
 
 /// Each lazy group's files, from the split manifest (`__wasm_split_manifest.<hash>.json`:
-/// split name -> the shared chunks it needs) plus the split's own file
-/// (`split_<split name>.<hash>.wasm`).
+/// split name -> the files it needs, its own `split_<split name>.<hash>.wasm` among them
+/// in cargo-leptos 0.3.11; added when a version leaves it out).
 fn lazy_groups(pkg: &Path, names: &[String]) -> Vec<(String, Vec<String>)> {
     let Some(manifest) = std::fs::read_dir(pkg).ok().and_then(|entries| {
         entries.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
@@ -128,6 +128,8 @@ fn lazy_groups(pkg: &Path, names: &[String]) -> Vec<(String, Vec<String>)> {
             let own = format!("split_{split}.");
             let mut files: Vec<String> = chunks.iter().map(|c| format!("{c}.wasm")).collect();
             files.extend(names.iter().filter(|n| n.starts_with(&own)).cloned());
+            files.sort();
+            files.dedup();
             // `__accounts_group_<hash>` -> `accounts_group`
             let group = split.trim_start_matches('_');
             let group = group.rsplit_once('_').map(|(g, _)| g).unwrap_or(group);
