@@ -35,6 +35,7 @@ pub mod profile;
 pub mod roles;
 pub mod salesforce_sync;
 pub mod shell;
+pub mod source_mapping;
 pub mod time_label;
 pub mod two_factor;
 pub mod ui;
@@ -86,6 +87,7 @@ use crate::orgs::SetupPage;
 use crate::profile::ProfilePage;
 use crate::roles::RolesPage;
 use crate::shell::{HomePage, NotFoundPage, SignedInLayout};
+use crate::source_mapping::SourceMappingPage;
 use crate::upload::ApiUploadPage;
 use crate::users::UsersPage;
 
@@ -158,6 +160,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("settings/outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/source-overview") view=SourceOverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/source-mapping") view=SourceMappingPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/oauth") view=OAuthPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/credentials") view=CredentialsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api-upload") view=ApiUploadPage ssr=SsrMode::Async />

@@ -807,7 +807,7 @@ async fn test_salesforce_run_now_and_runs_are_per_organisation() {
     for text in [
         "Salesforce runs",
         "Run now",
-        "name=\"csm_field\"",
+        "/settings/it/source-mapping",
         "Save schedule",
     ] {
         assert!(page.body.contains(text), "{text} on the page");
