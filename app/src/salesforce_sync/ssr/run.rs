@@ -808,14 +808,14 @@ fn mapped_values(
             continue;
         }
         match mapping::convert(entry.target.kind, raw) {
-            Ok(value) => {
+            Some(value) => {
                 if entry.ownership == Ownership::StewardWins && Value::is_null(&value) {
                     continue;
                 }
                 mapping::put(out, entry.target.field, value.clone());
                 written.push((entry.target.field.to_owned(), value));
             }
-            Err(()) => notes.push(format!(
+            None => notes.push(format!(
                 "{raw} in {path} is not {} {}: {} was left unchanged.",
                 if entry.target.kind.label() == "integer" {
                     "an"

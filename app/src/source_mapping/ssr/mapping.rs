@@ -284,45 +284,41 @@ pub fn value_at<'a>(record: &'a Value, path: &str) -> Option<&'a Value> {
     Some(value)
 }
 
-/// A Salesforce value as the Account API's JSON for a field of `kind`: `Ok(null)` for an
-/// empty value, `Err` when it cannot be read as that kind.
-pub fn convert(kind: Kind, value: &Value) -> Result<Value, ()> {
+/// A Salesforce value as the Account API's JSON for a field of `kind`: `Some(null)` for an
+/// empty value, `None` when it cannot be read as that kind.
+pub fn convert(kind: Kind, value: &Value) -> Option<Value> {
     let text = match value {
-        Value::Null => return Ok(Value::Null),
-        Value::String(s) if s.trim().is_empty() => return Ok(Value::Null),
+        Value::Null => return Some(Value::Null),
+        Value::String(s) if s.trim().is_empty() => return Some(Value::Null),
         Value::String(s) => Some(s.trim().to_owned()),
         _ => None,
     };
     match kind {
-        Kind::Text | Kind::Email => Ok(match (text, value) {
+        Kind::Text | Kind::Email => Some(match (text, value) {
             (Some(s), _) => json!(s),
             (None, other) => json!(other.to_string()),
         }),
         Kind::Number => match (text, value.as_f64()) {
-            (_, Some(n)) if n.is_finite() => Ok(json!(n)),
+            (_, Some(n)) if n.is_finite() => Some(json!(n)),
             (Some(s), _) => s
                 .parse::<f64>()
                 .ok()
                 .filter(|n| n.is_finite())
-                .map(|n| json!(n))
-                .ok_or(()),
-            _ => Err(()),
+                .map(|n| json!(n)),
+            _ => None,
         },
         Kind::Integer => {
             let n = match text {
-                Some(s) => s.parse::<f64>().map_err(|_| ())?,
-                None => value.as_f64().ok_or(())?,
+                Some(s) => s.parse::<f64>().ok()?,
+                None => value.as_f64()?,
             };
-            crate::account_api::fields::whole(&json!(n))
-                .map(|n| json!(n))
-                .ok_or(())
+            crate::account_api::fields::whole(&json!(n)).map(|n| json!(n))
         }
         Kind::Date => {
-            let s = text.ok_or(())?;
+            let s = text?;
             crate::salesforce_sync::ssr::incremental::parse_stamp(&s)
                 .or_else(|| crate::time_label::date_start_ms(s.get(..10)?))
                 .map(|ms| json!(ms))
-                .ok_or(())
         }
     }
 }
@@ -677,20 +673,20 @@ mod tests {
     fn salesforce_values_become_the_apis_types() {
         assert_eq!(
             convert(Kind::Number, &json!("9.9213206E7")),
-            Ok(json!(99213206.0))
+            Some(json!(99213206.0))
         );
-        assert_eq!(convert(Kind::Number, &json!(12.5)), Ok(json!(12.5)));
-        assert_eq!(convert(Kind::Integer, &json!(1.2e3)), Ok(json!(1200)));
-        assert_eq!(convert(Kind::Integer, &json!("12.5")), Err(()));
-        assert_eq!(convert(Kind::Text, &json!("  ")), Ok(Value::Null));
-        assert_eq!(convert(Kind::Text, &json!(42)), Ok(json!("42")));
+        assert_eq!(convert(Kind::Number, &json!(12.5)), Some(json!(12.5)));
+        assert_eq!(convert(Kind::Integer, &json!(1.2e3)), Some(json!(1200)));
+        assert_eq!(convert(Kind::Integer, &json!("12.5")), None);
+        assert_eq!(convert(Kind::Text, &json!("  ")), Some(Value::Null));
+        assert_eq!(convert(Kind::Text, &json!(42)), Some(json!("42")));
         assert_eq!(
             convert(Kind::Date, &json!("2026-11-29")),
-            Ok(json!(
+            Some(json!(
                 crate::time_label::date_start_ms("2026-11-29").unwrap()
             ))
         );
-        assert_eq!(convert(Kind::Date, &json!("soon")), Err(()));
+        assert_eq!(convert(Kind::Date, &json!("soon")), None);
         let record = json!({"Owner": {"Email": "o@x.example"}, "CSM_User__r": null});
         assert_eq!(
             value_at(&record, "Owner.Email"),
@@ -713,7 +709,8 @@ mod tests {
 
     #[test]
     fn defaults_map_the_issues_fields() {
-        let mapped: Vec<(&str, &str)> = defaults()
+        let entries = defaults();
+        let mapped: Vec<(&str, &str)> = entries
             .iter()
             .filter_map(|e| Some((e.target.field, e.remote.as_deref()?)))
             .collect();
