@@ -140,7 +140,7 @@ fn SyncSettingsForms() -> impl IntoView {
                             </p>
                             <ActionForm action=schedule attr:class="inline-form">
                                 <FormField label="Daily run at (HH:MM)" name="daily_at" value=current.daily_at error=field_error(schedule_error, "daily_at") />
-                                <FormField label="Time zone" name="time_zone" value=current.time_zone hint="UTC or an offset such as +01:00." error=field_error(schedule_error, "time_zone") />
+                                <FormField label="Time zone" name="time_zone" value=current.time_zone hint="UTC, an offset such as +01:00, or a zone name such as Europe/Berlin (follows daylight saving time)." error=field_error(schedule_error, "time_zone") />
                                 <button type="submit" class="btn btn-secondary" disabled=move || schedule.pending().get()>"Save schedule"</button>
                             </ActionForm>
                             <FormAlert error=schedule_error />

@@ -74,10 +74,7 @@ pub const SOURCES: [(&str, &str); 3] = [
 /// Ownership choices: (value, label).
 pub const OWNERSHIP: [(&str, &str); 3] = [
     ("salesforce_wins", "Salesforce wins"),
-    (
-        "steward_wins",
-        "Steward wins (Salesforce fills only while empty)",
-    ),
+    ("steward_wins", "Steward wins"),
     ("dont_sync", "Don't sync"),
 ];
 

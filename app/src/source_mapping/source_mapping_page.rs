@@ -164,7 +164,7 @@ fn SalesforceMappingForm(
         })
         .collect_view();
     view! {
-        <section class="card" data-testid="salesforce-mapping">
+        <section class="card mapping-form" data-testid="salesforce-mapping">
             <h2>"Salesforce mapping"</h2>
             <p class="muted">
                 {if editor.saved { "" } else { "These are the defaults for a new connection; save to keep them. " }}

@@ -75,6 +75,15 @@ async fn save(s: &Setup, pairs: &[(&str, &str)]) -> Result<Value, AppError> {
         .await
 }
 
+/// The page's data as the organisation's admin gets it.
+async fn mapping_view(s: &Setup) -> Value {
+    let mut admin = s.admin.clone();
+    s.app
+        .call::<GetSourceMapping>(&mut admin, &[])
+        .await
+        .unwrap()
+}
+
 async fn stored_rows(s: &Setup, org: i32) -> u64 {
     sync_field_mappings::Entity::find()
         .filter(sync_field_mappings::Column::OrgId.eq(org))
@@ -116,11 +125,7 @@ async fn annual_revenue(s: &Setup, pk: i32) -> Option<f64> {
 async fn test_source_mapping_defaults_for_a_new_connection_and_every_source_on_the_page() {
     let (s, org) = connected("4").await;
     let mut admin = s.admin.clone();
-    let view = s
-        .app
-        .call::<GetSourceMapping>(&mut admin, &[])
-        .await
-        .unwrap();
+    let view = mapping_view(&s).await;
     assert_eq!(view["editor"]["saved"], false);
     assert_eq!(view["editor"]["describe_error"], Value::Null);
     for (object, field, remote) in [
@@ -286,12 +291,7 @@ async fn test_source_mapping_save_refuses_unknown_hidden_and_mismatched_fields_a
     .await
     .unwrap();
     assert_eq!(stored_rows(&s, org).await, 21);
-    let mut admin = s.admin.clone();
-    let view = s
-        .app
-        .call::<GetSourceMapping>(&mut admin, &[])
-        .await
-        .unwrap();
+    let view = mapping_view(&s).await;
     assert_eq!(view["editor"]["saved"], true);
     assert_eq!(
         editor_field(&view, "Account", "sales_rep_email")["remote"],
@@ -336,11 +336,7 @@ async fn test_source_mapping_save_refuses_unknown_hidden_and_mismatched_fields_a
         error.field_message("rAccount_website").is_some(),
         "{error:?}"
     );
-    let view = s
-        .app
-        .call::<GetSourceMapping>(&mut admin, &[])
-        .await
-        .unwrap();
+    let view = mapping_view(&s).await;
     assert_eq!(
         editor_field(&view, "Account", "employees")["remote"],
         "NumberOfEmployees"

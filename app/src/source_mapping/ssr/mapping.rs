@@ -603,13 +603,18 @@ pub async fn editor(state: &AppState, org_id: i32) -> Result<SalesforceEditor, A
         Err(AppError::Invalid(message)) => (None, Some(message)),
         Err(other) => return Err(other),
     };
+    let asked = describes.is_some();
     let keep = |mut list: Vec<Choice>, current: &str| {
         if !current.is_empty() && !list.iter().any(|c| c.value == current) {
             list.insert(
                 0,
                 Choice {
                     value: current.to_owned(),
-                    label: format!("{current} (not offered by Salesforce now)"),
+                    label: if asked {
+                        format!("{current} (not offered by Salesforce now)")
+                    } else {
+                        current.to_owned()
+                    },
                 },
             );
         }
