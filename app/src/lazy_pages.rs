@@ -44,6 +44,7 @@ pub enum SettingsGroup {
 #[derive(Clone, Copy)]
 pub enum ItGroup {
     SourceOverview,
+    SourceMapping,
     OAuth,
     Credentials,
     ApiUpload,
@@ -76,6 +77,7 @@ fn settings_group(page: SettingsGroup) -> AnyView {
 fn it_administration_group(page: ItGroup) -> AnyView {
     match page {
         ItGroup::SourceOverview => crate::api_keys::SourceOverviewPage().into_any(),
+        ItGroup::SourceMapping => crate::source_mapping::SourceMappingPage().into_any(),
         ItGroup::OAuth => crate::connections::OAuthPage().into_any(),
         ItGroup::Credentials => crate::connections::CredentialsPage().into_any(),
         ItGroup::ApiUpload => crate::upload::ApiUploadPage().into_any(),
@@ -164,6 +166,7 @@ lazy_routes! {
     AuditLogRoute => settings_group(SettingsGroup::AuditLog), __preload_settings_group;
     OutboxRoute => settings_group(SettingsGroup::Outbox), __preload_settings_group;
     SourceOverviewRoute => it_administration_group(ItGroup::SourceOverview), __preload_it_administration_group;
+    SourceMappingRoute => it_administration_group(ItGroup::SourceMapping), __preload_it_administration_group;
     OAuthRoute => it_administration_group(ItGroup::OAuth), __preload_it_administration_group;
     CredentialsRoute => it_administration_group(ItGroup::Credentials), __preload_it_administration_group;
     ApiUploadRoute => it_administration_group(ItGroup::ApiUpload), __preload_it_administration_group;

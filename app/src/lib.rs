@@ -36,6 +36,7 @@ pub mod profile;
 pub mod roles;
 pub mod salesforce_sync;
 pub mod shell;
+pub mod source_mapping;
 pub mod time_label;
 pub mod two_factor;
 pub mod ui;
@@ -143,6 +144,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/audit") view={Lazy::<AuditLogRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings/outbox") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings/it/source-overview") view={Lazy::<SourceOverviewRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/source-mapping") view={Lazy::<SourceMappingRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings/it/oauth") view={Lazy::<OAuthRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings/it/credentials") view={Lazy::<CredentialsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api-upload") view={Lazy::<ApiUploadRoute>::new()} ssr=SsrMode::Async />

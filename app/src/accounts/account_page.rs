@@ -231,7 +231,10 @@ fn details_section(detail: &AccountDetail) -> impl IntoView {
         .map(|f| {
             view! {
                 <dt>{f.label.clone()}</dt>
-                <dd>{f.value.clone()}</dd>
+                <dd>
+                    {f.value.clone()}
+                    {f.origin.clone().map(|o| view! { <span class="muted field-origin">" · "{o}</span> })}
+                </dd>
             }
         })
         .collect_view();

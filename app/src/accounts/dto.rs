@@ -408,6 +408,9 @@ pub struct CsmChoice {
 pub struct Field {
     pub label: String,
     pub value: String,
+    /// Where a value that a connector can fill came from: "Salesforce, 2026-11-29 03:00
+    /// UTC" while it is still the value Salesforce wrote, else "Account API".
+    pub origin: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -43,7 +43,7 @@ impl SettingsPage {
     }
 }
 
-pub const SETTINGS_PAGES: [SettingsPage; 12] = [
+pub const SETTINGS_PAGES: [SettingsPage; 13] = [
     SettingsPage {
         href: "/settings/profile",
         name: "My Profile",
@@ -84,6 +84,14 @@ pub const SETTINGS_PAGES: [SettingsPage; 12] = [
         name: "Source Overview",
         description:
             "The Account API key, the Usage Event API keys and the sources Steward pulls data from.",
+        group: SettingsGroup::ItAdministration,
+        needs: Some(Permission::ConfigureDataConnectors),
+    },
+    SettingsPage {
+        href: "/settings/it/source-mapping",
+        name: "Source Mapping",
+        description:
+            "Where each Steward field comes from, per source; the Salesforce mapping, ownership and CSM field.",
         group: SettingsGroup::ItAdministration,
         needs: Some(Permission::ConfigureDataConnectors),
     },

@@ -1,8 +1,7 @@
 use leptos::prelude::*;
 
 use crate::salesforce_sync::api::{
-    get_salesforce_sync_settings, list_salesforce_runs, RunSalesforceNow, SetSalesforceCsmField,
-    SetSalesforceSchedule,
+    get_salesforce_sync_settings, list_salesforce_runs, RunSalesforceNow, SetSalesforceSchedule,
 };
 use crate::salesforce_sync::dto::SyncRunRow;
 use crate::ui::{field_error, FormAlert, FormField, LoadError};
@@ -119,16 +118,14 @@ fn RunsTable(
     }
 }
 
-/// The CSM field and the daily run's time, each its own form (they work without WASM).
+/// The daily run's time (a form that works without WASM), and where the CSM field is set.
 #[component]
 fn SyncSettingsForms() -> impl IntoView {
-    let csm = ServerAction::<SetSalesforceCsmField>::new();
     let schedule = ServerAction::<SetSalesforceSchedule>::new();
     let settings = crate::wire::resource(
-        move || (csm.version().get(), schedule.version().get()),
+        move || schedule.version().get(),
         |_| get_salesforce_sync_settings(),
     );
-    let csm_error = Signal::derive(move || csm.value().get().and_then(Result::err));
     let schedule_error = Signal::derive(move || schedule.value().get().and_then(Result::err));
     view! {
         <Transition fallback=|| ()>
@@ -136,20 +133,14 @@ fn SyncSettingsForms() -> impl IntoView {
                 match settings.await {
                     Ok(current) => view! {
                         <div class="form-row">
-                            <ActionForm action=csm attr:class="inline-form">
-                                <FormField
-                                    label="Salesforce Account field holding the CSM"
-                                    name="csm_field"
-                                    value=current.csm_field
-                                    hint="An Email field (such as CSM__c) or a Lookup to User (such as CSM_User__c); empty: no CSM sync. Salesforce should be the source of truth for CSMs: an assignment changed by hand in Steward is never overwritten."
-                                    error=field_error(csm_error, "csm_field")
-                                />
-                                <button type="submit" class="btn btn-secondary" disabled=move || csm.pending().get()>"Save CSM field"</button>
-                            </ActionForm>
-                            <FormAlert error=csm_error />
+                            <p class="muted">
+                                {if current.csm_field.is_empty() { "No CSM sync. ".to_owned() } else { format!("CSMs from the Account field {}. ", current.csm_field) }}
+                                "The fields read from Salesforce, who owns each one and the CSM field are set under "
+                                <a href="/settings/it/source-mapping?source=salesforce">"Source Mapping"</a>"."
+                            </p>
                             <ActionForm action=schedule attr:class="inline-form">
                                 <FormField label="Daily run at (HH:MM)" name="daily_at" value=current.daily_at error=field_error(schedule_error, "daily_at") />
-                                <FormField label="Time zone" name="time_zone" value=current.time_zone hint="UTC or an offset such as +01:00." error=field_error(schedule_error, "time_zone") />
+                                <FormField label="Time zone" name="time_zone" value=current.time_zone hint="UTC, an offset such as +01:00, or a zone name such as Europe/Berlin (follows daylight saving time)." error=field_error(schedule_error, "time_zone") />
                                 <button type="submit" class="btn btn-secondary" disabled=move || schedule.pending().get()>"Save schedule"</button>
                             </ActionForm>
                             <FormAlert error=schedule_error />

@@ -36,6 +36,7 @@ mod salesforce_sync;
 mod security;
 mod setup;
 mod sign_in_next;
+mod source_mapping;
 mod standin;
 mod storage;
 mod two_factor;

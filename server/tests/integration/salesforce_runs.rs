@@ -807,7 +807,7 @@ async fn test_salesforce_run_now_and_runs_are_per_organisation() {
     for text in [
         "Salesforce runs",
         "Run now",
-        "name=\"csm_field\"",
+        "/settings/it/source-mapping",
         "Save schedule",
     ] {
         assert!(page.body.contains(text), "{text} on the page");
@@ -833,11 +833,28 @@ async fn test_salesforce_run_now_and_runs_are_per_organisation() {
         .app
         .call::<SetSalesforceSchedule>(
             &mut admin,
-            &[("daily_at", "04:30"), ("time_zone", "Europe/Paris")],
+            &[("daily_at", "04:30"), ("time_zone", "Mars/Olympus")],
         )
         .await
         .unwrap_err();
-    assert!(bad.to_string().contains("offset such as +01:00"), "{bad}");
+    assert!(
+        bad.to_string().contains("zone name such as Europe/Berlin"),
+        "{bad}"
+    );
+    // An IANA zone is taken (the schedule follows its daylight saving time).
+    s.app
+        .call::<SetSalesforceSchedule>(
+            &mut admin,
+            &[("daily_at", "04:30"), ("time_zone", "Europe/Paris")],
+        )
+        .await
+        .unwrap();
+    let settings: Value = s
+        .app
+        .call::<GetSalesforceSyncSettings>(&mut admin, &[])
+        .await
+        .unwrap();
+    assert_eq!(settings["time_zone"], "Europe/Paris");
     let run_id = runs[0]["id"].as_i64().unwrap() as i32;
 
     // Another organisation sees none of it, and cannot read the run by its id.

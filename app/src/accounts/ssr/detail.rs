@@ -212,7 +212,7 @@ pub async fn load(
         stage: account.current_stage.clone(),
         mrr: account.current_mrr,
         renewal: account.renewal_date.map(|at| DateLabel::new(at, now)),
-        fields: fields(&account),
+        fields: with_origins(db, org_id, &account, fields(&account)).await?,
         documents: documents(account.documents.as_deref()),
         dimensions,
         csms,
@@ -345,6 +345,7 @@ fn fields(a: &accounts::Model) -> Vec<Field> {
             out.push(Field {
                 label: label.to_owned(),
                 value,
+                origin: None,
             });
         }
     };
@@ -402,6 +403,80 @@ fn fields(a: &accounts::Model) -> Vec<Field> {
     text("First received", Some(exact_utc(a.created_at)));
     text("Last updated", Some(exact_utc(a.updated_at)));
     out
+}
+
+/// The Steward fields behind each label a connector can fill.
+const SYNCABLE: &[(&str, &[&str])] = &[
+    ("Name", &["name"]),
+    ("Join date", &["join_date"]),
+    ("Renewal date", &["renewal_date"]),
+    ("MRR", &["current_mrr"]),
+    ("Industry", &["industry"]),
+    ("Employees", &["employees"]),
+    ("Website", &["website"]),
+    ("Phone", &["phone"]),
+    ("Description", &["description"]),
+    (
+        "Billing address",
+        &[
+            "billing_street",
+            "billing_city",
+            "billing_postal_code",
+            "billing_state",
+            "billing_country",
+        ],
+    ),
+    ("Sales rep", &["sales_rep_name", "sales_rep_email"]),
+];
+
+/// Adds to the fields a connector can fill where their value came from: Salesforce (and
+/// when) while every part of it is still the value Salesforce wrote, else the Account API
+/// (the only other writer of account fields; CSV uploads go through it).
+async fn with_origins(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    account: &accounts::Model,
+    mut fields: Vec<Field>,
+) -> Result<Vec<Field>, AppError> {
+    use crate::account_api::fields::ACCOUNTS;
+    use crate::source_mapping::ssr::origins;
+    let recorded = origins::of_account(db, org_id, account.id).await?;
+    let stored = crate::account_api::repo::rows_where_in(
+        db,
+        &ACCOUNTS,
+        org_id,
+        "account_id",
+        vec![account.account_id.clone()],
+    )
+    .await?;
+    let Some(stored) = stored.iter().find(|s| s.id == account.id) else {
+        return Ok(fields);
+    };
+    let stored = crate::account_api::upsert::row_json(&ACCOUNTS, stored);
+    for field in &mut fields {
+        let Some((_, names)) = SYNCABLE.iter().find(|(label, _)| *label == field.label) else {
+            continue;
+        };
+        let set: Vec<(&str, &serde_json::Value)> = names
+            .iter()
+            .filter_map(|n| Some((*n, stored.get(*n).filter(|v| !v.is_null())?)))
+            .collect();
+        let from_salesforce = set.iter().map(|(name, value)| {
+            recorded
+                .get(*name)
+                .filter(|(source, written, _)| {
+                    source == crate::salesforce_sync::ssr::run::SOURCE
+                        && origins::same(value, written)
+                })
+                .map(|(_, _, at)| *at)
+        });
+        let latest: Option<Vec<i64>> = from_salesforce.collect();
+        field.origin = Some(match latest.and_then(|l| l.into_iter().max()) {
+            Some(at) => format!("Salesforce, {}", exact_utc(at)),
+            None => "Account API".to_owned(),
+        });
+    }
+    Ok(fields)
 }
 
 /// The `documents` JSON (`[{name, url, description}]`); unreadable entries are skipped.

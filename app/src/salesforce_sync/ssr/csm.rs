@@ -81,41 +81,54 @@ pub async fn configure(
 ) -> Result<Option<CsmField>, AppError> {
     let chosen = match field.map(str::trim).filter(|f| !f.is_empty()) {
         None => None,
-        Some(name) => Some(check_field(state, org_id, name).await?),
+        Some(name) => {
+            let account = describe(state, org_id, "Account").await?;
+            Some(check_field(&account, name)?)
+        }
     };
-    let now = now_ms();
     let txn = crate::db::begin_write(&state.db).await?;
-    ensure_settings(&txn, org_id, now).await?;
-    if setting(&txn, org_id).await? != chosen {
-        // Another field: every Account is read again at the next run, and values waiting
-        // under the old field are dropped.
+    store(&txn, org_id, chosen.as_ref(), now_ms()).await?;
+    txn.commit().await?;
+    Ok(chosen)
+}
+
+/// Stores the CSM field (in the caller's transaction). Another field than before: every
+/// Account is read again at the next run, and values waiting under the old field are
+/// dropped.
+pub async fn store(
+    txn: &impl ConnectionTrait,
+    org_id: i32,
+    chosen: Option<&CsmField>,
+    now: i64,
+) -> Result<(), AppError> {
+    ensure_settings(txn, org_id, now).await?;
+    if setting(txn, org_id).await?.as_ref() != chosen {
         sync_checkpoints::Entity::delete_many()
             .filter(sync_checkpoints::Column::OrgId.eq(org_id))
             .filter(sync_checkpoints::Column::Source.eq(SOURCE))
             .filter(sync_checkpoints::Column::Object.eq("Account"))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         sync_csm_pending::Entity::delete_many()
             .filter(sync_csm_pending::Column::OrgId.eq(org_id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     sync_settings::Entity::update_many()
         .col_expr(
             sync_settings::Column::CsmField,
-            Expr::value(chosen.as_ref().map(|c| c.name.clone())),
+            Expr::value(chosen.map(|c| c.name.clone())),
         )
         .col_expr(
             sync_settings::Column::CsmFieldKind,
-            Expr::value(chosen.as_ref().map(|c| c.kind.key().to_owned())),
+            Expr::value(chosen.map(|c| c.kind.key().to_owned())),
         )
         .col_expr(sync_settings::Column::UpdatedAt, Expr::value(now))
         .filter(sync_settings::Column::OrgId.eq(org_id))
         .filter(sync_settings::Column::Source.eq(SOURCE))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    txn.commit().await?;
-    Ok(chosen)
+    Ok(())
 }
 
 /// The organisation's settings row with its defaults, if it has none yet.
@@ -150,38 +163,45 @@ pub async fn ensure_settings(
     Ok(())
 }
 
-async fn check_field(state: &AppState, org_id: i32, name: &str) -> Result<CsmField, AppError> {
+/// Salesforce's describe of `object` as the connected user sees it (fields hidden by
+/// field-level security are absent), or a sentence saying what to do.
+pub async fn describe(state: &AppState, org_id: i32, object: &str) -> Result<Value, AppError> {
     use crate::connections::ssr::salesforce::{self, CallError};
     let path = format!(
-        "/services/data/v{}/sobjects/Account/describe",
+        "/services/data/v{}/sobjects/{object}/describe",
         super::reader::API_VERSION
     );
-    let describe = match salesforce::get(state, org_id, &path).await {
-        Ok(answer) => answer.body,
-        Err(CallError::App(error)) => return Err(error),
-        Err(CallError::NotConnected) => {
-            return Err(AppError::invalid(
-                "Connect Salesforce first (Settings → IT Administration → Manage OAuth), then choose the CSM field.",
-            ))
-        }
-        Err(CallError::NeedsReauthorization) => {
-            return Err(AppError::invalid(
-                "The Salesforce connection needs re-authorization (Settings → IT Administration → Manage OAuth); then choose the CSM field.",
-            ))
-        }
+    match salesforce::get(state, org_id, &path).await {
+        Ok(answer) => Ok(answer.body),
+        Err(CallError::App(error)) => Err(error),
+        Err(CallError::NotConnected) => Err(AppError::invalid(
+            "Connect Salesforce first (Settings → IT Administration → Manage OAuth), then choose the fields.",
+        )),
+        Err(CallError::NeedsReauthorization) => Err(AppError::invalid(
+            "The Salesforce connection needs re-authorization (Settings → IT Administration → Manage OAuth); then choose the fields.",
+        )),
         Err(other) => {
-            tracing::warn!(org_id, error = %other, "Account describe failed");
-            return Err(AppError::invalid(
-                "Salesforce did not describe its Account object just now: try again in a minute.",
-            ));
+            tracing::warn!(org_id, object, error = %other, "describe failed");
+            Err(AppError::invalid(format!(
+                "Salesforce did not describe its {object} object just now: try again in a minute."
+            )))
         }
-    };
-    let fields = describe["fields"].as_array().cloned().unwrap_or_default();
-    let Some(found) = fields.iter().find(|f| {
+    }
+}
+
+/// The describe's field named `name` (case-insensitive), if the connected user sees it.
+pub fn described_field<'a>(describe: &'a Value, name: &str) -> Option<&'a Value> {
+    describe["fields"].as_array()?.iter().find(|f| {
         f["name"]
             .as_str()
             .is_some_and(|n| n.eq_ignore_ascii_case(name))
-    }) else {
+    })
+}
+
+/// Checks the CSM field against the Account describe: it must exist, be visible to the
+/// connected user, and be an Email field or a Lookup to User.
+pub fn check_field(account: &Value, name: &str) -> Result<CsmField, AppError> {
+    let Some(found) = described_field(account, name) else {
         return Err(AppError::field(
             "csm_field",
             format!("Salesforce's Account has no field '{name}' that the connected user can see: check the API name (custom fields end in __c) and the field's field-level security."),

@@ -24,6 +24,7 @@ use crate::account_api::upsert::{upsert, Resource};
 use crate::db::entities::{accounts, sync_checkpoints, sync_runs};
 use crate::error::AppError;
 use crate::jobs::lease;
+use crate::source_mapping::ssr::mapping::{self, Entry, Ownership};
 use crate::state::AppState;
 use crate::time::now_ms;
 
@@ -590,30 +591,29 @@ async fn read_all(
     let changed_users =
         std::mem::take(&mut *changed_users.lock().unwrap_or_else(|e| e.into_inner()));
 
-    let mut account_fields: Vec<String> = [
-        "Name",
-        "Website",
-        "Industry",
-        "BillingCountry",
-        "CreatedDate",
-        "IsDeleted",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    if let Some(field) = &csm_field {
-        account_fields.push(field.name.clone());
-    }
-    let contact_fields: Vec<String> = [
-        "AccountId",
-        "Email",
-        "FirstName",
-        "LastName",
-        "Title",
-        "Phone",
-        "IsDeleted",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    // Only mapped fields are selected (shared/salesforce-reference.md: a field the
+    // connected user cannot see fails the whole query with INVALID_FIELD).
+    let (mapping, _) = crate::source_mapping::ssr::mapping::load(&state.db, org_id).await?;
+    let mapping = Arc::new(mapping);
+    let selected = |object: &str, always: &[&str], extra: Option<&str>| {
+        let mut fields: Vec<String> = Vec::new();
+        let mapped = mapping
+            .iter()
+            .filter(|e| e.target.object == object)
+            .filter_map(|e| e.synced());
+        for name in always.iter().copied().chain(mapped).chain(extra) {
+            if !fields.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                fields.push(name.to_owned());
+            }
+        }
+        fields
+    };
+    let account_fields = selected(
+        "Account",
+        &["CreatedDate", "IsDeleted"],
+        csm_field.as_ref().map(|f| f.name.as_str()),
+    );
+    let contact_fields = selected("Contact", &["AccountId", "IsDeleted"], None);
 
     for (object, fields) in [("Account", &account_fields), ("Contact", &contact_fields)] {
         let (start, unfinished) = checkpoint_of(&state.db, org_id, object).await?;
@@ -625,20 +625,29 @@ async fn read_all(
             resume: unfinished,
         };
         let result = read_object(state, org_id, &plan, start, retry, |records, reached| {
-            let (state, tally, users, csm_field) = (
+            let (state, tally, users, csm_field, mapping) = (
                 state.clone(),
                 tally.clone(),
                 users.clone(),
                 csm_field.clone(),
+                mapping.clone(),
             );
             let (lease_name, holder) = (lease_name.to_owned(), holder.to_owned());
             async move {
                 match object {
                     "Account" => {
-                        apply_accounts(&state, org_id, records, &tally, csm_field.as_ref(), &users)
-                            .await?
+                        apply_accounts(
+                            &state,
+                            org_id,
+                            records,
+                            &tally,
+                            csm_field.as_ref(),
+                            &users,
+                            &mapping,
+                        )
+                        .await?
                     }
-                    _ => apply_contacts(&state, org_id, records, &tally).await?,
+                    _ => apply_contacts(&state, org_id, records, &tally, &mapping).await?,
                 }
                 save_checkpoint(&state, org_id, run_id, object, &reached, false, &tally).await?;
                 lease::renew(&state.db, &lease_name, &holder, now_ms() + LEASE_MS).await?;
@@ -676,7 +685,16 @@ async fn read_all(
             loop {
                 usage.calls += 1;
                 let next = page.next.take();
-                apply_accounts(state, org_id, page.records, tally, Some(field), &users).await?;
+                apply_accounts(
+                    state,
+                    org_id,
+                    page.records,
+                    tally,
+                    Some(field),
+                    &users,
+                    &mapping,
+                )
+                .await?;
                 let Some(next) = next else { break };
                 page = reader::more(state, org_id, &next, retry).await?;
             }
@@ -727,8 +745,15 @@ async fn linked_accounts(
     Ok(linked)
 }
 
-/// A Salesforce Account as the Account API's JSON, for the Steward account `account_id`.
-fn account_json(record: &Value, account_id: &str) -> Value {
+/// A Salesforce Account as the Account API's JSON, for the Steward account `account_id`,
+/// with the mapped fields by their ownership (`current`: the stored account's JSON, for
+/// "Steward wins"). Answers the JSON, the mapped values written, and notes.
+fn account_json(
+    record: &Value,
+    account_id: &str,
+    mapping: &[Entry],
+    current: Option<&Current>,
+) -> (Value, Vec<(String, Value)>, Vec<String>) {
     let id = text(record, "Id").unwrap_or_default();
     let mut out = json!({
         "account_id": account_id,
@@ -736,25 +761,116 @@ fn account_json(record: &Value, account_id: &str) -> Value {
         "source": SOURCE,
         "is_deleted": record["IsDeleted"].as_bool().unwrap_or(false),
     });
-    if let Some(name) = text(record, "Name") {
-        out["name"] = json!(name);
-    }
+    let mut written = Vec::new();
     if let Some(ms) = record["CreatedDate"]
         .as_str()
         .and_then(super::incremental::parse_stamp)
     {
         out["join_date"] = json!(ms);
+        written.push(("join_date".to_owned(), json!(ms)));
     }
-    for (from, to) in [
-        ("Website", "website"),
-        ("Industry", "industry"),
-        ("BillingCountry", "billing_country"),
-    ] {
-        if record.get(from).is_some() {
-            out[to] = json!(text(record, from));
+    let notes = mapped_values(record, "Account", mapping, current, &mut out, &mut written);
+    (out, written, notes)
+}
+
+/// The stored values of a Steward record, for "Steward wins": field → JSON value.
+type Current = serde_json::Map<String, Value>;
+
+fn is_empty(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// Puts the mapped fields of `object` into `out` by their ownership; answers notes on
+/// values that could not be read.
+fn mapped_values(
+    record: &Value,
+    object: &str,
+    mapping: &[Entry],
+    current: Option<&Current>,
+    out: &mut Value,
+    written: &mut Vec<(String, Value)>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for entry in mapping.iter().filter(|e| e.target.object == object) {
+        let Some(path) = entry.synced() else { continue };
+        if entry.ownership == Ownership::StewardWins
+            && current.is_some_and(|c| !is_empty(c.get(entry.target.field)))
+        {
+            continue;
+        }
+        // A path through an empty lookup (no Owner) reads as empty.
+        let raw = mapping::value_at(record, path).unwrap_or(&Value::Null);
+        if record.get(path.split('.').next().unwrap_or(path)).is_none() {
+            continue;
+        }
+        match mapping::convert(entry.target.kind, raw) {
+            Some(value) => {
+                if entry.ownership == Ownership::StewardWins && Value::is_null(&value) {
+                    continue;
+                }
+                mapping::put(out, entry.target.field, value.clone());
+                written.push((entry.target.field.to_owned(), value));
+            }
+            None => notes.push(format!(
+                "{raw} in {path} is not {} {}: {} was left unchanged.",
+                if entry.target.kind.label() == "integer" {
+                    "an"
+                } else {
+                    "a"
+                },
+                entry.target.kind.label(),
+                entry.target.label
+            )),
         }
     }
-    out
+    notes
+}
+
+/// The stored accounts' values of the "Steward wins" fields, by Steward `account_id`.
+async fn current_accounts(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    ids: Vec<String>,
+    mapping: &[Entry],
+) -> Result<HashMap<String, Current>, AppError> {
+    use crate::account_api::fields::{DimKind, ACCOUNTS};
+    let wanted: Vec<&Entry> = mapping
+        .iter()
+        .filter(|e| e.target.object == "Account" && e.ownership == Ownership::StewardWins)
+        .filter(|e| e.synced().is_some())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let stored = account_repo::rows_where_in(db, &ACCOUNTS, org_id, "account_id", ids).await?;
+    let pks: Vec<i32> = stored.iter().map(|s| s.id).collect();
+    let dims = if wanted.iter().any(|e| e.target.field.contains('.')) {
+        account_repo::dimensions_of(db, ACCOUNTS.owner_type, &pks, &[DimKind::Value]).await?
+    } else {
+        HashMap::new()
+    };
+    let mut out = HashMap::new();
+    for row in &stored {
+        let mut json = crate::account_api::upsert::row_json(&ACCOUNTS, row);
+        for (_, values) in dims.get(&row.id).into_iter().flatten() {
+            for pair in values {
+                if let Some(key) = pair["key"].as_str() {
+                    json.insert(
+                        format!("{}.{key}", DimKind::Value.property()),
+                        pair["value"].clone(),
+                    );
+                }
+            }
+        }
+        if let Some(id) = json.get("account_id").and_then(Value::as_str) {
+            out.insert(id.to_owned(), json.clone());
+        }
+    }
+    Ok(out)
 }
 
 async fn apply_accounts(
@@ -764,6 +880,7 @@ async fn apply_accounts(
     tally: &Shared,
     csm_field: Option<&CsmField>,
     users: &csm::SalesforceUsers,
+    mapping: &[Entry],
 ) -> Result<(), ReadError> {
     let count = records.len() as i64;
     let sf_ids: Vec<String> = records.iter().filter_map(|r| text(r, "Id")).collect();
@@ -780,10 +897,16 @@ async fn apply_accounts(
             .collect(),
         None => vec![],
     };
-    let json: Vec<Value> = records
-        .iter()
-        .map(|r| account_json(r, &steward_id(r)))
-        .collect();
+    let ids: Vec<String> = records.iter().map(&steward_id).collect();
+    let current = current_accounts(&state.db, org_id, ids.clone(), mapping).await?;
+    let (mut json, mut written, mut value_notes) = (Vec::new(), Vec::new(), Vec::new());
+    for (record, id) in records.iter().zip(&ids) {
+        let (out, values, notes) = account_json(record, id, mapping, current.get(id));
+        json.push(out);
+        written.push((id.clone(), values));
+        let sf_id = text(record, "Id").unwrap_or_default();
+        value_notes.extend(notes.into_iter().map(|n| (sf_id.clone(), n)));
+    }
     let failures = upsert(&state.db, org_id, Resource::Accounts, json).await?;
     {
         let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
@@ -792,6 +915,36 @@ async fn apply_accounts(
             let id = failure.account_id.clone().unwrap_or_default();
             t.note("Account", &id, failure.message.clone());
         }
+        for (id, note) in value_notes {
+            t.note("Account", &id, note);
+        }
+    }
+    // Provenance of what was written (not of dimensions, which the page lists apart).
+    let failed: std::collections::HashSet<String> = failures
+        .iter()
+        .filter_map(|f| f.account_id.clone())
+        .collect();
+    let pks = account_repo::account_pks(&state.db, org_id, &ids)
+        .await
+        .map_err(AppError::from)?;
+    let origins: Vec<(i32, String, Value)> = written
+        .into_iter()
+        .filter(|(id, _)| !failed.contains(id))
+        .filter_map(|(id, values)| Some((*pks.get(&id)?, values)))
+        .flat_map(|(pk, values)| {
+            values
+                .into_iter()
+                .filter(|(field, _)| !field.contains('.'))
+                .map(move |(field, value)| (pk, field, value))
+        })
+        .collect();
+    if !origins.is_empty() {
+        let txn = crate::db::begin_write(&state.db)
+            .await
+            .map_err(AppError::from)?;
+        crate::source_mapping::ssr::origins::record(&txn, org_id, SOURCE, &origins, now_ms())
+            .await?;
+        txn.commit().await.map_err(AppError::from)?;
     }
     if let Some(field) = csm_field {
         csm::apply(state, org_id, field, users, &wanted, tally).await?;
@@ -804,8 +957,10 @@ async fn apply_contacts(
     org_id: i32,
     records: Vec<Value>,
     tally: &Shared,
+    mapping: &[Entry],
 ) -> Result<(), ReadError> {
     let count = records.len() as i64;
+    let current = current_contacts(&state.db, org_id, &records, mapping).await?;
     let parents: Vec<String> = records
         .iter()
         .filter_map(|r| text(r, "AccountId"))
@@ -814,6 +969,7 @@ async fn apply_contacts(
     let mut live = Vec::new();
     let mut deleted = Vec::new();
     let mut skipped_notes = Vec::new();
+    let mut value_notes = Vec::new();
     for record in &records {
         let id = text(record, "Id").unwrap_or_default();
         let Some(account) = text(record, "AccountId").map(|a| linked.get(&a).cloned().unwrap_or(a))
@@ -826,17 +982,16 @@ async fn apply_contacts(
             continue;
         }
         let mut out = json!({"user_id": id, "account_id": account, "source": SOURCE});
-        for (from, to) in [
-            ("Email", "email"),
-            ("FirstName", "first_name"),
-            ("LastName", "last_name"),
-            ("Title", "title"),
-            ("Phone", "phone"),
-        ] {
-            if record.get(from).is_some() {
-                out[to] = json!(text(record, from));
-            }
-        }
+        let stored = current.get(&(id.clone(), account.clone()));
+        let notes = mapped_values(
+            record,
+            "Contact",
+            mapping,
+            stored,
+            &mut out,
+            &mut Vec::new(),
+        );
+        value_notes.extend(notes.into_iter().map(|n| (id.clone(), n)));
         live.push(out);
     }
     let failures = upsert(&state.db, org_id, Resource::Contacts, live).await?;
@@ -865,10 +1020,41 @@ async fn apply_contacts(
         let id = failure.user_id.clone().unwrap_or_default();
         t.note("Contact", &id, failure.message.clone());
     }
-    for (id, note) in skipped_notes {
+    for (id, note) in skipped_notes.into_iter().chain(value_notes) {
         t.note("Contact", &id, note);
     }
     Ok(())
+}
+
+/// The stored contacts' values of the "Steward wins" fields, by (Contact Id, account_id).
+async fn current_contacts(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    records: &[Value],
+    mapping: &[Entry],
+) -> Result<HashMap<(String, String), Current>, AppError> {
+    use crate::account_api::fields::ACCOUNT_CONTACTS;
+    if !mapping.iter().any(|e| {
+        e.target.object == "Contact"
+            && e.ownership == Ownership::StewardWins
+            && e.synced().is_some()
+    }) {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = records.iter().filter_map(|r| text(r, "Id")).collect();
+    let stored = account_repo::rows_where_in(db, &ACCOUNT_CONTACTS, org_id, "user_id", ids).await?;
+    let mut out = HashMap::new();
+    for row in &stored {
+        let json = crate::account_api::upsert::row_json(&ACCOUNT_CONTACTS, row);
+        let key = |k: &str| {
+            json.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        out.insert((key("user_id"), key("account_id")), json.clone());
+    }
+    Ok(out)
 }
 
 /// The organisation's runs of `source`, newest first (at most `limit`).

@@ -1,0 +1,4 @@
+pub mod catalogue;
+pub mod mapping;
+pub mod origins;
+pub mod service;
