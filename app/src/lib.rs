@@ -23,6 +23,7 @@ pub mod api_keys;
 pub mod api_status;
 pub mod audit;
 pub mod auth;
+pub mod bcc_email;
 pub mod connections;
 pub mod csv_out;
 pub mod email_config;
@@ -163,6 +164,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/it/api-upload") view=ApiUploadPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/email") view=EmailConfigPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api-status") view=ApiStatusPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/unmatched-email") view=crate::bcc_email::UnmatchedEmailPage ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api") view=ApiPage ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>
