@@ -42,7 +42,7 @@ pub fn BccAddressCard() -> impl IntoView {
                             <p class="muted">
                                 "Made " {bcc.created} ". Mail services and forwarders can also post the raw message (Content-Type message/rfc822) to "
                                 <code>{bcc.http_url}</code> "."
-                                {(!bcc.smtp_listening).then(|| " This Steward's SMTP listener is off, so only that address receives mail.")}
+                                {(!bcc.smtp_listening).then_some(" This Steward's SMTP listener is off, so only that address receives mail.")}
                             </p>
                         }.into_any(),
                         Err(error) => view! { <LoadError error /> }.into_any(),

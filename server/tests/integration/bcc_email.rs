@@ -1042,6 +1042,7 @@ fn malformed_corpus() -> Vec<Vec<u8>> {
         b"\r\n\r\nbody without headers".to_vec(),
         b"From: ada@acme.test\r\nTo: bob@customer.test\r\n".to_vec(),
         b"\0\0\0\0".to_vec(),
+        b"From: ada@acme.test\r\nTo: bob@customer.test\r\nSubject: nul \0 inside\r\nMessage-ID: <a\0b@acme.test>\r\n\r\nbody \0 with nul\r\n".to_vec(),
     ];
     // Deep nesting.
     let mut nested = b"From: ada@acme.test\r\nTo: bob@customer.test\r\n".to_vec();

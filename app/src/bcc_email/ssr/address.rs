@@ -19,7 +19,8 @@ use crate::state::AppState;
 use crate::time::now_ms;
 use crate::time_label::exact_utc;
 
-const PURPOSE: &str = "bcc-token";
+/// The seal purpose of `inbound_addresses.sealed_token` (`steward secret rotate` re-seals it).
+pub const SEAL_PURPOSE: &str = "bcc-token";
 
 /// What a token (or an envelope recipient) names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +111,7 @@ async fn active_row(
         Some(row) => {
             let sealed: String = row.try_get_by_index(0)?;
             let token = secrets
-                .open(PURPOSE, &sealed)
+                .open(SEAL_PURPOSE, &sealed)
                 .map_err(|e| AppError::internal("bcc token", e))?;
             Ok(Some((
                 String::from_utf8_lossy(&token).into_owned(),
@@ -139,7 +140,7 @@ async fn insert(
         .values_panic([
             org_id.into(),
             token_hash(&token).into(),
-            secrets.seal(PURPOSE, token.as_bytes()).into(),
+            secrets.seal(SEAL_PURPOSE, token.as_bytes()).into(),
             "active".into(),
             now.into(),
         ])
