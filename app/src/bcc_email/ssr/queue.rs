@@ -229,8 +229,9 @@ pub async fn last_day_counts(
         received += 1;
         newest = Ord::max(newest, Some(at));
         match state.as_str() {
-            "matched" | "assigned" => matched += 1,
-            "unmatched" | "discarded" => unmatched += 1,
+            // As they arrived: an assigned or discarded message was unmatched.
+            "matched" => matched += 1,
+            "unmatched" | "assigned" | "discarded" => unmatched += 1,
             "refused" => refused += 1,
             _ => {}
         }
