@@ -241,6 +241,15 @@ impl Settings {
                     ))
                 })
         };
+        let boolean = |k: &str| -> Result<bool, ConfigError> {
+            match get(k).as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                other => Err(ConfigError(format!(
+                    "`{k}` must be true or false, not `{other}`"
+                ))),
+            }
+        };
         let login_url = |k: &str| -> Result<Url, ConfigError> {
             Url::parse(&get(k))
                 .ok()
@@ -333,15 +342,7 @@ impl Settings {
                 .trim_end_matches('.')
                 .to_ascii_lowercase(),
             max_message_bytes: number("inbound_max_message_bytes")? as usize,
-            require_authenticated_sender: match get("inbound_require_authenticated_sender").as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                other => {
-                    return Err(ConfigError(format!(
-                        "`inbound_require_authenticated_sender` must be true or false, not `{other}`"
-                    )))
-                }
-            },
+            require_authenticated_sender: boolean("inbound_require_authenticated_sender")?,
         };
         if mail.username.is_some() && mail.password.is_none() {
             return Err(ConfigError(
@@ -376,15 +377,7 @@ impl Settings {
             },
             trust_forwarded_for: matches!(get("trust_forwarded_for").as_str(), "true" | "1" | "yes"),
             log_format: get("log_format"),
-            api_status_log: match get("api_status_log").as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                other => {
-                    return Err(ConfigError(format!(
-                        "`api_status_log` must be true or false, not `{other}`"
-                    )))
-                }
-            },
+            api_status_log: boolean("api_status_log")?,
             header_timeout_seconds: number("header_timeout_seconds")? as u64,
             body_timeout_seconds: number("body_timeout_seconds")? as u64,
             max_connections: number("max_connections")? as usize,

@@ -29,8 +29,12 @@ fn list_json<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> 
 /// Unmatched and refused messages of the last 30 days, newest first.
 pub async fn list(db: &impl ConnectionTrait, org_id: i32) -> Result<UnmatchedQueue, AppError> {
     let since = now_ms() - KEEP_DAYS * DAY_MS;
-    let select = |state: &str| {
-        Query::select()
+    let mut queue = UnmatchedQueue {
+        unmatched: vec![],
+        refused: vec![],
+    };
+    for state in ["unmatched", "refused"] {
+        let select = Query::select()
             .from("inbound_messages")
             .columns([
                 "id",
@@ -47,40 +51,37 @@ pub async fn list(db: &impl ConnectionTrait, org_id: i32) -> Result<UnmatchedQue
             .order_by("received_at", Order::Desc)
             .order_by("id", Order::Desc)
             .limit(PAGE_ROWS)
-            .to_owned()
-    };
-    let mut queue = UnmatchedQueue {
-        unmatched: vec![],
-        refused: vec![],
-    };
-    for row in db.query_all(&select("unmatched")).await? {
-        queue.unmatched.push(UnmatchedEmail {
-            id: row.try_get_by_index(0)?,
-            received: exact_utc(row.try_get_by_index(1)?),
-            from: row
+            .to_owned();
+        for row in db.query_all(&select).await? {
+            let id: i32 = row.try_get_by_index(0)?;
+            let received = exact_utc(row.try_get_by_index(1)?);
+            let from = row
                 .try_get_by_index::<Option<String>>(2)?
-                .unwrap_or_default(),
-            subject: row
+                .unwrap_or_default();
+            let subject = row
                 .try_get_by_index::<Option<String>>(3)?
-                .unwrap_or_default(),
-            recipients: list_json(row.try_get_by_index(4)?),
-            attachments: list_json(row.try_get_by_index(5)?),
-        });
-    }
-    for row in db.query_all(&select("refused")).await? {
-        queue.refused.push(RefusedEmail {
-            id: row.try_get_by_index(0)?,
-            received: exact_utc(row.try_get_by_index(1)?),
-            from: row
-                .try_get_by_index::<Option<String>>(2)?
-                .unwrap_or_default(),
-            subject: row
-                .try_get_by_index::<Option<String>>(3)?
-                .unwrap_or_default(),
-            reason: row
-                .try_get_by_index::<Option<String>>(6)?
-                .unwrap_or_default(),
-        });
+                .unwrap_or_default();
+            if state == "unmatched" {
+                queue.unmatched.push(UnmatchedEmail {
+                    id,
+                    received,
+                    from,
+                    subject,
+                    recipients: list_json(row.try_get_by_index(4)?),
+                    attachments: list_json(row.try_get_by_index(5)?),
+                });
+            } else {
+                queue.refused.push(RefusedEmail {
+                    id,
+                    received,
+                    from,
+                    subject,
+                    reason: row
+                        .try_get_by_index::<Option<String>>(6)?
+                        .unwrap_or_default(),
+                });
+            }
+        }
     }
     Ok(queue)
 }
