@@ -1187,3 +1187,72 @@ fn test_cli_prints_the_address_last() {
     let (ok, _, err) = crate::cli::steward(&env, &["bcc-address", "--org", "Nobody"]);
     assert!(!ok && !err.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_smtp_session_limit_and_no_relay() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let app = app_with(&[NO_AUTH]).await;
+    let acme = org(&app, "Acme", "ada@acme.test").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut limits = server::smtp::SmtpLimits::from_state(&app.state);
+    limits.max_sessions = 1;
+    tokio::spawn(server::smtp::serve(listener, app.state.clone(), limits));
+
+    let first = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut first = BufReader::new(first);
+    let mut line = String::new();
+    first.read_line(&mut line).await.unwrap();
+    assert!(line.starts_with("220 "), "{line}");
+    // While the first session is open, a second one is turned away.
+    let second = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut second = BufReader::new(second);
+    let mut refused = String::new();
+    second.read_line(&mut refused).await.unwrap();
+    assert!(refused.starts_with("421 "), "{refused}");
+
+    // Commands out of order, and relaying anywhere else, are refused.
+    let mut ask = async |command: &str| {
+        first.get_mut().write_all(command.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        loop {
+            let mut l = String::new();
+            first.read_line(&mut l).await.unwrap();
+            answer.push_str(&l);
+            if l.len() < 4 || l.as_bytes()[3] != b'-' {
+                return answer;
+            }
+        }
+    };
+    assert!(ask("MAIL FROM:<ada@acme.test>\r\n")
+        .await
+        .starts_with("503 "));
+    assert!(ask("EHLO client.test\r\n")
+        .await
+        .contains("250 ENHANCEDSTATUSCODES"));
+    assert!(ask("RCPT TO:<bob@customer.test>\r\n")
+        .await
+        .starts_with("503 "));
+    assert!(ask("DATA\r\n").await.starts_with("503 "));
+    assert!(ask("MAIL FROM:<ada@acme.test>\r\n")
+        .await
+        .starts_with("250 "));
+    for relay in [
+        "bob@customer.test".to_owned(),
+        format!("{}@customer.test", acme.token),
+        format!("postmaster@{DOMAIN}"),
+    ] {
+        let answer = ask(&format!("RCPT TO:<{relay}>\r\n")).await;
+        assert!(answer.starts_with("550 5.1.1"), "{relay}: {answer}");
+    }
+    assert!(
+        ask("DATA\r\n").await.starts_with("503 "),
+        "no accepted recipient"
+    );
+    assert!(ask("QUIT\r\n").await.starts_with("221 "));
+    assert!(messages(&app).await.is_empty());
+}
