@@ -26,6 +26,8 @@ async function startSteward({ port, scratch, site, hashFile }) {
       STEWARD_SITE_ROOT: site,
       STEWARD_HASH_FILE: hashFile,
       STEWARD_MAIL_RELAY: "",
+      // The BCC email SMTP listener on a free port (instances run side by side).
+      STEWARD_INBOUND_SMTP_ADDRESS: process.env.STEWARD_INBOUND_SMTP_ADDRESS ?? "127.0.0.1:0",
     },
     stdio: ["ignore", out, out],
   });

@@ -12,6 +12,7 @@ export STEWARD_DATA_DIR="$PWD/$state/data"
 export STEWARD_LISTEN_ADDRESS=127.0.0.1:3200
 export STEWARD_PUBLIC_URL=http://127.0.0.1:3200
 export STEWARD_SITE_ROOT="$PWD/target/site"
+export STEWARD_INBOUND_SMTP_ADDRESS=127.0.0.1:0
 steward=${STEWARD_BIN:-./target/release/steward}
 "$steward" org create --name "API Client Co" --admin-email admin@api-client.example >"$state/org.log" 2>&1
 account_key=$("$steward" api-key create --org "API Client Co" --kind account --name "client script" 2>>"$state/org.log" | tail -n 1)

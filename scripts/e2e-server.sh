@@ -32,6 +32,11 @@ export STEWARD_MAIL_RELAY=127.0.0.1
 export STEWARD_MAIL_PORT=$smtp_port
 export STEWARD_MAIL_SECURITY=none
 export STEWARD_MAIL_DELIVERY_SECONDS=1
+# The BCC email SMTP listener (default 127.0.0.1:2525) on a port of its own.
+export STEWARD_INBOUND_SMTP_ADDRESS=127.0.0.1:${STEWARD_E2E_INBOUND_PORT:-3126}
+# No DNS on these machines: the browser test's mail cannot pass DKIM or SPF (the integration
+# tests check that gate against a DNS server on loopback).
+export STEWARD_INBOUND_REQUIRE_AUTHENTICATED_SENDER=false
 "${STEWARD_BIN:-./target/release/steward}" serve >"$state/server.log" 2>&1 &
 steward=$!
 trap 'kill $steward $smtp $sf 2>/dev/null; wait' EXIT INT TERM

@@ -48,6 +48,10 @@ pub const KEYS: &[(&str, &str, bool, &str)] = &[
     ("mail_from", "Steward <steward@localhost>", false, "From address of Steward's mail."),
     ("mail_inbound_host", "", false, "Host the MX of an organisation's bounce subdomain points to (Email Configuration). Empty: the host of `public_url`."),
     ("mail_relay_spf", "", false, "SPF mechanisms that authorise the relay Steward sends through, for the bounce subdomain's SPF record (e.g. `include:_spf.relay.example` or `ip4:203.0.113.7`). Empty: `a:<mail_relay>`, or `a:<inbound host>` without a relay."),
+    ("inbound_smtp_address", "127.0.0.1:2525", false, "Address the BCC email SMTP listener binds (`[inbound] smtp_address`). Empty turns the listener off (the HTTP door stays). Publish an MX for `inbound_domain` pointing to `mail_inbound_host`, which must reach this port (usually 25, forwarded)."),
+    ("inbound_domain", "", false, "Domain of the organisations' BCC addresses, `<token>@<inbound_domain>` (`[inbound] domain`). Empty: the host of `public_url`."),
+    ("inbound_max_message_bytes", "26214400", false, "Largest inbound message accepted, in bytes (25 MB): SMTP answers 552 beyond it, the HTTP door 413."),
+    ("inbound_require_authenticated_sender", "true", false, "BCC email is accepted only when it passes DKIM or SPF aligned with its From domain (HTTP door: DKIM only). `false` drops that check (the sender must still be a user)."),
     ("dns_resolver", "", false, "DNS server Email Configuration's Verify asks, as `ip` or `ip:port`. Empty: the system's resolvers (/etc/resolv.conf)."),
     ("salesforce_client_id", "", false, "Consumer key of a Connected App shared by every organisation (an organisation's own, under Manage Credentials, wins)."),
     ("salesforce_client_secret", "", true, "Consumer secret of that Connected App."),
@@ -74,6 +78,17 @@ pub struct MailSettings {
     pub inbound_host: String,
     /// SPF mechanisms for the bounce subdomain (`mail_relay_spf`, with its default applied).
     pub relay_spf: String,
+}
+
+/// `[inbound]`: BCC email (issue 15).
+#[derive(Debug, Clone)]
+pub struct InboundSettings {
+    /// Where the SMTP listener binds; None: no listener.
+    pub smtp_address: Option<SocketAddr>,
+    /// The domain of BCC addresses (lower case).
+    pub domain: String,
+    pub max_message_bytes: usize,
+    pub require_authenticated_sender: bool,
 }
 
 pub struct SalesforceSettings {
@@ -129,6 +144,8 @@ pub struct Settings {
     pub storage_wait_seconds: u64,
     pub mail: MailSettings,
     pub mail_delivery_seconds: u64,
+    /// `[inbound]`: the BCC address's doors and limits.
+    pub inbound: InboundSettings,
     /// The DNS server Verify asks (`dns_resolver`); None: the system's.
     pub dns_resolver: Option<SocketAddr>,
     /// `[salesforce]`: a Connected App shared by every organisation, and the login hosts.
@@ -224,6 +241,15 @@ impl Settings {
                     ))
                 })
         };
+        let boolean = |k: &str| -> Result<bool, ConfigError> {
+            match get(k).as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                other => Err(ConfigError(format!(
+                    "`{k}` must be true or false, not `{other}`"
+                ))),
+            }
+        };
         let login_url = |k: &str| -> Result<Url, ConfigError> {
             Url::parse(&get(k))
                 .ok()
@@ -301,6 +327,23 @@ impl Settings {
                     })?,
             ),
         };
+        let inbound = InboundSettings {
+            smtp_address: match non_empty("inbound_smtp_address") {
+                None => None,
+                Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+                    ConfigError(format!(
+                        "`inbound_smtp_address` must look like 127.0.0.1:2525 (empty: no SMTP listener), not `{text}`"
+                    ))
+                })?),
+            },
+            domain: non_empty("inbound_domain")
+                .or_else(|| public_url.host_str().map(str::to_owned))
+                .unwrap_or_else(|| "localhost".to_owned())
+                .trim_end_matches('.')
+                .to_ascii_lowercase(),
+            max_message_bytes: number("inbound_max_message_bytes")? as usize,
+            require_authenticated_sender: boolean("inbound_require_authenticated_sender")?,
+        };
         if mail.username.is_some() && mail.password.is_none() {
             return Err(ConfigError(
                 "`mail_username` is set but the SMTP password is missing. Set STEWARD_MAIL_PASSWORD, \
@@ -334,15 +377,7 @@ impl Settings {
             },
             trust_forwarded_for: matches!(get("trust_forwarded_for").as_str(), "true" | "1" | "yes"),
             log_format: get("log_format"),
-            api_status_log: match get("api_status_log").as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                other => {
-                    return Err(ConfigError(format!(
-                        "`api_status_log` must be true or false, not `{other}`"
-                    )))
-                }
-            },
+            api_status_log: boolean("api_status_log")?,
             header_timeout_seconds: number("header_timeout_seconds")? as u64,
             body_timeout_seconds: number("body_timeout_seconds")? as u64,
             max_connections: number("max_connections")? as usize,
@@ -357,6 +392,7 @@ impl Settings {
             mail,
             mail_delivery_seconds: number("mail_delivery_seconds")? as u64,
             dns_resolver,
+            inbound,
             salesforce: SalesforceSettings {
                 client_id: non_empty("salesforce_client_id"),
                 client_secret: non_empty("salesforce_client_secret").map(SecretString::from),

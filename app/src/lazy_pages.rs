@@ -50,6 +50,7 @@ pub enum ItGroup {
     ApiUpload,
     EmailConfig,
     ApiStatus,
+    UnmatchedEmail,
     ApiDocs,
 }
 
@@ -83,6 +84,7 @@ fn it_administration_group(page: ItGroup) -> AnyView {
         ItGroup::ApiUpload => crate::upload::ApiUploadPage().into_any(),
         ItGroup::EmailConfig => crate::email_config::EmailConfigPage().into_any(),
         ItGroup::ApiStatus => crate::api_status::ApiStatusPage().into_any(),
+        ItGroup::UnmatchedEmail => crate::bcc_email::UnmatchedEmailPage().into_any(),
         ItGroup::ApiDocs => crate::api_docs::ApiPage().into_any(),
     }
 }
@@ -172,5 +174,6 @@ lazy_routes! {
     ApiUploadRoute => it_administration_group(ItGroup::ApiUpload), __preload_it_administration_group;
     EmailConfigRoute => it_administration_group(ItGroup::EmailConfig), __preload_it_administration_group;
     ApiStatusRoute => it_administration_group(ItGroup::ApiStatus), __preload_it_administration_group;
+    UnmatchedEmailRoute => it_administration_group(ItGroup::UnmatchedEmail), __preload_it_administration_group;
     ApiDocsRoute => it_administration_group(ItGroup::ApiDocs), __preload_it_administration_group;
 }

@@ -23,6 +23,7 @@ pub mod api_keys;
 pub mod api_status;
 pub mod audit;
 pub mod auth;
+pub mod bcc_email;
 pub mod connections;
 pub mod csv_out;
 pub mod email_config;
@@ -150,6 +151,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("settings/it/api-upload") view={Lazy::<ApiUploadRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings/it/email") view={Lazy::<EmailConfigRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api-status") view={Lazy::<ApiStatusRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings/it/unmatched-email") view={Lazy::<UnmatchedEmailRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings/it/api") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </ParentRoute>

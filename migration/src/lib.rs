@@ -20,6 +20,7 @@ mod m20261130_000040_create_uploads;
 mod m20261130_000041_lease_uploads;
 mod m20261130_000050_create_sync_runs;
 mod m20261130_000060_create_email_domains;
+mod m20261130_000070_create_inbound_mail;
 mod m20261130_000080_create_sync_field_mappings;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000041_lease_uploads::Migration),
             Box::new(m20261130_000050_create_sync_runs::Migration),
             Box::new(m20261130_000060_create_email_domains::Migration),
+            Box::new(m20261130_000070_create_inbound_mail::Migration),
             Box::new(m20261130_000080_create_sync_field_mappings::Migration),
         ]
     }

@@ -34,6 +34,13 @@ pub enum Command {
         #[command(subcommand)]
         command: ConnectorCommand,
     },
+    /// Print an organisation's BCC address (made on first use) as the last line.
+    #[command(name = "bcc-address")]
+    BccAddress {
+        /// The organisation's name or numeric id.
+        #[arg(long)]
+        org: String,
+    },
     /// Manage the encryption key.
     Secret {
         #[command(subcommand)]

@@ -4,5 +4,6 @@
 //! `app/`; this crate only wires them together.
 pub mod cli;
 pub mod http;
+pub mod smtp;
 pub mod startup;
 pub mod telemetry;

@@ -135,6 +135,15 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 Err(StartError(format!("the run failed (run {})", summary.id)))
             }
         }
+        Command::BccAddress { org } => {
+            let state = build_state(settings).await?;
+            let address = app::bcc_email::ssr::address::for_command_line(&state, &org)
+                .await
+                .map_err(|e| StartError(e.to_string()))?;
+            println!("BCC address (add it as BCC on customer email to sync it as an interaction):");
+            println!("{address}");
+            Ok(())
+        }
         Command::Secret { .. } => unreachable!("handled above"),
     }
 }

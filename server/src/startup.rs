@@ -157,6 +157,12 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
         tick,
     );
 
+    // The BCC address's SMTP listener runs on every instance (raw mail goes to the shared
+    // database), unless `inbound_smtp_address` is empty.
+    match crate::smtp::start(&state).await.map_err(StartError)? {
+        Some(smtp) => tracing::info!(%smtp, domain = %state.settings.inbound.domain, "SMTP listener for BCC email is up"),
+        None => tracing::info!("inbound_smtp_address is empty: no SMTP listener (the HTTP door /api/inbound-mail/{{token}} stays)"),
+    }
     let address = state.settings.listen_address;
     let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
         StartError(format!(

@@ -171,6 +171,18 @@ pub async fn store_with(
     records: &[Json],
     mode: Mode,
 ) -> Result<Vec<Failure>, DbErr> {
+    store_as(db, org_id, records, mode, "api").await
+}
+
+/// `store_with` for another writer than the Account API (BCC email stores `bcc`): the
+/// same checks and write, with `source` recorded on each row.
+pub async fn store_as(
+    db: &sea_orm::DatabaseConnection,
+    org_id: i32,
+    records: &[Json],
+    mode: Mode,
+    source: &'static str,
+) -> Result<Vec<Failure>, DbErr> {
     let now = now_ms();
     let mut failures = Vec::new();
     let mut parsed = Vec::new();
@@ -249,7 +261,7 @@ pub async fn store_with(
             "interaction_id",
             Value::String(record.interaction_id.clone()),
         );
-        values.insert("source", Value::String(Some("api".into())));
+        values.insert("source", Value::String(Some(source.into())));
         if values["created_at"] == Value::BigInt(None) {
             values.insert("created_at", Value::BigInt(Some(now)));
         }

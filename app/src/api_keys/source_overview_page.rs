@@ -82,6 +82,7 @@ pub fn SourceOverviewPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <crate::bcc_email::BccAddressCard />
         <crate::connections::SourcesTable />
         <IfAllowed permission=Permission::ConfigureDataConnectors>
             <crate::salesforce_sync::SalesforceRunsCard />

@@ -39,10 +39,11 @@ pub enum AuditAction {
     OAuthDisconnected,
     UploadUndone,
     EmailDomainSet,
+    BccAddressRegenerated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::UserInvited,
@@ -74,6 +75,7 @@ impl AuditAction {
         AuditAction::OAuthDisconnected,
         AuditAction::UploadUndone,
         AuditAction::EmailDomainSet,
+        AuditAction::BccAddressRegenerated,
     ];
 
     pub fn key(self) -> &'static str {
@@ -109,6 +111,7 @@ impl AuditAction {
             AuditAction::OAuthDisconnected => "oauth_disconnected",
             AuditAction::UploadUndone => "upload_undone",
             AuditAction::EmailDomainSet => "email_domain_set",
+            AuditAction::BccAddressRegenerated => "bcc_address_regenerated",
         }
     }
 
@@ -145,6 +148,7 @@ impl AuditAction {
             AuditAction::OAuthDisconnected => "Disconnected OAuth provider",
             AuditAction::UploadUndone => "Undid an API upload",
             AuditAction::EmailDomainSet => "Set the sending domain",
+            AuditAction::BccAddressRegenerated => "Regenerated the BCC address",
         }
     }
 

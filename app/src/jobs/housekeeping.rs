@@ -20,7 +20,24 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
     let audit_state = state.clone();
     let resets_state = state.clone();
     let email_state = state.clone();
+    let bcc_state = state.clone();
     vec![
+        // BCC email: process messages a crash left stored but unprocessed, and drop
+        // messages older than 30 days (the unmatched queue's window).
+        Job::new("bcc_email_upkeep", Duration::from_secs(60), move || {
+            let state = bcc_state.clone();
+            async move {
+                let retried = crate::bcc_email::ssr::queue::retry_stuck(&state)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let purged = crate::bcc_email::ssr::queue::purge(&state.db)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "{retried} stored messages processed, {purged} old messages removed"
+                ))
+            }
+        }),
         Job::new(
             "recheck_email_domains",
             Duration::from_secs(24 * 3600),

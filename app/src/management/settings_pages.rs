@@ -43,7 +43,7 @@ impl SettingsPage {
     }
 }
 
-pub const SETTINGS_PAGES: [SettingsPage; 13] = [
+pub const SETTINGS_PAGES: [SettingsPage; 14] = [
     SettingsPage {
         href: "/settings/profile",
         name: "My Profile",
@@ -129,6 +129,13 @@ pub const SETTINGS_PAGES: [SettingsPage; 13] = [
         name: "API Status",
         description:
             "The last 1000 calls to the Account and Event APIs, with their failed records.",
+        group: SettingsGroup::ItAdministration,
+        needs: Some(Permission::ConfigureDataConnectors),
+    },
+    SettingsPage {
+        href: "/settings/it/unmatched-email",
+        name: "Unmatched email",
+        description: "BCC email that matched no account (kept 30 days): assign it to an account or discard it; refused email with the reason.",
         group: SettingsGroup::ItAdministration,
         needs: Some(Permission::ConfigureDataConnectors),
     },

@@ -7,7 +7,7 @@ use axum::http::Request;
 use tracing::Span;
 
 /// Paths whose last segment is a one-time token.
-const TOKEN_PREFIXES: &[&str] = &["/setup/", "/reset-password/"];
+const TOKEN_PREFIXES: &[&str] = &["/setup/", "/reset-password/", "/api/inbound-mail/"];
 
 /// The path and query of a request as it may appear in a log.
 pub fn loggable_path(path_and_query: &str) -> String {

@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(app::event_api::router())
         .merge(app::api_docs::router())
         .merge(app::connections::ssr::routes::router())
+        .merge(app::bcc_email::ssr::routes::router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),

@@ -22,7 +22,7 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     // A UDP port that is free; dnsmasq also listens on TCP there.
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.local_addr().unwrap().port()
@@ -30,13 +30,13 @@ fn free_port() -> u16 {
 
 /// One record served by the test DNS server.
 #[derive(Clone)]
-enum Rr {
+pub(crate) enum Rr {
     /// A TXT record made of these character-strings.
     Txt(String, Vec<String>),
     Mx(String, String),
 }
 
-fn txt(name: &str, value: &str) -> Rr {
+pub(crate) fn txt(name: &str, value: &str) -> Rr {
     // As DNS hosts store long values: 255-character strings.
     let strings = value
         .as_bytes()
@@ -51,7 +51,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// dnsmasq on 127.0.0.1:port, authoritative for `.test`, serving exactly the given records.
-struct TestDns {
+pub(crate) struct TestDns {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
@@ -66,7 +66,7 @@ impl TestDns {
             .expect("dnsmasq is missing: run `make test-tools` (scripts/install-test-tools.sh)")
     }
 
-    async fn start(port: u16, records: &[Rr]) -> Self {
+    pub(crate) async fn start(port: u16, records: &[Rr]) -> Self {
         let dir =
             std::env::temp_dir().join(format!("steward-dns-{}", app::crypto::short_reference()));
         std::fs::create_dir_all(&dir).unwrap();

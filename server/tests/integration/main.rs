@@ -15,6 +15,7 @@ mod api_status;
 mod assets;
 mod audit;
 mod auth;
+mod bcc_email;
 mod body_budget;
 mod cli;
 mod connections;

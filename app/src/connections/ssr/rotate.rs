@@ -1,5 +1,5 @@
 //! `steward secret rotate`: re-seals every sealed value (TOTP seeds, mail bodies,
-//! credentials, OAuth tokens and verifiers, DKIM keys) under the current key, in batches of 200 rows,
+//! credentials, OAuth tokens and verifiers, DKIM keys, BCC address tokens) under the current key, in batches of 200 rows,
 //! each value written with a conditional UPDATE (only if it still holds what was read, so a
 //! value changed meanwhile is left to its writer). Values already under the current key are
 //! skipped, so an interrupted run is resumed by running it again. It refuses to start when
@@ -65,6 +65,11 @@ fn columns() -> Vec<SealedColumn> {
             table: "email_domains",
             column: "sealed_private_key",
             purpose: Purpose::Fixed(crate::email_config::ssr::dkim::SEAL_PURPOSE),
+        },
+        SealedColumn {
+            table: "inbound_addresses",
+            column: "sealed_token",
+            purpose: Purpose::Fixed(crate::bcc_email::ssr::address::SEAL_PURPOSE),
         },
     ]
 }

@@ -21,7 +21,7 @@ type RowFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<SourceRow>, AppEr
 pub type SourceFn = for<'a> fn(&'a AppState, i32) -> RowFuture<'a>;
 
 /// Every source, in the order the table shows them.
-pub const SOURCES: &[SourceFn] = &[salesforce_row, account_api_row];
+pub const SOURCES: &[SourceFn] = &[salesforce_row, account_api_row, bcc_email_row];
 
 pub async fn rows(state: &AppState, user: &CurrentUser) -> Result<Vec<SourceRow>, AppError> {
     let mut out = Vec::new();
@@ -111,6 +111,31 @@ fn account_api_row(state: &AppState, org_id: i32) -> RowFuture<'_> {
             // Pushed by the customer's systems: no schedule.
             next_run: None,
             href: Some("/settings/it/api-status".into()),
+        }))
+    })
+}
+
+/// BCC email: messages received in the last day and what became of them. "Records" are the
+/// matched messages, "errors" the refused ones; unmatched ones wait in their queue.
+fn bcc_email_row(state: &AppState, org_id: i32) -> RowFuture<'_> {
+    Box::pin(async move {
+        let (received, matched, unmatched, refused, newest) =
+            crate::bcc_email::ssr::queue::last_day_counts(&state.db, org_id).await?;
+        Ok(Some(SourceRow {
+            name: "BCC email".into(),
+            status: if received == 0 {
+                "No messages in the last day".into()
+            } else {
+                format!(
+                    "Last day: {received} received, {matched} matched, {unmatched} unmatched, {refused} refused"
+                )
+            },
+            last_run: newest.map(exact_utc),
+            records_last_run: Some(matched),
+            errors_last_run: Some(refused),
+            // Mail arrives when it is sent: no schedule.
+            next_run: None,
+            href: Some("/settings/it/unmatched-email".into()),
         }))
     })
 }
