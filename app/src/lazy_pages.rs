@@ -24,14 +24,14 @@ use leptos_router::LazyRoute;
 
 /// Pages of the Accounts group.
 #[derive(Clone, Copy)]
-pub enum AccountsGroup {
+pub enum AccountsLazyPage {
     List,
     Detail,
 }
 
 /// Pages of the Settings group: the Management Center and its people and security pages.
 #[derive(Clone, Copy)]
-pub enum SettingsGroup {
+pub enum SettingsLazyPage {
     ManagementCenter,
     Profile,
     Users,
@@ -42,7 +42,7 @@ pub enum SettingsGroup {
 
 /// Pages of the IT Administration group.
 #[derive(Clone, Copy)]
-pub enum ItGroup {
+pub enum ItLazyPage {
     SourceOverview,
     SourceMapping,
     OAuth,
@@ -55,37 +55,37 @@ pub enum ItGroup {
 }
 
 #[lazy]
-fn accounts_group(page: AccountsGroup) -> AnyView {
+fn accounts_group(page: AccountsLazyPage) -> AnyView {
     match page {
-        AccountsGroup::List => crate::accounts::AccountsPage().into_any(),
-        AccountsGroup::Detail => crate::accounts::AccountPage().into_any(),
+        AccountsLazyPage::List => crate::accounts::AccountsPage().into_any(),
+        AccountsLazyPage::Detail => crate::accounts::AccountPage().into_any(),
     }
 }
 
 #[lazy]
-fn settings_group(page: SettingsGroup) -> AnyView {
+fn settings_group(page: SettingsLazyPage) -> AnyView {
     match page {
-        SettingsGroup::ManagementCenter => crate::management::ManagementCenterPage().into_any(),
-        SettingsGroup::Profile => crate::profile::ProfilePage().into_any(),
-        SettingsGroup::Users => crate::users::UsersPage().into_any(),
-        SettingsGroup::Roles => crate::roles::RolesPage().into_any(),
-        SettingsGroup::AuditLog => crate::audit::AuditLogPage().into_any(),
-        SettingsGroup::Outbox => crate::mail::OutboxPage().into_any(),
+        SettingsLazyPage::ManagementCenter => crate::management::ManagementCenterPage().into_any(),
+        SettingsLazyPage::Profile => crate::profile::ProfilePage().into_any(),
+        SettingsLazyPage::Users => crate::users::UsersPage().into_any(),
+        SettingsLazyPage::Roles => crate::roles::RolesPage().into_any(),
+        SettingsLazyPage::AuditLog => crate::audit::AuditLogPage().into_any(),
+        SettingsLazyPage::Outbox => crate::mail::OutboxPage().into_any(),
     }
 }
 
 #[lazy]
-fn it_administration_group(page: ItGroup) -> AnyView {
+fn it_administration_group(page: ItLazyPage) -> AnyView {
     match page {
-        ItGroup::SourceOverview => crate::api_keys::SourceOverviewPage().into_any(),
-        ItGroup::SourceMapping => crate::source_mapping::SourceMappingPage().into_any(),
-        ItGroup::OAuth => crate::connections::OAuthPage().into_any(),
-        ItGroup::Credentials => crate::connections::CredentialsPage().into_any(),
-        ItGroup::ApiUpload => crate::upload::ApiUploadPage().into_any(),
-        ItGroup::EmailConfig => crate::email_config::EmailConfigPage().into_any(),
-        ItGroup::ApiStatus => crate::api_status::ApiStatusPage().into_any(),
-        ItGroup::UnmatchedEmail => crate::bcc_email::UnmatchedEmailPage().into_any(),
-        ItGroup::ApiDocs => crate::api_docs::ApiPage().into_any(),
+        ItLazyPage::SourceOverview => crate::api_keys::SourceOverviewPage().into_any(),
+        ItLazyPage::SourceMapping => crate::source_mapping::SourceMappingPage().into_any(),
+        ItLazyPage::OAuth => crate::connections::OAuthPage().into_any(),
+        ItLazyPage::Credentials => crate::connections::CredentialsPage().into_any(),
+        ItLazyPage::ApiUpload => crate::upload::ApiUploadPage().into_any(),
+        ItLazyPage::EmailConfig => crate::email_config::EmailConfigPage().into_any(),
+        ItLazyPage::ApiStatus => crate::api_status::ApiStatusPage().into_any(),
+        ItLazyPage::UnmatchedEmail => crate::bcc_email::UnmatchedEmailPage().into_any(),
+        ItLazyPage::ApiDocs => crate::api_docs::ApiPage().into_any(),
     }
 }
 
@@ -159,21 +159,21 @@ macro_rules! lazy_routes {
 }
 
 lazy_routes! {
-    AccountsRoute => accounts_group(AccountsGroup::List), __preload_accounts_group;
-    AccountRoute => accounts_group(AccountsGroup::Detail), __preload_accounts_group;
-    ManagementCenterRoute => settings_group(SettingsGroup::ManagementCenter), __preload_settings_group;
-    ProfileRoute => settings_group(SettingsGroup::Profile), __preload_settings_group;
-    UsersRoute => settings_group(SettingsGroup::Users), __preload_settings_group;
-    RolesRoute => settings_group(SettingsGroup::Roles), __preload_settings_group;
-    AuditLogRoute => settings_group(SettingsGroup::AuditLog), __preload_settings_group;
-    OutboxRoute => settings_group(SettingsGroup::Outbox), __preload_settings_group;
-    SourceOverviewRoute => it_administration_group(ItGroup::SourceOverview), __preload_it_administration_group;
-    SourceMappingRoute => it_administration_group(ItGroup::SourceMapping), __preload_it_administration_group;
-    OAuthRoute => it_administration_group(ItGroup::OAuth), __preload_it_administration_group;
-    CredentialsRoute => it_administration_group(ItGroup::Credentials), __preload_it_administration_group;
-    ApiUploadRoute => it_administration_group(ItGroup::ApiUpload), __preload_it_administration_group;
-    EmailConfigRoute => it_administration_group(ItGroup::EmailConfig), __preload_it_administration_group;
-    ApiStatusRoute => it_administration_group(ItGroup::ApiStatus), __preload_it_administration_group;
-    UnmatchedEmailRoute => it_administration_group(ItGroup::UnmatchedEmail), __preload_it_administration_group;
-    ApiDocsRoute => it_administration_group(ItGroup::ApiDocs), __preload_it_administration_group;
+    AccountsRoute => accounts_group(AccountsLazyPage::List), __preload_accounts_group;
+    AccountRoute => accounts_group(AccountsLazyPage::Detail), __preload_accounts_group;
+    ManagementCenterRoute => settings_group(SettingsLazyPage::ManagementCenter), __preload_settings_group;
+    ProfileRoute => settings_group(SettingsLazyPage::Profile), __preload_settings_group;
+    UsersRoute => settings_group(SettingsLazyPage::Users), __preload_settings_group;
+    RolesRoute => settings_group(SettingsLazyPage::Roles), __preload_settings_group;
+    AuditLogRoute => settings_group(SettingsLazyPage::AuditLog), __preload_settings_group;
+    OutboxRoute => settings_group(SettingsLazyPage::Outbox), __preload_settings_group;
+    SourceOverviewRoute => it_administration_group(ItLazyPage::SourceOverview), __preload_it_administration_group;
+    SourceMappingRoute => it_administration_group(ItLazyPage::SourceMapping), __preload_it_administration_group;
+    OAuthRoute => it_administration_group(ItLazyPage::OAuth), __preload_it_administration_group;
+    CredentialsRoute => it_administration_group(ItLazyPage::Credentials), __preload_it_administration_group;
+    ApiUploadRoute => it_administration_group(ItLazyPage::ApiUpload), __preload_it_administration_group;
+    EmailConfigRoute => it_administration_group(ItLazyPage::EmailConfig), __preload_it_administration_group;
+    ApiStatusRoute => it_administration_group(ItLazyPage::ApiStatus), __preload_it_administration_group;
+    UnmatchedEmailRoute => it_administration_group(ItLazyPage::UnmatchedEmail), __preload_it_administration_group;
+    ApiDocsRoute => it_administration_group(ItLazyPage::ApiDocs), __preload_it_administration_group;
 }
