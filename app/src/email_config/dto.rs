@@ -162,6 +162,8 @@ pub struct EmailConfig {
     pub instance_from: String,
     /// Whether mail leaves Steward at all (a relay is configured).
     pub relay_configured: bool,
+    /// Whether it leaves through the organisation's own SMTP relay (Manage Credentials).
+    pub own_relay: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -81,9 +81,13 @@ fn EmailConfigBody(
         <section class="card" aria-labelledby="email-domain-title">
             <h2 id="email-domain-title">"Sending domain"</h2>
             <p data-testid="email-sending">{sending}</p>
-            {(!config.relay_configured).then(|| view! {
-                <p class="alert alert-warning" role="status">"No mail relay is configured on this Steward: mail waits in the Outbox."</p>
-            })}
+            {if config.own_relay {
+                view! { <p data-testid="email-relay">"Mail leaves through your organisation's SMTP relay (Manage Credentials)."</p> }.into_any()
+            } else if config.relay_configured {
+                view! { <p data-testid="email-relay">"Mail leaves through this Steward's relay. An SMTP relay saved under Manage Credentials would be used instead."</p> }.into_any()
+            } else {
+                view! { <p class="alert alert-warning" role="status">"No mail relay is configured, on this Steward or under Manage Credentials: mail waits in the Outbox."</p> }.into_any()
+            }}
             {move || set.value().get().and_then(Result::ok).map(|_| view! {
                 <div class="alert alert-success" role="status">"Saved. Publish the records below, then select Verify."</div>
             })}

@@ -17,7 +17,7 @@ async fn administrator() -> Result<(crate::state::AppState, crate::auth::dto::Cu
 #[server(client = crate::wire::StewardClient, output = crate::wire::Json)]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
     let (state, user) = administrator().await?;
-    let relay = crate::mail::ssr::queue::relay_configured(&state.settings);
+    let relay = crate::mail::ssr::queue::relay_configured(&state, user.org_id).await?;
     crate::users::ssr::repo::list_users(&state.db, user.org_id, &query, relay).await
 }
 

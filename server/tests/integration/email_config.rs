@@ -10,7 +10,7 @@ use app::email_config::api::{GetEmailConfig, SendTestEmail, SetEmailDomain, Veri
 use app::email_config::dto::{CheckOutcome, DomainStatus, EmailConfig, RecordKind};
 use app::error::AppError;
 use app::mail::ssr::queue::deliver_due;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::common::{free_tcp_port, listening, spawn_with, Browser, TestApp};
 
@@ -975,4 +975,100 @@ async fn test_daily_recheck_fails_a_broken_domain_and_tells_the_admins_once() {
     assert!(text.contains("/settings/it/email"), "{text}");
     assert_eq!(recheck_verified(&app.state).await.unwrap(), 0);
     assert_eq!(notices().await.len(), 1, "told once");
+}
+
+/// Mail of an organisation with an SMTP relay under Manage Credentials goes out through it,
+/// even when the instance has none; another organisation's mail does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_an_organisations_own_smtp_relay_carries_its_mail_and_no_one_elses() {
+    let sink = RawSink::start().await;
+    // No instance relay.
+    let app = app_with(free_port(), None).await;
+    let mut acme = app.organisation_with_admin("Acme", "ada@acme.test").await;
+    let mut globex = app
+        .organisation_with_admin("Globex", "gus@globex.test")
+        .await;
+    let waits = |sentence: serde_json::Value| {
+        assert!(
+            sentence.as_str().unwrap().contains("waits in the Outbox"),
+            "{sentence}"
+        )
+    };
+    waits(app.call::<SendTestEmail>(&mut acme, &[]).await.unwrap());
+    let page = config(app.call::<GetEmailConfig>(&mut acme, &[]).await.unwrap());
+    assert!(!page.relay_configured && !page.own_relay);
+
+    let sink_port = sink.port.to_string();
+    app.call::<app::connections::api::SaveCredentials>(
+        &mut acme,
+        &[
+            ("system", "smtp_relay"),
+            ("host", "127.0.0.1"),
+            ("port", &sink_port),
+            ("security", "none"),
+        ],
+    )
+    .await
+    .unwrap();
+    let page = config(app.call::<GetEmailConfig>(&mut acme, &[]).await.unwrap());
+    assert!(page.relay_configured && page.own_relay);
+    let sentence = app.call::<SendTestEmail>(&mut acme, &[]).await.unwrap();
+    assert!(
+        sentence.as_str().unwrap().contains("on its way"),
+        "{sentence}"
+    );
+    // Globex has no relay of its own: its mail still waits, and Acme's relay never sees it.
+    waits(app.call::<SendTestEmail>(&mut globex, &[]).await.unwrap());
+    let page = config(app.call::<GetEmailConfig>(&mut globex, &[]).await.unwrap());
+    assert!(!page.relay_configured && !page.own_relay);
+
+    assert_eq!(deliver_due(&app.state).await.unwrap().sent, 1);
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    let text = String::from_utf8_lossy(&messages[0].raw).into_owned();
+    assert!(text.contains("To: ada@acme.test"), "{text}");
+    assert!(!text.contains("gus@globex.test"), "{text}");
+    let statuses: Vec<(String, String)> = app::db::entities::outbound_mail::Entity::find()
+        .order_by_asc(app::db::entities::outbound_mail::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.to_address, m.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            // Made before Acme had a relay: kept in the Outbox, as it said.
+            ("ada@acme.test".to_owned(), "outbox".to_owned()),
+            ("ada@acme.test".to_owned(), "sent".to_owned()),
+            ("gus@globex.test".to_owned(), "outbox".to_owned()),
+        ]
+    );
+
+    // A relay that refuses connections: the attempt fails, is retried later, and the Outbox
+    // says why.
+    let closed = free_tcp_port().to_string();
+    app.call::<app::connections::api::SaveCredentials>(
+        &mut acme,
+        &[
+            ("system", "smtp_relay"),
+            ("host", "127.0.0.1"),
+            ("port", &closed),
+            ("security", "none"),
+        ],
+    )
+    .await
+    .unwrap();
+    app.call::<SendTestEmail>(&mut acme, &[]).await.unwrap();
+    let round = deliver_due(&app.state).await.unwrap();
+    assert_eq!((round.sent, round.retrying), (0, 1));
+    let last = app::db::entities::outbound_mail::Entity::find()
+        .filter(app::db::entities::outbound_mail::Column::Status.eq("queued"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the retried message");
+    assert!(last.last_error.is_some());
+    assert_eq!(sink.messages().len(), 1);
 }

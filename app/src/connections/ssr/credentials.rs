@@ -4,7 +4,9 @@
 //! never with a value.
 use std::collections::BTreeMap;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 
 use crate::audit::dto::AuditAction;
 use crate::audit::ssr::record::{self as audit, Actor, Changes, Target};
@@ -306,6 +308,29 @@ pub async fn delete(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Whether the organisation has stored values for one system (nothing is opened).
+pub async fn is_set(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    system: CredentialSystem,
+) -> Result<bool, AppError> {
+    Ok(find(db, org_id, system).await?.is_some())
+}
+
+/// The organisations that have stored values for one system.
+pub async fn organisations_with(
+    db: &impl ConnectionTrait,
+    system: CredentialSystem,
+) -> Result<Vec<i32>, AppError> {
+    Ok(credentials::Entity::find()
+        .select_only()
+        .column(credentials::Column::OrgId)
+        .filter(credentials::Column::System.eq(system.key()))
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// The stored values of one system, opened (server side only: for the connectors).

@@ -30,11 +30,28 @@ async fn find(
         .await?)
 }
 
+use crate::mail::ssr::queue::relay_configured;
+
 fn status_of(row: &email_domains::Model) -> DomainStatus {
     DomainStatus::from_key(&row.status).unwrap_or(DomainStatus::Pending)
 }
 
-fn view(state: &AppState, row: Option<email_domains::Model>) -> EmailConfig {
+/// (mail leaves Steward, through the organisation's own relay)
+async fn relays(state: &AppState, org_id: i32) -> Result<(bool, bool), AppError> {
+    let own = crate::connections::ssr::credentials::is_set(
+        &state.db,
+        org_id,
+        crate::connections::dto::CredentialSystem::SmtpRelay,
+    )
+    .await?;
+    Ok((own || state.settings.mail.relay.is_some(), own))
+}
+
+fn view(
+    state: &AppState,
+    row: Option<email_domains::Model>,
+    (relay_configured, own_relay): (bool, bool),
+) -> EmailConfig {
     EmailConfig {
         domain: row.map(|row| EmailDomain {
             records: records::records(
@@ -57,13 +74,15 @@ fn view(state: &AppState, row: Option<email_domains::Model>) -> EmailConfig {
             set_by: row.set_by_label,
         }),
         instance_from: state.settings.mail.from.clone(),
-        relay_configured: crate::mail::ssr::queue::relay_configured(&state.settings),
+        relay_configured,
+        own_relay,
     }
 }
 
 /// The organisation's Email Configuration.
 pub async fn get(state: &AppState, user: &CurrentUser) -> Result<EmailConfig, AppError> {
-    Ok(view(state, find(&state.db, user.org_id).await?))
+    let relay = relays(state, user.org_id).await?;
+    Ok(view(state, find(&state.db, user.org_id).await?, relay))
 }
 
 /// Sets the sending domain and default From. A new domain gets a new key and selector and
@@ -172,7 +191,8 @@ pub async fn set_domain(
     )
     .await?;
     txn.commit().await?;
-    Ok(view(state, Some(row)))
+    let relay = relays(state, row.org_id).await?;
+    Ok(view(state, Some(row), relay))
 }
 
 /// The status after a check, from the previous status and when the domain was set.
@@ -270,7 +290,10 @@ pub async fn verify(state: &AppState, user: &CurrentUser) -> Result<EmailConfig,
         .ok_or_else(|| AppError::invalid("Set a sending domain first."))?;
     let (checks, status) = check_row(state, &row).await?;
     match store_check(state, &row, &checks, status).await? {
-        Some(row) => Ok(view(state, Some(row))),
+        Some(row) => {
+            let relay = relays(state, row.org_id).await?;
+            Ok(view(state, Some(row), relay))
+        }
         None => get(state, user).await,
     }
 }
@@ -384,16 +407,14 @@ pub async fn send_test_email(state: &AppState, user: &CurrentUser) -> Result<Str
         ],
     );
     crate::mail::ssr::queue::enqueue(state, user.org_id, mail).await?;
-    Ok(
-        if crate::mail::ssr::queue::relay_configured(&state.settings) {
-            format!("A test email to {} from {from} is on its way.", user.email)
-        } else {
-            format!(
-                "No mail relay is configured: the test email to {} waits in the Outbox.",
-                user.email
-            )
-        },
-    )
+    Ok(if relay_configured(state, user.org_id).await? {
+        format!("A test email to {} from {from} is on its way.", user.email)
+    } else {
+        format!(
+            "No mail relay is configured: the test email to {} waits in the Outbox.",
+            user.email
+        )
+    })
 }
 
 /// How the mail queue sends an organisation's messages: as the verified domain, signed.

@@ -103,7 +103,7 @@ pub async fn list(
         total,
         page,
         page_count,
-        relay_configured: super::queue::relay_configured(&state.settings),
+        relay_configured: super::queue::relay_configured(state, org_id).await?,
     })
 }
 

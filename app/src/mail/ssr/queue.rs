@@ -8,6 +8,8 @@ use std::collections::HashMap;
 
 use super::compose::{to_message, Bodies, Mail};
 use super::transport::SmtpSender;
+use crate::connections::dto::CredentialSystem;
+use crate::connections::ssr::credentials;
 use crate::db::entities::outbound_mail;
 use crate::email_config::ssr::service::{sending_identity, SendingIdentity};
 use crate::error::AppError;
@@ -35,10 +37,22 @@ pub fn backoff_after(attempts: i32) -> Option<i64> {
     BACKOFF_MS.get((attempts.max(1) - 1) as usize).copied()
 }
 
-/// Whether messages leave Steward; without a relay they wait in the outbox. Pages and
-/// answers carry it so nobody is told a message "is on its way" when it is not.
-pub fn relay_configured(settings: &crate::config::Settings) -> bool {
-    settings.mail.relay.is_some()
+/// Whether the organisation's messages leave Steward: through its own SMTP relay (Manage
+/// Credentials) or the instance's (`[mail] relay`); without either they wait in the outbox.
+/// Pages and answers carry it so nobody is told a message "is on its way" when it is not.
+pub async fn relay_configured(state: &AppState, org_id: i32) -> Result<bool, AppError> {
+    Ok(state.settings.mail.relay.is_some()
+        || credentials::is_set(&state.db, org_id, CredentialSystem::SmtpRelay).await?)
+}
+
+/// The organisation's own SMTP relay from Manage Credentials, when it has one.
+async fn org_relay(state: &AppState, org_id: i32) -> Result<Option<SmtpSender>, String> {
+    let values = credentials::open(state, org_id, CredentialSystem::SmtpRelay)
+        .await
+        .map_err(|e| e.to_string())?;
+    values
+        .map(|values| SmtpSender::from_credentials(&values))
+        .transpose()
 }
 
 /// The hash of the one-time link in a message, as `one_time_tokens` stores it. Setup and
@@ -56,7 +70,7 @@ pub async fn enqueue(state: &AppState, org_id: i32, mail: Mail) -> Result<i32, A
         &mail.bodies,
     )
     .map_err(AppError::Invalid)?;
-    let relay = relay_configured(&state.settings);
+    let relay = relay_configured(state, org_id).await?;
     if !relay {
         // First runs work without a mail server: the link goes to the log.
         tracing::info!(to = %mail.to, kind = mail.kind.key(), link = %mail.link.as_deref().unwrap_or("-"), "mail kept in the outbox (no relay configured)");
@@ -155,23 +169,33 @@ pub struct Delivery {
     pub failed: u32,
 }
 
-/// Sends due messages. Runs as a leased background job, so on several instances sharing a
+/// Sends due messages, each through its organisation's own relay when it has one, else the
+/// instance's. Runs as a leased background job, so on several instances sharing a
 /// database each message is attempted by one of them at a time.
 pub async fn deliver_due(state: &AppState) -> Result<Delivery, AppError> {
     let mut delivery = Delivery::default();
-    let Some(sender) = state.mailer.as_ref() else {
-        return Ok(delivery);
-    };
     let now = now_ms();
-    let due = outbound_mail::Entity::find()
+    let mut due = outbound_mail::Entity::find()
         .filter(outbound_mail::Column::Status.eq(STATUS_QUEUED))
-        .filter(outbound_mail::Column::NextAttemptAt.lte(now))
+        .filter(outbound_mail::Column::NextAttemptAt.lte(now));
+    if state.mailer.is_none() {
+        // Without an instance relay only organisations with their own can send: their
+        // messages must not wait behind others' that cannot leave.
+        let with_relay =
+            credentials::organisations_with(&state.db, CredentialSystem::SmtpRelay).await?;
+        if with_relay.is_empty() {
+            return Ok(delivery);
+        }
+        due = due.filter(outbound_mail::Column::OrgId.is_in(with_relay));
+    }
+    let due = due
         .order_by_asc(outbound_mail::Column::Id)
         .limit(BATCH)
         .all(&state.db)
         .await?;
-    // Each organisation's sending identity, looked up once per round.
+    // Each organisation's sending identity and relay, looked up once per round.
     let mut identities: HashMap<i32, Option<SendingIdentity>> = HashMap::new();
+    let mut relays: HashMap<i32, Result<Option<SmtpSender>, String>> = HashMap::new();
     for row in due {
         if let std::collections::hash_map::Entry::Vacant(slot) = identities.entry(row.org_id) {
             let identity = sending_identity(state, row.org_id)
@@ -182,10 +206,23 @@ pub async fn deliver_due(state: &AppState) -> Result<Delivery, AppError> {
                 });
             slot.insert(identity);
         }
+        if let std::collections::hash_map::Entry::Vacant(slot) = relays.entry(row.org_id) {
+            slot.insert(org_relay(state, row.org_id).await);
+        }
+        let sender = match &relays[&row.org_id] {
+            Ok(Some(own)) => Ok(own),
+            Ok(None) => state
+                .mailer
+                .as_ref()
+                .ok_or_else(|| "no SMTP relay is configured".to_owned()),
+            // Counted as a failed attempt, so the outbox shows why.
+            Err(error) => Err(format!("the organisation's SMTP relay: {error}")),
+        };
         let identity = identities.get(&row.org_id).and_then(Option::as_ref);
-        let result = match open_bodies(state, &row) {
-            Ok(bodies) => send_one(state, sender, identity, &row, &bodies).await,
-            Err(e) => Err(e.to_string()),
+        let result = match (sender, open_bodies(state, &row)) {
+            (Ok(sender), Ok(bodies)) => send_one(state, sender, identity, &row, &bodies).await,
+            (Err(error), _) => Err(error),
+            (_, Err(e)) => Err(e.to_string()),
         };
         let attempts = row.attempts + 1;
         let mut active: outbound_mail::ActiveModel = row.into();
