@@ -31,6 +31,7 @@ test-integration: test-tools
 ## Sign-in throughput against the physical limit, and the Users page with 10,000 users.
 bench: build test-tools
 	cargo build --release -p server --bin steward-bench
+	cargo build --release -p salesforce-standin
 	./target/release/steward-bench
 
 clean-data:
