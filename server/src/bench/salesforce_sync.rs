@@ -71,11 +71,13 @@ fn salesforce_contact(i: usize, j: usize, account: &str) -> Value {
     })
 }
 
-/// The same Account as the Account API's JSON, under the default mapping.
-fn api_account(i: usize, id: &str) -> Value {
+/// The same Account as the Account API's JSON, under the default mapping (the sync takes
+/// `join_date` from CreatedDate, which the stand-in set when it was seeded).
+fn api_account(i: usize, id: &str, join_date: i64) -> Value {
     json!({
         "account_id": id,
         "crm_account_id": id,
+        "join_date": join_date,
         "name": format!("Account {i} of the Salesforce bench"),
         "website": format!("https://customer{i}.example"),
         "industry": INDUSTRIES[i % INDUSTRIES.len()],
@@ -191,12 +193,15 @@ fn client() -> reqwest::Client {
 
 /// The stand-in's ids: Accounts, and per Account its Contacts.
 struct Seeded {
+    /// When the stand-in was seeded (about the records' CreatedDate).
+    at: i64,
     accounts: Vec<String>,
     contacts: Vec<String>,
 }
 
 async fn seed(standin: &Standin, accounts: usize) -> Seeded {
     let client = client();
+    let at = app::time::now_ms();
     let mut account_ids = Vec::with_capacity(accounts);
     for start in (0..accounts).step_by(SEED_BATCH) {
         let end = (start + SEED_BATCH).min(accounts);
@@ -216,6 +221,7 @@ async fn seed(standin: &Standin, accounts: usize) -> Seeded {
         contact_ids.extend(standin.create(&client, "Contact", records).await);
     }
     Seeded {
+        at,
         accounts: account_ids,
         contacts: contact_ids,
     }
@@ -431,7 +437,7 @@ async fn json_path(dir: &Path, url: Option<&str>, seeded: &Seeded) -> f64 {
             let records: Vec<Value> = ids
                 .iter()
                 .enumerate()
-                .map(|(k, id)| api_account(chunk * JSON_REQUEST_ROWS + k, id))
+                .map(|(k, id)| api_account(chunk * JSON_REQUEST_ROWS + k, id, seeded.at))
                 .collect();
             json!({ "records": records }).to_string()
         })
