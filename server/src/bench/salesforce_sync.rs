@@ -480,7 +480,5 @@ async fn json_path(dir: &Path, url: Option<&str>, seeded: &Seeded) -> f64 {
             );
         }
     }
-    let rate =
-        (seeded.accounts.len() + seeded.contacts.len()) as f64 / started.elapsed().as_secs_f64();
-    rate
+    (seeded.accounts.len() + seeded.contacts.len()) as f64 / started.elapsed().as_secs_f64()
 }
