@@ -28,9 +28,11 @@ test-unit:
 test-integration: test-tools
 	@bash scripts/test.sh integration
 
-## Sign-in throughput against the physical limit, and the Users page with 10,000 users.
+## Sign-in throughput against the physical limit, the Users page with 10,000 users, and the
+## other sections in README's benchmark part (the Salesforce sync needs the stand-in).
 bench: build test-tools
 	cargo build --release -p server --bin steward-bench
+	cargo build --release -p salesforce-standin
 	./target/release/steward-bench
 
 clean-data:

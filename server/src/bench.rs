@@ -29,6 +29,8 @@ mod bundle;
 mod event_ingest;
 #[path = "bench/hydration.rs"]
 mod hydration;
+#[path = "bench/salesforce_sync.rs"]
+mod salesforce_sync;
 #[path = "bench/support.rs"]
 mod support;
 #[path = "bench/tenant_isolation.rs"]
@@ -58,6 +60,7 @@ async fn main() {
         Some("body_memory") => return body_memory::run().await,
         Some("tenant_isolation") => return tenant_isolation::run().await,
         Some("upload") => return upload::run().await,
+        Some("salesforce_sync") => return salesforce_sync::run().await,
         Some("bundle") => return bundle::run(),
         Some("hydration") => return hydration::run(),
         Some("usage_page") => {
@@ -71,7 +74,7 @@ async fn main() {
             return;
         }
         Some(other) => {
-            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory, tenant_isolation, upload, usage_page, bundle or hydration, or nothing for all");
+            eprintln!("unknown section '{other}'; use account_upsert, event_ingest, api_status, body_memory, tenant_isolation, upload, salesforce_sync, usage_page, bundle or hydration, or nothing for all");
             std::process::exit(2);
         }
         None => {}
@@ -179,6 +182,7 @@ async fn main() {
     body_memory::run().await;
     tenant_isolation::run().await;
     upload::run().await;
+    salesforce_sync::run().await;
     bundle::run();
     hydration::run();
 }

@@ -68,7 +68,7 @@ fn json_records(prefix: &str, range: std::ops::Range<usize>) -> String {
 
 /// Sends a request whose body `chunks` yields piece by piece (chunked transfer encoding),
 /// and answers the response's status line and body.
-async fn send_chunked(
+pub async fn send_chunked(
     address: SocketAddr,
     path: &str,
     content_type: &str,
