@@ -133,11 +133,13 @@ test("the Settings menu lists every page the user may open and closes with Escap
     "Audit log",
     "Outbox",
     "Source Overview",
+    "Source Mapping",
     "Manage OAuth",
     "Manage Credentials",
     "API Upload",
     "Email Configuration",
     "API Status",
+    "Unmatched email",
     "API",
   ]);
   // The same pages as the Management Center's cards.
