@@ -220,6 +220,32 @@ pub async fn update(
     Ok(())
 }
 
+/// Records that batch `from` was applied: the upload moves on to the next batch with these
+/// totals, only if it still stood at `from` and is still running. False when another
+/// runner of the same upload got there first (or finished it and dropped the staged rows),
+/// so the caller stops instead of writing older totals over newer ones.
+pub async fn advance(
+    db: &DatabaseConnection,
+    org_id: i32,
+    id: i32,
+    from: i32,
+    applied: u64,
+    failed: u64,
+) -> Result<bool, DbErr> {
+    let update = Query::update()
+        .table("uploads")
+        .value("next_batch", Expr::val(from + 1))
+        .value("rows_applied", Expr::val(applied as i64))
+        .value("rows_failed", Expr::val(failed as i64))
+        .and_where(Expr::col("org_id").eq(org_id))
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("next_batch").eq(from))
+        .and_where(Expr::col("status").eq(UploadStatus::Running.key()))
+        .to_owned();
+    let _turn = write_turn(db).await;
+    Ok(db.execute(&update).await?.rows_affected() == 1)
+}
+
 /// A staged row: its line, the API record, and its cells as read.
 pub type StagedRow = (u64, Json, Vec<String>);
 

@@ -330,18 +330,13 @@ pub async fn run(
         repo::insert_failures(db, org_id, upload_id, &listed).await?;
         failed += listed.len() as u64;
         applied += (rows.len() - listed.len()) as u64;
+        if !repo::advance(db, org_id, upload_id, seq, applied, failed).await? {
+            // Another runner of this upload moved past this batch (a sweep that found the
+            // lease run out during a slow batch): its totals stand, this runner stops.
+            let fresh = repo::find(db, org_id, upload_id).await?;
+            return Ok(fresh.unwrap_or(upload));
+        }
         seq += 1;
-        repo::update(
-            db,
-            org_id,
-            upload_id,
-            vec![
-                ("next_batch", Value::from(seq)),
-                ("rows_applied", Value::from(applied as i64)),
-                ("rows_failed", Value::from(failed as i64)),
-            ],
-        )
-        .await?;
     }
     let message = match ended {
         UploadStatus::Cancelled => Some(format!(
