@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 
 use crate::body_memory::resident_bytes;
 use crate::support::{self, Postgres};
-use crate::upload::send_chunked;
+use crate::upload::post_json_records;
 
 const DEFAULT_ACCOUNTS: usize = 100_000;
 const CONTACTS_PER_ACCOUNT: usize = 2;
@@ -465,20 +465,7 @@ async fn json_path(dir: &Path, url: Option<&str>, seeded: &Seeded) -> f64 {
         .map(|body| ("accounts", body))
         .chain(contacts.into_iter().map(|body| ("account_contacts", body)));
     for (path, body) in requests {
-        let mut once = Some(body);
-        let (status, answer) = send_chunked(
-            address,
-            &format!("/api/v2/{path}?api_key={key}"),
-            "application/json",
-            || once.take(),
-        )
-        .await;
-        if !status.contains("200") || !answer.contains("\"failed_results\":[]") {
-            eprintln!(
-                "  unexpected JSON answer from /api/v2/{path}: {}",
-                answer.chars().take(300).collect::<String>()
-            );
-        }
+        post_json_records(address, path, &key, body).await;
     }
     (seeded.accounts.len() + seeded.contacts.len()) as f64 / started.elapsed().as_secs_f64()
 }

@@ -66,9 +66,28 @@ fn json_records(prefix: &str, range: std::ops::Range<usize>) -> String {
     json!({ "records": records }).to_string()
 }
 
+/// One JSON bulk request of the Account API (`/api/v2/<path>`); says so when it was not
+/// answered 200 with no failed record.
+pub async fn post_json_records(address: SocketAddr, path: &str, key: &str, body: String) {
+    let mut once = Some(body);
+    let (status, answer) = send_chunked(
+        address,
+        &format!("/api/v2/{path}?api_key={key}"),
+        "application/json",
+        || once.take(),
+    )
+    .await;
+    if !status.contains("200") || !answer.contains("\"failed_results\":[]") {
+        eprintln!(
+            "  unexpected JSON answer from /api/v2/{path}: {}",
+            answer.chars().take(300).collect::<String>()
+        );
+    }
+}
+
 /// Sends a request whose body `chunks` yields piece by piece (chunked transfer encoding),
 /// and answers the response's status line and body.
-pub async fn send_chunked(
+async fn send_chunked(
     address: SocketAddr,
     path: &str,
     content_type: &str,
@@ -132,20 +151,7 @@ async fn throughput(label: &str, dir: &std::path::Path, url: Option<&str>) {
         .collect();
     let started = Instant::now();
     for body in bodies {
-        let mut once = Some(body);
-        let (status, answer) = send_chunked(
-            address,
-            &format!("/api/v2/accounts?api_key={key}"),
-            "application/json",
-            || once.take(),
-        )
-        .await;
-        if !status.contains("200") || !answer.contains("\"failed_results\":[]") {
-            eprintln!(
-                "  unexpected JSON answer: {}",
-                answer.chars().take(300).collect::<String>()
-            );
-        }
+        post_json_records(address, "accounts", &key, body).await;
     }
     let json_rate = THROUGHPUT_ROWS as f64 / started.elapsed().as_secs_f64();
 
